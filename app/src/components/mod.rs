@@ -1,0 +1,7 @@
+//! Reusable pieces of the pages.
+
+pub mod course_card;
+pub mod error_box;
+pub mod layout;
+pub mod outline;
+pub mod pagination;

@@ -1,0 +1,289 @@
+//! What a visitor asks of the course list: filters, search, sort and page.
+//!
+//! One parser serves the pages (which clamp and explain) and the REST API (which refuses):
+//! [`CourseQuery::parse`] always yields a usable query plus the problems it had to work around.
+
+use serde::{Deserialize, Serialize};
+
+use super::Level;
+use crate::error::FieldError;
+
+pub const DEFAULT_PER_PAGE: u32 = 20;
+pub const MAX_PER_PAGE: u32 = 100;
+/// Longer searches are truncated: nobody types 200 characters into a course search.
+pub const MAX_SEARCH_CHARS: usize = 100;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SortKey {
+    #[default]
+    Newest,
+    Popular,
+    PriceAsc,
+    PriceDesc,
+}
+
+impl SortKey {
+    pub const ALL: [SortKey; 4] = [SortKey::Newest, SortKey::Popular, SortKey::PriceAsc, SortKey::PriceDesc];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortKey::Newest => "newest",
+            SortKey::Popular => "popular",
+            SortKey::PriceAsc => "price_asc",
+            SortKey::PriceDesc => "price_desc",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SortKey::Newest => "最新 Newest",
+            SortKey::Popular => "最热 Popular",
+            SortKey::PriceAsc => "价格 ↑ Price",
+            SortKey::PriceDesc => "价格 ↓ Price",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        SortKey::ALL.into_iter().find(|k| k.as_str() == s.trim())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PriceFilter {
+    Free,
+    Paid,
+}
+
+impl PriceFilter {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PriceFilter::Free => "free",
+            PriceFilter::Paid => "paid",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CourseQuery {
+    /// Direction slug.
+    pub direction: Option<String>,
+    /// Category slug.
+    pub category: Option<String>,
+    pub level: Option<Level>,
+    pub price: Option<PriceFilter>,
+    /// Words searched in course titles.
+    pub q: Option<String>,
+    pub sort: SortKey,
+    /// 1-based.
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl Default for CourseQuery {
+    fn default() -> Self {
+        Self {
+            direction: None,
+            category: None,
+            level: None,
+            price: None,
+            q: None,
+            sort: SortKey::default(),
+            page: 1,
+            per_page: DEFAULT_PER_PAGE,
+        }
+    }
+}
+
+/// A slug as stored: lowercase ASCII letters, digits and dashes, at most 80 characters.
+pub fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 80
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+impl CourseQuery {
+    /// Builds a query from URL parameters. Unknown keys are ignored; a bad value is replaced by
+    /// its default (or clamped) and reported, so a shared link never breaks the page.
+    pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> (Self, Vec<FieldError>) {
+        let mut query = CourseQuery::default();
+        let mut problems = Vec::new();
+        for (key, raw) in pairs {
+            let value = raw.trim();
+            if value.is_empty() {
+                continue;
+            }
+            match key {
+                "direction" | "category" => {
+                    if is_slug(value) {
+                        let slot = if key == "direction" { &mut query.direction } else { &mut query.category };
+                        *slot = Some(value.to_string());
+                    } else {
+                        problems.push(FieldError::new(key, format!("'{value}' is not a valid {key}; the filter was ignored")));
+                    }
+                }
+                "level" => match value.parse::<Level>() {
+                    Ok(level) => query.level = Some(level),
+                    Err(msg) => problems.push(FieldError::new("level", msg)),
+                },
+                "price" => match value {
+                    "free" => query.price = Some(PriceFilter::Free),
+                    "paid" => query.price = Some(PriceFilter::Paid),
+                    _ => problems.push(FieldError::new("price", format!("unknown price filter '{value}': use free or paid"))),
+                },
+                "q" => query.q = Some(value.chars().take(MAX_SEARCH_CHARS).collect()),
+                "sort" => match SortKey::parse(value) {
+                    Some(sort) => query.sort = sort,
+                    None => problems.push(FieldError::new(
+                        "sort",
+                        format!("unknown sort '{value}': use newest, popular, price_asc or price_desc"),
+                    )),
+                },
+                "page" => match value.parse::<u32>() {
+                    Ok(0) => problems.push(FieldError::new("page", "pages start at 1")),
+                    Ok(page) => query.page = page,
+                    Err(_) => problems.push(FieldError::new("page", format!("'{value}' is not a page number"))),
+                },
+                "per_page" => match value.parse::<u32>() {
+                    Ok(0) => problems.push(FieldError::new("per_page", "per_page must be at least 1")),
+                    Ok(n) if n > MAX_PER_PAGE => {
+                        query.per_page = MAX_PER_PAGE;
+                        problems.push(FieldError::new("per_page", format!("at most {MAX_PER_PAGE} per page")));
+                    }
+                    Ok(n) => query.per_page = n,
+                    Err(_) => problems.push(FieldError::new("per_page", format!("'{value}' is not a number"))),
+                },
+                _ => {}
+            }
+        }
+        (query, problems)
+    }
+
+    /// Row offset of the first course on this page, without overflow for absurd page numbers.
+    pub fn offset(&self) -> u64 {
+        u64::from(self.page.saturating_sub(1)) * u64::from(self.per_page)
+    }
+
+    /// The query as URL parameters, defaults left out, in a fixed order (so equal queries give
+    /// equal URLs, which the page cache relies on).
+    pub fn to_query_string(&self) -> String {
+        let mut parts: Vec<(&str, String)> = Vec::new();
+        if let Some(d) = &self.direction {
+            parts.push(("direction", d.clone()));
+        }
+        if let Some(c) = &self.category {
+            parts.push(("category", c.clone()));
+        }
+        if let Some(l) = self.level {
+            parts.push(("level", l.as_str().into()));
+        }
+        if let Some(p) = self.price {
+            parts.push(("price", p.as_str().into()));
+        }
+        if let Some(q) = &self.q {
+            parts.push(("q", q.clone()));
+        }
+        if self.sort != SortKey::default() {
+            parts.push(("sort", self.sort.as_str().into()));
+        }
+        if self.page != 1 {
+            parts.push(("page", self.page.to_string()));
+        }
+        if self.per_page != DEFAULT_PER_PAGE {
+            parts.push(("per_page", self.per_page.to_string()));
+        }
+        parts
+            .into_iter()
+            .map(|(k, v)| format!("{k}={}", encode_component(&v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    /// `/courses?…` for this query.
+    pub fn href(&self) -> String {
+        let qs = self.to_query_string();
+        if qs.is_empty() {
+            "/courses".into()
+        } else {
+            format!("/courses?{qs}")
+        }
+    }
+
+    /// A copy with a change applied and the page reset to 1 (a new filter starts at the top).
+    pub fn with(&self, change: impl FnOnce(&mut CourseQuery)) -> CourseQuery {
+        let mut next = self.clone();
+        change(&mut next);
+        next.page = 1;
+        next
+    }
+
+    pub fn at_page(&self, page: u32) -> CourseQuery {
+        CourseQuery { page, ..self.clone() }
+    }
+}
+
+/// Percent-encodes everything but unreserved characters (RFC 3986).
+fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_when_empty() {
+        let (q, problems) = CourseQuery::parse([]);
+        assert_eq!(q, CourseQuery::default());
+        assert!(problems.is_empty());
+    }
+
+    #[test]
+    fn clamps_and_reports_bad_values() {
+        let (q, problems) = CourseQuery::parse([
+            ("page", "0"),
+            ("per_page", "10000"),
+            ("sort", "cheapest"),
+            ("level", "<script>"),
+            ("direction", "Py thon!"),
+            ("price", "maybe"),
+        ]);
+        assert_eq!(q.page, 1);
+        assert_eq!(q.per_page, MAX_PER_PAGE);
+        assert_eq!(q.sort, SortKey::Newest);
+        assert_eq!(q.level, None);
+        assert_eq!(q.direction, None);
+        assert_eq!(q.price, None);
+        let fields: Vec<_> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, ["page", "per_page", "sort", "level", "direction", "price"]);
+    }
+
+    #[test]
+    fn round_trips_through_the_url() {
+        let (q, _) = CourseQuery::parse([("q", "rust & go"), ("level", "advanced"), ("sort", "price_desc"), ("page", "3")]);
+        assert_eq!(q.to_query_string(), "level=advanced&q=rust%20%26%20go&sort=price_desc&page=3");
+        assert_eq!(q.with(|q| q.price = Some(PriceFilter::Free)).page, 1);
+    }
+
+    #[test]
+    fn huge_pages_do_not_overflow() {
+        let q = CourseQuery { page: u32::MAX, per_page: MAX_PER_PAGE, ..Default::default() };
+        assert!(q.offset() > 0);
+    }
+
+    #[test]
+    fn search_is_bounded() {
+        let long = "a".repeat(500);
+        let (q, _) = CourseQuery::parse([("q", long.as_str())]);
+        assert_eq!(q.q.map(|s| s.len()), Some(MAX_SEARCH_CHARS));
+    }
+}

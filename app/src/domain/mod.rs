@@ -1,0 +1,9 @@
+//! Domain types that compile everywhere (server and wasm): parse, don't validate.
+
+pub mod course_query;
+pub mod level;
+pub mod money;
+
+pub use course_query::{CourseQuery, PriceFilter, SortKey, DEFAULT_PER_PAGE, MAX_PER_PAGE};
+pub use level::Level;
+pub use money::Cents;

@@ -1,0 +1,129 @@
+//! The error every service, server function and REST handler speaks.
+//!
+//! Policy: an [`AppError`] is what a client may see. It never carries a driver message, a path
+//! or a stack; the server logs the cause once, where it turns an internal failure into
+//! [`AppError::Internal`]. Each kind maps to one HTTP status ([`AppError::status`]), so pages,
+//! server functions and the REST API agree on what went wrong.
+
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+/// One field that failed validation, with a message meant for the person who typed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), message: message.into() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// A malformed request: the text says what to fix.
+    #[error("{0}")]
+    BadRequest(String),
+    /// Well-formed input that breaks a rule, field by field.
+    #[error("some fields are not valid")]
+    Validation(Vec<FieldError>),
+    #[error("please sign in first")]
+    Unauthenticated,
+    #[error("you do not have permission to do this")]
+    Forbidden,
+    /// The argument names the kind of thing that was not found ("course").
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{0} has been deleted")]
+    Gone(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("too many attempts; try again in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+    /// Something broke on our side; details are in the server log under the request id.
+    #[error("something went wrong on our side; please try again")]
+    Internal,
+}
+
+impl AppError {
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::BadRequest(_) => 400,
+            AppError::Validation(_) => 422,
+            AppError::Unauthenticated => 401,
+            AppError::Forbidden => 403,
+            AppError::NotFound(_) => 404,
+            AppError::Gone(_) => 410,
+            AppError::Conflict(_) => 409,
+            AppError::RateLimited { .. } => 429,
+            AppError::Internal => 500,
+        }
+    }
+
+    /// A short stable code for problem+json `type` URIs and for the UI to branch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::BadRequest(_) => "bad-request",
+            AppError::Validation(_) => "validation",
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::Forbidden => "forbidden",
+            AppError::NotFound(_) => "not-found",
+            AppError::Gone(_) => "gone",
+            AppError::Conflict(_) => "conflict",
+            AppError::RateLimited { .. } => "rate-limited",
+            AppError::Internal => "internal",
+        }
+    }
+
+    /// The message for one field, for forms that show errors beside their inputs.
+    pub fn field_message(&self, field: &str) -> Option<String> {
+        match self {
+            AppError::Validation(errors) => {
+                errors.iter().find(|e| e.field == field).map(|e| e.message.clone())
+            }
+            _ => None,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // The request never reached our code in a usable shape: say so, in the client's terms.
+            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::Deserialization(msg) => {
+                AppError::BadRequest(format!("the request could not be read: {msg}"))
+            }
+            ServerFnErrorErr::MissingArg(msg) => AppError::BadRequest(format!("missing argument: {msg}")),
+            ServerFnErrorErr::UnsupportedRequestMethod(msg) => AppError::BadRequest(msg),
+            // Transport failures on the client side (offline, server restarting).
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => AppError::Internal,
+            _ => AppError::Internal,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_a_client_error_or_500_status() {
+        assert_eq!(AppError::NotFound("course".into()).status(), 404);
+        assert_eq!(AppError::Validation(vec![]).status(), 422);
+        assert_eq!(AppError::Internal.to_string(), "something went wrong on our side; please try again");
+    }
+
+    #[test]
+    fn field_message_finds_the_field() {
+        let err = AppError::Validation(vec![FieldError::new("email", "not an e-mail address")]);
+        assert_eq!(err.field_message("email").as_deref(), Some("not an e-mail address"));
+        assert_eq!(err.field_message("username"), None);
+    }
+}

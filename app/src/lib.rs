@@ -1,0 +1,17 @@
+//! Xuecheng's user interface and its wire contract.
+//!
+//! Compiled twice: with `ssr` into the server (pages are rendered there and server functions
+//! run there) and with `hydrate` into the wasm bundle. Everything here must therefore build for
+//! both; server-only code sits behind `#[cfg(feature = "ssr")]` (see [`ports`]).
+
+pub mod api;
+pub mod components;
+pub mod domain;
+pub mod dto;
+pub mod error;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod ports;
+mod shell;
+
+pub use shell::{shell, App};

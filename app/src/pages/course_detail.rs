@@ -1,0 +1,88 @@
+//! One course: what it teaches, who teaches it, and its outline.
+
+use leptos::prelude::*;
+use leptos_meta::{Meta, Title};
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::catalog::get_course;
+use crate::components::{error_box::ErrorBox, outline::Outline};
+use crate::dto::{format_duration, CourseDetail};
+use crate::error::AppError;
+use crate::pages::NotFound;
+
+#[component]
+pub fn CourseDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let course = Resource::new(
+        move || params.read().get("slug").unwrap_or_default(),
+        get_course,
+    );
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match course.await {
+                    Ok(course) => view! { <CourseView course /> }.into_any(),
+                    Err(AppError::NotFound(_)) => view! { <NotFound /> }.into_any(),
+                    Err(error) => view! { <ErrorBox error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn CourseView(course: CourseDetail) -> impl IntoView {
+    let lesson_count = course.lesson_count();
+    let total = format_duration(course.total_secs());
+    let CourseDetail { card, description_html, direction, category, teacher, chapters, .. } = course;
+    let price_class = if card.price.is_free() { "price free" } else { "price" };
+    view! {
+        <Title text=card.title.clone() />
+        <Meta name="description" content=card.summary.clone() />
+        <nav class="breadcrumbs" aria-label="Breadcrumb">
+            <A href="/courses">"课程"</A>
+            " / "
+            <A href=format!("/courses?direction={}", direction.slug)>{direction.name}</A>
+            " / "
+            <A href=format!("/courses?category={}", category.slug)>{category.name}</A>
+        </nav>
+        <article class="course-detail">
+            <header class="course-head">
+                <h1>{card.title.clone()}</h1>
+                <p class="summary">{card.summary.clone()}</p>
+                <p class="meta">
+                    <span class="level">{card.level.label()}</span>
+                    " · "
+                    <span>{format!("{lesson_count} 节课 lessons · {total}")}</span>
+                    " · "
+                    <span class="enrolled">{format!("{} 人学习", card.enrollment_count)}</span>
+                </p>
+                <p class="prices">
+                    <span class=price_class>{card.price.to_string()}</span>
+                    {card
+                        .original_price
+                        .filter(|o| *o > card.price)
+                        .map(|o| view! { <s class="original-price">{o.to_string()}</s> })}
+                </p>
+            </header>
+            <section class="teacher">
+                <h2>"讲师 Teacher"</h2>
+                <p>
+                    <strong>{teacher.name}</strong>
+                    " · "
+                    {teacher.title}
+                </p>
+            </section>
+            <section class="description">
+                <h2>"课程介绍 About this course"</h2>
+                // Rendered from Markdown and sanitised by the server (ammonia) before it got here.
+                <div class="markdown" inner_html=description_html></div>
+            </section>
+            <section class="syllabus">
+                <h2>"课程大纲 Outline"</h2>
+                <Outline chapters />
+            </section>
+        </article>
+    }
+}

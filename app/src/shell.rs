@@ -1,0 +1,51 @@
+//! The HTML document and the route table.
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path, SsrMode,
+};
+
+use crate::components::layout::Layout;
+use crate::pages::{CourseDetailPage, CourseListPage, HomePage, NotFound};
+
+/// The whole document, rendered on the server around [`App`].
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="zh-CN">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Public pages render in `Async` mode: the status code (404 for an unknown course) has to be
+    // known before the first byte goes out, and whole documents are what the page cache stores.
+    view! {
+        <Stylesheet id="leptos" href="/pkg/xuecheng.css" />
+        <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />
+        <Meta name="description" content="学城 Xuecheng: programming courses, learning paths and hands-on labs." />
+        <Title formatter=|text: String| if text.is_empty() { "学城 Xuecheng".to_string() } else { format!("{text} · 学城 Xuecheng") } />
+        <Router>
+            <Layout>
+                <Routes fallback=NotFound>
+                    <Route path=path!("") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/courses") view=CourseListPage ssr=SsrMode::Async />
+                    <Route path=path!("/courses/:slug") view=CourseDetailPage ssr=SsrMode::Async />
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}
