@@ -20,7 +20,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -83,9 +86,10 @@ impl AppError {
     /// The message for one field, for forms that show errors beside their inputs.
     pub fn field_message(&self, field: &str) -> Option<String> {
         match self {
-            AppError::Validation(errors) => {
-                errors.iter().find(|e| e.field == field).map(|e| e.message.clone())
-            }
+            AppError::Validation(errors) => errors
+                .iter()
+                .find(|e| e.field == field)
+                .map(|e| e.message.clone()),
             _ => None,
         }
     }
@@ -100,7 +104,9 @@ impl FromServerFnError for AppError {
             ServerFnErrorErr::Args(msg) | ServerFnErrorErr::Deserialization(msg) => {
                 AppError::BadRequest(format!("the request could not be read: {msg}"))
             }
-            ServerFnErrorErr::MissingArg(msg) => AppError::BadRequest(format!("missing argument: {msg}")),
+            ServerFnErrorErr::MissingArg(msg) => {
+                AppError::BadRequest(format!("missing argument: {msg}"))
+            }
             ServerFnErrorErr::UnsupportedRequestMethod(msg) => AppError::BadRequest(msg),
             // Transport failures on the client side (offline, server restarting).
             ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => AppError::Internal,
@@ -117,13 +123,19 @@ mod tests {
     fn every_kind_has_a_client_error_or_500_status() {
         assert_eq!(AppError::NotFound("course".into()).status(), 404);
         assert_eq!(AppError::Validation(vec![]).status(), 422);
-        assert_eq!(AppError::Internal.to_string(), "something went wrong on our side; please try again");
+        assert_eq!(
+            AppError::Internal.to_string(),
+            "something went wrong on our side; please try again"
+        );
     }
 
     #[test]
     fn field_message_finds_the_field() {
         let err = AppError::Validation(vec![FieldError::new("email", "not an e-mail address")]);
-        assert_eq!(err.field_message("email").as_deref(), Some("not an e-mail address"));
+        assert_eq!(
+            err.field_message("email").as_deref(),
+            Some("not an e-mail address")
+        );
         assert_eq!(err.field_message("username"), None);
     }
 }

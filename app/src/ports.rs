@@ -17,7 +17,11 @@ pub trait CatalogService: Send + Sync {
     async fn home(&self) -> Result<HomeData, AppError>;
     async fn directions(&self) -> Result<Vec<DirectionFacet>, AppError>;
     /// `notices` are the problems the caller's parser already worked around; they are echoed.
-    async fn list_courses(&self, query: CourseQuery, notices: Vec<FieldError>) -> Result<CoursePage, AppError>;
+    async fn list_courses(
+        &self,
+        query: CourseQuery,
+        notices: Vec<FieldError>,
+    ) -> Result<CoursePage, AppError>;
     async fn course_by_slug(&self, slug: &str) -> Result<CourseDetail, AppError>;
 }
 

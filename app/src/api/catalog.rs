@@ -7,7 +7,16 @@ use crate::dto::{CourseDetail, CoursePage, DirectionFacet, HomeData};
 use crate::error::AppError;
 
 /// URL parameters the course list understands (the same names the REST API takes).
-pub const COURSE_QUERY_KEYS: [&str; 8] = ["direction", "category", "level", "price", "q", "sort", "page", "per_page"];
+pub const COURSE_QUERY_KEYS: [&str; 8] = [
+    "direction",
+    "category",
+    "level",
+    "price",
+    "q",
+    "sort",
+    "page",
+    "per_page",
+];
 
 #[server(prefix = "/fn", endpoint = "catalog/home", input = Json)]
 pub async fn get_home() -> Result<HomeData, AppError> {

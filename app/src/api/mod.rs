@@ -6,7 +6,9 @@
 pub mod catalog;
 
 #[cfg(feature = "ssr")]
-pub(crate) fn respond<T>(result: Result<T, crate::error::AppError>) -> Result<T, crate::error::AppError> {
+pub(crate) fn respond<T>(
+    result: Result<T, crate::error::AppError>,
+) -> Result<T, crate::error::AppError> {
     if let Err(err) = &result {
         crate::ports::set_status(err.status());
     }

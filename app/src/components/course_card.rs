@@ -12,7 +12,11 @@ pub fn CourseCard(course: Card) -> impl IntoView {
         .original_price
         .filter(|o| *o > course.price)
         .map(|o| view! { <s class="original-price">{o.to_string()}</s> });
-    let price_class = if course.price.is_free() { "price free" } else { "price" };
+    let price_class = if course.price.is_free() {
+        "price free"
+    } else {
+        "price"
+    };
     view! {
         <article class="course-card" data-slug=course.slug.clone()>
             <A href=href>

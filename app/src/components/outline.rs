@@ -7,7 +7,8 @@ use crate::dto::{format_duration, ChapterOutline};
 #[component]
 pub fn Outline(chapters: Vec<ChapterOutline>) -> impl IntoView {
     if chapters.is_empty() {
-        return view! { <p class="muted">"课程大纲即将发布 The outline is coming soon."</p> }.into_any();
+        return view! { <p class="muted">"课程大纲即将发布 The outline is coming soon."</p> }
+            .into_any();
     }
     view! {
         <ol class="outline">
@@ -25,7 +26,11 @@ pub fn Outline(chapters: Vec<ChapterOutline>) -> impl IntoView {
 #[component]
 fn Chapter(chapter: ChapterOutline, number: usize, open: bool) -> impl IntoView {
     let (expanded, set_expanded) = signal(open);
-    let total: i64 = chapter.lessons.iter().map(|l| i64::from(l.duration_secs)).sum();
+    let total: i64 = chapter
+        .lessons
+        .iter()
+        .map(|l| i64::from(l.duration_secs))
+        .sum();
     let lessons = chapter.lessons;
     let lesson_count = lessons.len();
     view! {

@@ -1,7 +1,6 @@
 //! Page links for the course list: first, previous, a window around the current page, next, last.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::domain::CourseQuery;
 
@@ -19,7 +18,8 @@ pub fn Pagination(query: CourseQuery, page_count: u32) -> impl IntoView {
             if page == current {
                 view! { <span class="page current" aria-current="page">{label}</span> }.into_any()
             } else {
-                view! { <A href=query.at_page(page).href() attr:class="page" attr:rel=rel>{label}</A> }.into_any()
+                view! { <a href=query.at_page(page).href() class="page" rel=rel>{label}</a> }
+                    .into_any()
             }
         }
     };

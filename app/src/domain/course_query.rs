@@ -24,7 +24,12 @@ pub enum SortKey {
 }
 
 impl SortKey {
-    pub const ALL: [SortKey; 4] = [SortKey::Newest, SortKey::Popular, SortKey::PriceAsc, SortKey::PriceDesc];
+    pub const ALL: [SortKey; 4] = [
+        SortKey::Newest,
+        SortKey::Popular,
+        SortKey::PriceAsc,
+        SortKey::PriceDesc,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -100,13 +105,16 @@ impl Default for CourseQuery {
 pub fn is_slug(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 80
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 impl CourseQuery {
     /// Builds a query from URL parameters. Unknown keys are ignored; a bad value is replaced by
     /// its default (or clamped) and reported, so a shared link never breaks the page.
-    pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> (Self, Vec<FieldError>) {
+    pub fn parse<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> (Self, Vec<FieldError>) {
         let mut query = CourseQuery::default();
         let mut problems = Vec::new();
         for (key, raw) in pairs {
@@ -117,10 +125,17 @@ impl CourseQuery {
             match key {
                 "direction" | "category" => {
                     if is_slug(value) {
-                        let slot = if key == "direction" { &mut query.direction } else { &mut query.category };
+                        let slot = if key == "direction" {
+                            &mut query.direction
+                        } else {
+                            &mut query.category
+                        };
                         *slot = Some(value.to_string());
                     } else {
-                        problems.push(FieldError::new(key, format!("'{value}' is not a valid {key}; the filter was ignored")));
+                        problems.push(FieldError::new(
+                            key,
+                            format!("'{value}' is not a valid {key}; the filter was ignored"),
+                        ));
                     }
                 }
                 "level" => match value.parse::<Level>() {
@@ -130,29 +145,45 @@ impl CourseQuery {
                 "price" => match value {
                     "free" => query.price = Some(PriceFilter::Free),
                     "paid" => query.price = Some(PriceFilter::Paid),
-                    _ => problems.push(FieldError::new("price", format!("unknown price filter '{value}': use free or paid"))),
+                    _ => problems.push(FieldError::new(
+                        "price",
+                        format!("unknown price filter '{value}': use free or paid"),
+                    )),
                 },
                 "q" => query.q = Some(value.chars().take(MAX_SEARCH_CHARS).collect()),
                 "sort" => match SortKey::parse(value) {
                     Some(sort) => query.sort = sort,
                     None => problems.push(FieldError::new(
                         "sort",
-                        format!("unknown sort '{value}': use newest, popular, price_asc or price_desc"),
+                        format!(
+                            "unknown sort '{value}': use newest, popular, price_asc or price_desc"
+                        ),
                     )),
                 },
                 "page" => match value.parse::<u32>() {
                     Ok(0) => problems.push(FieldError::new("page", "pages start at 1")),
                     Ok(page) => query.page = page,
-                    Err(_) => problems.push(FieldError::new("page", format!("'{value}' is not a page number"))),
+                    Err(_) => problems.push(FieldError::new(
+                        "page",
+                        format!("'{value}' is not a page number"),
+                    )),
                 },
                 "per_page" => match value.parse::<u32>() {
-                    Ok(0) => problems.push(FieldError::new("per_page", "per_page must be at least 1")),
+                    Ok(0) => {
+                        problems.push(FieldError::new("per_page", "per_page must be at least 1"))
+                    }
                     Ok(n) if n > MAX_PER_PAGE => {
                         query.per_page = MAX_PER_PAGE;
-                        problems.push(FieldError::new("per_page", format!("at most {MAX_PER_PAGE} per page")));
+                        problems.push(FieldError::new(
+                            "per_page",
+                            format!("at most {MAX_PER_PAGE} per page"),
+                        ));
                     }
                     Ok(n) => query.per_page = n,
-                    Err(_) => problems.push(FieldError::new("per_page", format!("'{value}' is not a number"))),
+                    Err(_) => problems.push(FieldError::new(
+                        "per_page",
+                        format!("'{value}' is not a number"),
+                    )),
                 },
                 _ => {}
             }
@@ -219,7 +250,10 @@ impl CourseQuery {
     }
 
     pub fn at_page(&self, page: u32) -> CourseQuery {
-        CourseQuery { page, ..self.clone() }
+        CourseQuery {
+            page,
+            ..self.clone()
+        }
     }
 }
 
@@ -264,19 +298,34 @@ mod tests {
         assert_eq!(q.direction, None);
         assert_eq!(q.price, None);
         let fields: Vec<_> = problems.iter().map(|p| p.field.as_str()).collect();
-        assert_eq!(fields, ["page", "per_page", "sort", "level", "direction", "price"]);
+        assert_eq!(
+            fields,
+            ["page", "per_page", "sort", "level", "direction", "price"]
+        );
     }
 
     #[test]
     fn round_trips_through_the_url() {
-        let (q, _) = CourseQuery::parse([("q", "rust & go"), ("level", "advanced"), ("sort", "price_desc"), ("page", "3")]);
-        assert_eq!(q.to_query_string(), "level=advanced&q=rust%20%26%20go&sort=price_desc&page=3");
+        let (q, _) = CourseQuery::parse([
+            ("q", "rust & go"),
+            ("level", "advanced"),
+            ("sort", "price_desc"),
+            ("page", "3"),
+        ]);
+        assert_eq!(
+            q.to_query_string(),
+            "level=advanced&q=rust%20%26%20go&sort=price_desc&page=3"
+        );
         assert_eq!(q.with(|q| q.price = Some(PriceFilter::Free)).page, 1);
     }
 
     #[test]
     fn huge_pages_do_not_overflow() {
-        let q = CourseQuery { page: u32::MAX, per_page: MAX_PER_PAGE, ..Default::default() };
+        let q = CourseQuery {
+            page: u32::MAX,
+            per_page: MAX_PER_PAGE,
+            ..Default::default()
+        };
         assert!(q.offset() > 0);
     }
 

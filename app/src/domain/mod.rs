@@ -1,5 +1,6 @@
 //! Domain types that compile everywhere (server and wasm): parse, don't validate.
 
+pub mod account;
 pub mod course_query;
 pub mod level;
 pub mod money;

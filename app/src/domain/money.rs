@@ -6,7 +6,9 @@ use std::fmt;
 /// The platform's currency. One currency per deployment keeps sums honest.
 pub const CURRENCY: &str = "CNY";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
 #[serde(transparent)]
 pub struct Cents(pub i64);
 

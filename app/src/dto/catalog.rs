@@ -115,7 +115,11 @@ impl CourseDetail {
     }
 
     pub fn total_secs(&self) -> i64 {
-        self.chapters.iter().flat_map(|c| &c.lessons).map(|l| i64::from(l.duration_secs)).sum()
+        self.chapters
+            .iter()
+            .flat_map(|c| &c.lessons)
+            .map(|l| i64::from(l.duration_secs))
+            .sum()
     }
 }
 

@@ -35,8 +35,20 @@ pub fn CourseDetailPage() -> impl IntoView {
 fn CourseView(course: CourseDetail) -> impl IntoView {
     let lesson_count = course.lesson_count();
     let total = format_duration(course.total_secs());
-    let CourseDetail { card, description_html, direction, category, teacher, chapters, .. } = course;
-    let price_class = if card.price.is_free() { "price free" } else { "price" };
+    let CourseDetail {
+        card,
+        description_html,
+        direction,
+        category,
+        teacher,
+        chapters,
+        ..
+    } = course;
+    let price_class = if card.price.is_free() {
+        "price free"
+    } else {
+        "price"
+    };
     view! {
         <Title text=card.title.clone() />
         <Meta name="description" content=card.summary.clone() />

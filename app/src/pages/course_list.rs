@@ -86,28 +86,33 @@ fn Catalog(page: CoursePage, facets: Vec<DirectionFacet>) -> impl IntoView {
     }
 }
 
-/// A link that applies one filter value, marked when it is the active one.
+/// A link that applies one filter value, marked when it is the active one. Plain `<a>`: the
+/// router still navigates client-side, and `<A>` would mark every `/courses?…` link as current.
 fn option_link(label: String, href: String, active: bool) -> impl IntoView {
     view! {
         <li>
-            <A href=href attr:class=if active { "option active" } else { "option" } attr:aria-current=active.then_some("true")>
+            <a href=href class=if active { "option active" } else { "option" } aria-current=active.then_some("true")>
                 {label}
-            </A>
+            </a>
         </li>
     }
 }
 
 #[component]
 fn Filters(query: CourseQuery, facets: Vec<DirectionFacet>) -> impl IntoView {
-    let active_direction = facets.iter().find(|d| query.direction.as_deref() == Some(d.slug.as_str())).cloned();
+    let active_direction = facets
+        .iter()
+        .find(|d| query.direction.as_deref() == Some(d.slug.as_str()))
+        .cloned();
     let directions = {
         let mut links = vec![option_link(
             "全部 All".into(),
-            query.with(|q| {
-                q.direction = None;
-                q.category = None;
-            })
-            .href(),
+            query
+                .with(|q| {
+                    q.direction = None;
+                    q.category = None;
+                })
+                .href(),
             query.direction.is_none(),
         )
         .into_any()];
@@ -115,11 +120,12 @@ fn Filters(query: CourseQuery, facets: Vec<DirectionFacet>) -> impl IntoView {
             let slug = d.slug.clone();
             option_link(
                 d.name.clone(),
-                query.with(|q| {
-                    q.direction = Some(slug);
-                    q.category = None;
-                })
-                .href(),
+                query
+                    .with(|q| {
+                        q.direction = Some(slug);
+                        q.category = None;
+                    })
+                    .href(),
                 query.direction.as_deref() == Some(d.slug.as_str()),
             )
             .into_any()
@@ -136,7 +142,9 @@ fn Filters(query: CourseQuery, facets: Vec<DirectionFacet>) -> impl IntoView {
         .map(|c| {
             let active = query.category.as_deref() == Some(c.slug.as_str());
             let slug = c.slug.clone();
-            let href = query.with(|q| q.category = if active { None } else { Some(slug) }).href();
+            let href = query
+                .with(|q| q.category = if active { None } else { Some(slug) })
+                .href();
             option_link(c.name, href, active)
         })
         .collect_view();
@@ -144,18 +152,25 @@ fn Filters(query: CourseQuery, facets: Vec<DirectionFacet>) -> impl IntoView {
         .into_iter()
         .map(|level| {
             let active = query.level == Some(level);
-            let href = query.with(|q| q.level = if active { None } else { Some(level) }).href();
+            let href = query
+                .with(|q| q.level = if active { None } else { Some(level) })
+                .href();
             option_link(level.label().into(), href, active)
         })
         .collect_view();
-    let price_links = [(PriceFilter::Free, "免费 Free"), (PriceFilter::Paid, "付费 Paid")]
-        .into_iter()
-        .map(|(price, label)| {
-            let active = query.price == Some(price);
-            let href = query.with(|q| q.price = if active { None } else { Some(price) }).href();
-            option_link(label.into(), href, active)
-        })
-        .collect_view();
+    let price_links = [
+        (PriceFilter::Free, "免费 Free"),
+        (PriceFilter::Paid, "付费 Paid"),
+    ]
+    .into_iter()
+    .map(|(price, label)| {
+        let active = query.price == Some(price);
+        let href = query
+            .with(|q| q.price = if active { None } else { Some(price) })
+            .href();
+        option_link(label.into(), href, active)
+    })
+    .collect_view();
     view! {
         <div class="filter-group" data-filter="direction">
             <h2>"方向 Direction"</h2>
@@ -186,9 +201,9 @@ fn SortBar(query: CourseQuery) -> impl IntoView {
                     let active = query.sort == key;
                     let href = query.with(|q| q.sort = key).href();
                     view! {
-                        <A href=href attr:class=if active { "sort active" } else { "sort" } attr:data-sort=key.as_str()>
+                        <a href=href class=if active { "sort active" } else { "sort" } data-sort=key.as_str()>
                             {key.label()}
-                        </A>
+                        </a>
                     }
                 })
                 .collect_view()}

@@ -1,0 +1,146 @@
+//! Account fields as types: a value of these types has passed the rules, on either side.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::FieldError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Username(String);
+
+impl Username {
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let s = raw.trim();
+        let problem = |m: &str| Err(FieldError::new("username", m));
+        if s.chars().count() < 3 || s.chars().count() > 32 {
+            return problem("3 to 32 characters");
+        }
+        if !s.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            return problem("must start with a letter");
+        }
+        if !s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        {
+            return problem("letters, digits, '_', '-' and '.' only");
+        }
+        Ok(Self(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Email(String);
+
+impl Email {
+    /// A pragmatic check (one `@`, a dot in the domain, no spaces); the verification mail is the
+    /// real test. Stored lower-cased.
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let s = raw.trim().to_lowercase();
+        let valid = s.len() <= 254
+            && !s.contains(char::is_whitespace)
+            && matches!(s.split_once('@'), Some((local, domain))
+                if !local.is_empty() && !domain.contains('@') && domain.contains('.')
+                    && !domain.starts_with('.') && !domain.ends_with('.'));
+        if valid {
+            Ok(Self(s))
+        } else {
+            Err(FieldError::new("email", "not a valid e-mail address"))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+pub const MIN_PASSWORD_CHARS: usize = 10;
+pub const MAX_PASSWORD_CHARS: usize = 128;
+
+/// Checks a new password against the policy: long enough, not the username, not a well-known one.
+pub fn check_password(password: &str, username: &str) -> Result<(), FieldError> {
+    let chars = password.chars().count();
+    let problem = |m: String| Err(FieldError::new("password", m));
+    if chars < MIN_PASSWORD_CHARS {
+        return problem(format!("at least {MIN_PASSWORD_CHARS} characters"));
+    }
+    if chars > MAX_PASSWORD_CHARS {
+        return problem(format!("at most {MAX_PASSWORD_CHARS} characters"));
+    }
+    if !username.is_empty() && password.to_lowercase().contains(&username.to_lowercase()) {
+        return problem("must not contain the username".into());
+    }
+    const COMMON: [&str; 8] = [
+        "password12",
+        "1234567890",
+        "qwertyuiop",
+        "iloveyou12",
+        "passw0rd12",
+        "0123456789",
+        "abcdefghij",
+        "1111111111",
+    ];
+    if COMMON.iter().any(|c| password.eq_ignore_ascii_case(c))
+        || password.chars().all(|c| Some(c) == password.chars().next())
+    {
+        return problem("too easy to guess".into());
+    }
+    Ok(())
+}
+
+/// A rough strength score from 0 (weak) to 4 (strong), for the hint under the password field.
+pub fn password_strength(password: &str) -> u8 {
+    let classes = [
+        password.chars().any(|c| c.is_ascii_lowercase()),
+        password.chars().any(|c| c.is_ascii_uppercase()),
+        password.chars().any(|c| c.is_ascii_digit()),
+        password.chars().any(|c| !c.is_ascii_alphanumeric()),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
+    let len = password.chars().count();
+    let score = match len {
+        0..=9 => 0,
+        10..=13 => 1,
+        14..=19 => 2,
+        _ => 3,
+    } + usize::from(classes >= 3);
+    u8::try_from(score.min(4)).unwrap_or(4)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames() {
+        assert!(Username::parse("alice_01").is_ok());
+        assert!(Username::parse("al").is_err());
+        assert!(Username::parse("1alice").is_err());
+        assert!(Username::parse("ali ce").is_err());
+    }
+
+    #[test]
+    fn emails() {
+        assert_eq!(
+            Email::parse(" Alice@Example.COM ").unwrap().as_str(),
+            "alice@example.com"
+        );
+        for bad in ["alice", "a@b", "a@@b.c", "@b.c", "a b@c.d", "a@.c"] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn passwords() {
+        assert!(check_password("correct horse battery", "alice").is_ok());
+        assert!(check_password("short", "alice").is_err());
+        assert!(check_password("alice-is-great", "alice").is_err());
+        assert!(check_password("1234567890", "bob").is_err());
+        assert!(password_strength("Tr0ub4dor&3-long-enough") >= 3);
+        assert_eq!(password_strength("abc"), 0);
+    }
+}

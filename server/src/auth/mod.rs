@@ -1,0 +1,3 @@
+//! Authentication: passwords now; sessions, tokens and third-party logins join here.
+
+pub mod password;

@@ -1,0 +1,126 @@
+//! Catalogue reads behind a short-lived cache.
+//!
+//! Most traffic is anonymous browsing of the same few list pages, so results are cached per
+//! query for a few seconds (`PAGE_CACHE_SECONDS`) and dropped at once when this instance changes
+//! the catalogue ([`Catalog::invalidate`]). Other instances converge within the TTL.
+
+use std::{sync::Arc, time::Duration};
+
+use app::domain::CourseQuery;
+use app::dto::{CourseCard, CourseDetail, CoursePage, DirectionFacet, HomeData};
+use app::error::{AppError, FieldError};
+use app::ports::CatalogService;
+use async_trait::async_trait;
+use moka::future::Cache;
+
+use crate::db::{catalog as repo, Db};
+use crate::error::ResultExt;
+
+const HOME_ROW: i64 = 8;
+
+#[derive(Clone)]
+pub struct Catalog {
+    db: Db,
+    lists: Cache<CourseQuery, Arc<(Vec<CourseCard>, u64)>>,
+    courses: Cache<String, Arc<CourseDetail>>,
+    directions: Cache<(), Arc<Vec<DirectionFacet>>>,
+    home: Cache<(), Arc<HomeData>>,
+}
+
+impl Catalog {
+    pub fn new(db: Db, ttl: Duration) -> Self {
+        // A zero TTL means "no caching": moka would still keep entries for zero time, which is
+        // what we want, so one code path serves both.
+        Self {
+            db,
+            lists: Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(ttl)
+                .build(),
+            courses: Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(ttl)
+                .build(),
+            directions: Cache::builder().max_capacity(1).time_to_live(ttl).build(),
+            home: Cache::builder().max_capacity(1).time_to_live(ttl).build(),
+        }
+    }
+
+    /// Forgets every cached read; called after any change to the catalogue.
+    pub fn invalidate(&self) {
+        self.lists.invalidate_all();
+        self.courses.invalidate_all();
+        self.directions.invalidate_all();
+        self.home.invalidate_all();
+    }
+
+    async fn cached_directions(&self) -> Result<Arc<Vec<DirectionFacet>>, AppError> {
+        self.directions
+            .try_get_with((), async { repo::directions(&self.db).await.map(Arc::new) })
+            .await
+            .map_err(|e| crate::error::internal(e, "loading directions"))
+    }
+}
+
+#[async_trait]
+impl CatalogService for Catalog {
+    async fn home(&self) -> Result<HomeData, AppError> {
+        let home = self
+            .home
+            .try_get_with((), async {
+                let featured = repo::home_courses(&self.db, true, HOME_ROW).await?;
+                let newest = repo::home_courses(&self.db, false, HOME_ROW).await?;
+                let directions = repo::directions(&self.db).await?;
+                Ok::<_, sqlx::Error>(Arc::new(HomeData {
+                    featured,
+                    newest,
+                    directions,
+                }))
+            })
+            .await
+            .map_err(|e| crate::error::internal(e, "loading the home page"))?;
+        Ok(HomeData::clone(&home))
+    }
+
+    async fn directions(&self) -> Result<Vec<DirectionFacet>, AppError> {
+        Ok(Vec::clone(&*self.cached_directions().await?))
+    }
+
+    async fn list_courses(
+        &self,
+        query: CourseQuery,
+        notices: Vec<FieldError>,
+    ) -> Result<CoursePage, AppError> {
+        let page = self
+            .lists
+            .try_get_with(query.clone(), async {
+                repo::list_courses(&self.db, &query).await.map(Arc::new)
+            })
+            .await
+            .map_err(|e| crate::error::internal(e, "listing courses"))?;
+        let (items, total) = &*page;
+        Ok(CoursePage {
+            items: items.clone(),
+            total: *total,
+            query,
+            notices,
+        })
+    }
+
+    async fn course_by_slug(&self, slug: &str) -> Result<CourseDetail, AppError> {
+        if !app::domain::course_query::is_slug(slug) {
+            return Err(AppError::NotFound("course".into()));
+        }
+        if let Some(hit) = self.courses.get(slug).await {
+            return Ok(CourseDetail::clone(&hit));
+        }
+        let (mut detail, markdown) = repo::course_by_slug(&self.db, slug)
+            .await
+            .db_err("course")?
+            .ok_or_else(|| AppError::NotFound("course".into()))?;
+        detail.description_html = super::render_markdown(&markdown);
+        let detail = Arc::new(detail);
+        self.courses.insert(slug.to_string(), detail.clone()).await;
+        Ok(CourseDetail::clone(&detail))
+    }
+}

@@ -1,0 +1,165 @@
+//! Subcommands: `serve` (default), `worker`, `migrate`, `createsuperuser`, `seed-demo`.
+
+use std::io::{BufRead, Write};
+
+use anyhow::{bail, Context};
+use app::domain::account::{check_password, Email, Username};
+use clap::{Parser, Subcommand};
+
+use crate::config::{Settings, WorkerMode};
+use crate::db::{users, Db};
+use crate::startup::{shutdown_signal, Application};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "xuecheng",
+    version,
+    about = "学城 Xuecheng: online programming courses"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web site (and, unless WORKER=off, run background jobs in-process).
+    Serve,
+    /// Run background jobs only (for a separate worker process at scale).
+    Worker,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create an administrator account (asks interactively unless all flags are given).
+    Createsuperuser {
+        #[arg(long)]
+        username: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        /// For scripts only: a password on the command line is visible to other local users.
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Load the demo catalogue (more with --courses N, for load tests).
+    SeedDemo {
+        #[arg(long, default_value_t = crate::seed::DEFAULT_COURSES)]
+        courses: u32,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings =
+        Settings::from_env().map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+    crate::telemetry::init(settings.log_format);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings).await,
+        Command::Worker => {
+            let db = Db::connect(&settings).await?;
+            db.migrate().await?;
+            tracing::info!("worker started; background jobs arrive with the jobs feature");
+            shutdown_signal().await;
+            db.close().await;
+            Ok(())
+        }
+        Command::Migrate => {
+            let db = Db::connect(&settings).await?;
+            db.migrate().await?;
+            db.close().await;
+            println!("migrations applied ({})", settings.database_url_redacted());
+            Ok(())
+        }
+        Command::Createsuperuser {
+            username,
+            email,
+            password,
+        } => {
+            let db = Db::connect(&settings).await?;
+            db.migrate().await?;
+            let result = create_superuser(&db, username, email, password).await;
+            db.close().await;
+            result
+        }
+        Command::SeedDemo { courses } => {
+            let db = Db::connect(&settings).await?;
+            db.migrate().await?;
+            crate::seed::seed_demo(&db, courses).await?;
+            db.close().await;
+            println!("added {courses} demo courses");
+            Ok(())
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let worker = settings.worker;
+    let public_url = settings.public_url.clone();
+    let app = Application::build(settings).await?;
+    let addr = app.local_addr().context("listener has no address")?;
+    tracing::info!(%addr, %public_url, ?worker, ready_in_ms = started.elapsed().as_millis() as u64, "学城 Xuecheng is listening");
+    if worker == WorkerMode::Embedded {
+        tracing::debug!("embedded worker: no background jobs are registered yet");
+    }
+    app.run_until(shutdown_signal()).await
+}
+
+async fn create_superuser(
+    db: &Db,
+    username: Option<String>,
+    email: Option<String>,
+    password: Option<String>,
+) -> anyhow::Result<()> {
+    let stdin = std::io::stdin();
+    let ask = |prompt: &str| -> anyhow::Result<String> {
+        print!("{prompt}: ");
+        std::io::stdout().flush()?;
+        let mut line = String::new();
+        if stdin.lock().read_line(&mut line)? == 0 {
+            bail!("no input for {prompt}");
+        }
+        Ok(line.trim().to_string())
+    };
+    let username = match username {
+        Some(u) => u,
+        None => ask("Username")?,
+    };
+    let username =
+        Username::parse(&username).map_err(|e| anyhow::anyhow!("username: {}", e.message))?;
+    let email = match email {
+        Some(e) => e,
+        None => ask("Email")?,
+    };
+    let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("email: {}", e.message))?;
+    let password = match password {
+        Some(p) => p,
+        None => {
+            let first =
+                rpassword::prompt_password("Password: ").context("cannot read the password")?;
+            let again = rpassword::prompt_password("Password (again): ")
+                .context("cannot read the password")?;
+            if first != again {
+                bail!("the passwords do not match");
+            }
+            first
+        }
+    };
+    check_password(&password, username.as_str())
+        .map_err(|e| anyhow::anyhow!("password: {}", e.message))?;
+    let hash = crate::auth::password::hash_password(password).await?;
+    let new = users::NewUser {
+        username: username.as_str(),
+        email: email.as_str(),
+        password_hash: Some(&hash),
+        is_staff: true,
+        is_superuser: true,
+    };
+    match users::insert(db, &new).await {
+        Ok(id) => {
+            println!("superuser '{}' created (id {id})", username.as_str());
+            Ok(())
+        }
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            bail!("a user with this username or e-mail already exists")
+        }
+        Err(e) => Err(e).context("cannot create the user"),
+    }
+}

@@ -1,0 +1,291 @@
+//! Settings, read once at start-up from the environment (and an optional `.env`).
+//!
+//! Every variable is listed in the README with its default. A bad value stops start-up with a
+//! message naming the variable; secrets are wrapped in [`Secret`] so they never reach a log.
+
+use std::{collections::HashMap, fmt, net::SocketAddr, path::PathBuf, time::Duration};
+
+use url::Url;
+
+/// A value that must not be printed: `Debug` and `Display` show `[redacted]`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret<T>(T);
+
+impl<T> Secret<T> {
+    pub fn new(value: T) -> Self {
+        Self(value)
+    }
+
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> fmt::Debug for Secret<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseKind {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkerMode {
+    /// Background jobs run inside the web process (the default, one process does it all).
+    Embedded,
+    /// This process serves HTTP only; `xuecheng worker` runs the jobs elsewhere.
+    Off,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: Secret<String>,
+    pub database_kind: DatabaseKind,
+    pub db_max_connections: u32,
+    pub redis_url: Option<Secret<String>>,
+    pub site_addr: SocketAddr,
+    pub site_root: PathBuf,
+    pub public_url: Url,
+    pub log_format: LogFormat,
+    pub seed_demo: bool,
+    pub worker: WorkerMode,
+    /// How long an anonymous page stays in the page cache; zero turns the cache off.
+    pub page_cache_ttl: Duration,
+    pub shutdown_grace: Duration,
+}
+
+/// A configuration problem, naming the variable.
+#[derive(Debug, thiserror::Error)]
+#[error("{var}: {message}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub message: String,
+}
+
+fn bad(var: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        var,
+        message: message.into(),
+    }
+}
+
+impl Settings {
+    /// Reads the process environment, after loading `.env` when there is one.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        // A missing .env is normal; a malformed one is not.
+        match dotenvy::dotenv() {
+            Ok(_) => {}
+            Err(e) if e.not_found() => {}
+            Err(e) => return Err(bad(".env", e.to_string())),
+        }
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_map(vars: &HashMap<&str, &str>) -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| vars.get(name).map(|v| v.to_string()))
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let var = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+
+        let database_url =
+            var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/xuecheng.db".into());
+        let database_kind = if database_url.starts_with("sqlite:") {
+            DatabaseKind::Sqlite
+        } else if database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://")
+        {
+            DatabaseKind::Postgres
+        } else {
+            return Err(bad(
+                "DATABASE_URL",
+                "must start with sqlite:// or postgres://",
+            ));
+        };
+
+        let redis_url = match var("REDIS_URL") {
+            None => None,
+            Some(url)
+                if ["redis://", "rediss://", "redis-cluster://"]
+                    .iter()
+                    .any(|p| url.starts_with(p)) =>
+            {
+                Some(Secret::new(url))
+            }
+            Some(_) => {
+                return Err(bad(
+                    "REDIS_URL",
+                    "must start with redis://, rediss:// or redis-cluster://",
+                ))
+            }
+        };
+
+        let site_addr: SocketAddr = var("LEPTOS_SITE_ADDR")
+            .unwrap_or_else(|| "127.0.0.1:3000".into())
+            .parse()
+            .map_err(|_| {
+                bad(
+                    "LEPTOS_SITE_ADDR",
+                    "expected host:port, such as 127.0.0.1:3000",
+                )
+            })?;
+
+        let public_url = match var("PUBLIC_URL") {
+            Some(raw) => {
+                let url =
+                    Url::parse(&raw).map_err(|e| bad("PUBLIC_URL", format!("not a URL ({e})")))?;
+                if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+                    return Err(bad(
+                        "PUBLIC_URL",
+                        "must be an http:// or https:// URL with a host",
+                    ));
+                }
+                url
+            }
+            None => Url::parse(&format!("http://{site_addr}/")).map_err(|e| {
+                bad(
+                    "LEPTOS_SITE_ADDR",
+                    format!("cannot form a URL from it ({e})"),
+                )
+            })?,
+        };
+
+        let log_format = match var("LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(_) => return Err(bad("LOG_FORMAT", "use text or json")),
+        };
+
+        let worker = match var("WORKER").as_deref() {
+            None | Some("embedded") => WorkerMode::Embedded,
+            Some("off") => WorkerMode::Off,
+            Some(_) => return Err(bad("WORKER", "use embedded or off")),
+        };
+
+        let seed_default = database_kind == DatabaseKind::Sqlite;
+        Ok(Settings {
+            database_url: Secret::new(database_url),
+            database_kind,
+            db_max_connections: number(&var, "DB_MAX_CONNECTIONS", 10, 1, 1000)?,
+            redis_url,
+            site_addr,
+            site_root: PathBuf::from(
+                var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
+            ),
+            public_url,
+            log_format,
+            seed_demo: boolean(&var, "SEED_DEMO", seed_default)?,
+            worker,
+            page_cache_ttl: Duration::from_secs(
+                number(&var, "PAGE_CACHE_SECONDS", 10, 0, 86_400)?.into(),
+            ),
+            shutdown_grace: Duration::from_secs(
+                number(&var, "SHUTDOWN_GRACE_SECONDS", 25, 1, 3_600)?.into(),
+            ),
+        })
+    }
+
+    /// The database URL with any password removed, for logs.
+    pub fn database_url_redacted(&self) -> String {
+        match Url::parse(self.database_url.expose()) {
+            Ok(mut url) if url.password().is_some() => {
+                let _ = url.set_password(Some("***"));
+                url.to_string()
+            }
+            Ok(url) => url.to_string(),
+            Err(_) => "[unparseable]".into(),
+        }
+    }
+}
+
+fn number(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: u32,
+    min: u32,
+    max: u32,
+) -> Result<u32, ConfigError> {
+    match var(name) {
+        None => Ok(default),
+        Some(raw) => match raw.parse::<u32>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(n),
+            _ => Err(bad(
+                name,
+                format!("expected a whole number from {min} to {max}, got '{raw}'"),
+            )),
+        },
+    }
+}
+
+fn boolean(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    match var(name).map(|v| v.to_ascii_lowercase()).as_deref() {
+        None => Ok(default),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some("0" | "false" | "no" | "off") => Ok(false),
+        Some(other) => Err(bad(name, format!("expected true or false, got '{other}'"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_need_no_configuration() {
+        let s = Settings::from_map(&HashMap::new()).unwrap();
+        assert_eq!(s.database_kind, DatabaseKind::Sqlite);
+        assert_eq!(s.site_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(s.public_url.as_str(), "http://127.0.0.1:3000/");
+        assert!(s.redis_url.is_none());
+        assert!(s.seed_demo);
+    }
+
+    #[test]
+    fn postgres_url_selects_postgres_and_no_demo_data() {
+        let s = Settings::from_map(&HashMap::from([(
+            "DATABASE_URL",
+            "postgres://u:hunter2@db/x",
+        )]))
+        .unwrap();
+        assert_eq!(s.database_kind, DatabaseKind::Postgres);
+        assert!(!s.seed_demo);
+        assert!(!s.database_url_redacted().contains("hunter2"));
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        for (var, value) in [
+            ("DATABASE_URL", "mysql://x"),
+            ("REDIS_URL", "localhost:6379"),
+            ("LEPTOS_SITE_ADDR", "nope"),
+            ("PUBLIC_URL", "ftp://x"),
+            ("LOG_FORMAT", "xml"),
+            ("DB_MAX_CONNECTIONS", "0"),
+            ("SEED_DEMO", "perhaps"),
+            ("WORKER", "sometimes"),
+        ] {
+            let err = Settings::from_map(&HashMap::from([(var, value)])).unwrap_err();
+            assert_eq!(err.var, var);
+            assert!(err.to_string().starts_with(var));
+        }
+    }
+}

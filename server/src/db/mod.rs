@@ -1,0 +1,143 @@
+//! The database: PostgreSQL or SQLite, chosen from `DATABASE_URL` at run time.
+//!
+//! Repositories share one SQL text per query (runtime queries with `$1` placeholders, which both
+//! drivers accept) and run it on whichever pool is configured through [`on_pool!`]. They branch
+//! per backend only where the dialects really differ.
+
+pub mod catalog;
+pub mod users;
+
+use std::{str::FromStr, time::Duration};
+
+use anyhow::Context;
+use sqlx::{
+    postgres::{PgPool, PgPoolOptions},
+    sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    },
+};
+
+use crate::config::{DatabaseKind, Settings};
+
+#[derive(Debug, Clone)]
+pub enum Db {
+    Postgres(PgPool),
+    Sqlite(SqlitePool),
+}
+
+/// Runs the same expression on either pool: `on_pool!(db, pool => query.fetch_all(pool).await)`.
+/// The expression is compiled once per backend, so row types are checked against both.
+#[macro_export]
+macro_rules! on_pool {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Postgres($pool) => $body,
+            $crate::db::Db::Sqlite($pool) => $body,
+        }
+    };
+}
+
+static PG_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+
+impl Db {
+    #[tracing::instrument(name = "db.connect", skip_all, fields(db = %settings.database_url_redacted()))]
+    pub async fn connect(settings: &Settings) -> anyhow::Result<Db> {
+        let url = settings.database_url.expose();
+        match settings.database_kind {
+            DatabaseKind::Postgres => {
+                let pool = PgPoolOptions::new()
+                    .max_connections(settings.db_max_connections)
+                    .acquire_timeout(Duration::from_secs(5))
+                    .connect(url)
+                    .await
+                    .with_context(|| {
+                        format!(
+                            "cannot connect to PostgreSQL at {}",
+                            settings.database_url_redacted()
+                        )
+                    })?;
+                Ok(Db::Postgres(pool))
+            }
+            DatabaseKind::Sqlite => {
+                let options = SqliteConnectOptions::from_str(url)
+                    .context("DATABASE_URL: not a valid sqlite:// URL")?
+                    .create_if_missing(true)
+                    // WAL lets readers proceed while one writer commits.
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(5));
+                if let Some(dir) = options
+                    .get_filename()
+                    .parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                {
+                    std::fs::create_dir_all(dir).with_context(|| {
+                        format!("cannot create the database directory {}", dir.display())
+                    })?;
+                }
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(settings.db_max_connections)
+                    .acquire_timeout(Duration::from_secs(5))
+                    .connect_with(options)
+                    .await
+                    .with_context(|| {
+                        format!(
+                            "cannot open SQLite database {}",
+                            settings.database_url_redacted()
+                        )
+                    })?;
+                Ok(Db::Sqlite(pool))
+            }
+        }
+    }
+
+    /// Applies pending migrations of this backend (idempotent).
+    #[tracing::instrument(name = "db.migrate", skip_all)]
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match self {
+            Db::Postgres(pool) => PG_MIGRATIONS.run(pool).await,
+            Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
+        }
+        .context("database migration failed")
+    }
+
+    /// A round trip, for `/readyz`.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
+    }
+
+    pub fn kind(&self) -> DatabaseKind {
+        match self {
+            Db::Postgres(_) => DatabaseKind::Postgres,
+            Db::Sqlite(_) => DatabaseKind::Sqlite,
+        }
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await)
+    }
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
+pub fn like_pattern(words: &str) -> String {
+    let mut out = String::with_capacity(words.len() + 2);
+    out.push('%');
+    for c in words.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn like_pattern_escapes_wildcards() {
+        assert_eq!(super::like_pattern("50%_OFF\\"), "%50\\%\\_off\\\\%");
+    }
+}

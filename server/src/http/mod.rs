@@ -1,0 +1,25 @@
+//! HTTP plumbing shared by all routes: health checks, the page cache, request ids.
+
+pub mod health;
+pub mod page_cache;
+
+use axum::{
+    body::Body,
+    http::{header, StatusCode},
+    response::Response,
+};
+
+/// A handler panicked: log it (the panic hook already printed where) and answer a plain 500
+/// that reveals nothing.
+pub fn panic_response(_payload: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    let mut response = Response::new(Body::from(
+        r#"{"type":"about:blank","title":"Internal Server Error","status":500,"detail":"something went wrong on our side; please try again"}"#,
+    ));
+    *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/problem+json"),
+    );
+    response
+}

@@ -1,0 +1,16 @@
+//! The Xuecheng server: configuration, storage, services and the HTTP application.
+//!
+//! `main.rs` is only the command line; everything it runs lives here so the integration tests
+//! build the very same application.
+
+pub mod auth;
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod redis;
+pub mod seed;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,242 @@
+//! Building the application exactly once, the same way for `main` and for the tests: connect,
+//! migrate, seed on first start, assemble the router and its layers, bind the listener.
+
+use std::{future::Future, net::SocketAddr, sync::Arc};
+
+use anyhow::Context;
+use app::ports::Services;
+use app::{shell, App};
+use axum::{
+    extract::FromRef,
+    http::{header, HeaderName, HeaderValue, Request},
+    routing::get,
+    Router,
+};
+use leptos::prelude::{provide_context, LeptosOptions};
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    compression::CompressionLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    services::ServeDir,
+    set_header::SetResponseHeaderLayer,
+    trace::TraceLayer,
+};
+
+use crate::catalog::Catalog;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::http::{health, page_cache};
+use crate::redis::Redis;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub db: Db,
+    pub redis: Option<Redis>,
+    pub catalog: Catalog,
+    pub pages: page_cache::PageCache,
+    pub leptos_options: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+impl AppState {
+    fn services(&self) -> Services {
+        Services {
+            catalog: Arc::new(self.catalog.clone()),
+        }
+    }
+}
+
+/// Connects to the backends, migrates and (on first start) seeds.
+pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
+    let db = Db::connect(&settings).await?;
+    db.migrate().await?;
+    if settings.seed_demo && crate::seed::catalogue_is_empty(&db).await? {
+        tracing::info!("empty catalogue: loading demo data (SEED_DEMO)");
+        crate::seed::seed_demo(&db, crate::seed::DEFAULT_COURSES).await?;
+    }
+    let redis = match &settings.redis_url {
+        Some(url) => Some(Redis::connect(url.expose()).await?),
+        None => None,
+    };
+    let leptos_options = LeptosOptions::builder()
+        .output_name("xuecheng")
+        .site_root(settings.site_root.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(settings.site_addr)
+        .build();
+    Ok(AppState {
+        catalog: Catalog::new(db.clone(), settings.page_cache_ttl),
+        pages: page_cache::PageCache::new(settings.page_cache_ttl),
+        settings: Arc::new(settings),
+        db,
+        redis,
+        leptos_options,
+    })
+}
+
+pub fn router(state: AppState) -> Router {
+    let services = state.services();
+    let routes = generate_route_list(App);
+    let site_root = state.settings.site_root.clone();
+    let options = state.leptos_options.clone();
+
+    // The wasm bundle and CSS: long-lived browser caching, revalidated by Last-Modified.
+    let pkg = ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=3600, stale-while-revalidate=86400"),
+        ))
+        .service(
+            ServeDir::new(site_root.join("pkg"))
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
+
+    let request_id = HeaderName::from_static("x-request-id");
+    let trace = TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+        let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+        tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+    });
+
+    let app_routes = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .nest_service("/pkg", pkg)
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            {
+                let services = services.clone();
+                move || provide_context(services.clone())
+            },
+            move || shell(options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(move || provide_context(services.clone()), shell))
+        .with_state(state.clone());
+
+    app_routes.layer(
+        ServiceBuilder::new()
+            // Outermost: every request gets an id (or keeps the one nginx gave it) for the logs.
+            .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+            .layer(trace)
+            .layer(PropagateRequestIdLayer::new(request_id))
+            .layer(CatchPanicLayer::custom(crate::http::panic_response))
+            .layer(axum::middleware::from_fn_with_state(
+                state.pages.clone(),
+                page_cache::layer,
+            ))
+            .layer(CompressionLayer::new()),
+    )
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let addr = settings.site_addr;
+        let state = prepare_state(settings).await?;
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr} (LEPTOS_SITE_ADDR)"))?;
+        Ok(Self {
+            router: router(state.clone()),
+            listener,
+            state,
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish (at most
+    /// `SHUTDOWN_GRACE_SECONDS`) and closes the pools.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Application {
+            listener,
+            router,
+            state,
+        } = self;
+        let grace = state.settings.shutdown_grace;
+        let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: finishing in-flight requests");
+            let _ = stopped_tx.send(());
+        });
+        // If draining takes longer than the grace period, stop waiting.
+        let drained = async {
+            server.await.context("server error")?;
+            Ok::<(), anyhow::Error>(())
+        };
+        tokio::select! {
+            result = drained => result?,
+            _ = async { let _ = stopped_rx.await; tokio::time::sleep(grace).await } => {
+                tracing::warn!(?grace, "grace period over; closing remaining connections");
+            }
+        }
+        state.db.close().await;
+        if let Some(redis) = &state.redis {
+            redis.quit().await;
+        }
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
