@@ -102,7 +102,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     app.run_until(shutdown_signal()).await
 }
 
-async fn create_superuser(
+pub async fn create_superuser(
     db: &Db,
     username: Option<String>,
     email: Option<String>,

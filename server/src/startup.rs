@@ -138,7 +138,10 @@ pub fn router(state: AppState) -> Router {
                 state.pages.clone(),
                 page_cache::layer,
             ))
-            .layer(CompressionLayer::new()),
+            .layer(CompressionLayer::new())
+            .layer(axum::middleware::from_fn(
+                crate::http::server_fn_status::layer,
+            )),
     )
 }
 

@@ -21,13 +21,13 @@ pub const COURSE_QUERY_KEYS: [&str; 8] = [
 #[server(prefix = "/fn", endpoint = "catalog/home", input = Json)]
 pub async fn get_home() -> Result<HomeData, AppError> {
     let services = crate::ports::services()?;
-    super::respond(services.catalog.home().await)
+    services.catalog.home().await
 }
 
 #[server(prefix = "/fn", endpoint = "catalog/directions", input = Json)]
 pub async fn get_directions() -> Result<Vec<DirectionFacet>, AppError> {
     let services = crate::ports::services()?;
-    super::respond(services.catalog.directions().await)
+    services.catalog.directions().await
 }
 
 /// `params` are the raw URL parameters; the server parses them (clamping, and reporting what it
@@ -37,11 +37,11 @@ pub async fn list_courses(params: Vec<(String, String)>) -> Result<CoursePage, A
     use crate::domain::CourseQuery;
     let (query, notices) = CourseQuery::parse(params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let services = crate::ports::services()?;
-    super::respond(services.catalog.list_courses(query, notices).await)
+    services.catalog.list_courses(query, notices).await
 }
 
 #[server(prefix = "/fn", endpoint = "catalog/course", input = Json)]
 pub async fn get_course(slug: String) -> Result<CourseDetail, AppError> {
     let services = crate::ports::services()?;
-    super::respond(services.catalog.course_by_slug(&slug).await)
+    services.catalog.course_by_slug(&slug).await
 }

@@ -2,6 +2,7 @@
 
 pub mod health;
 pub mod page_cache;
+pub mod server_fn_status;
 
 use axum::{
     body::Body,

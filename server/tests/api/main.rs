@@ -1,0 +1,10 @@
+//! One integration-test binary; its files mirror the features. Every test runs against the real
+//! application (built the way `main` builds it) on SQLite and on PostgreSQL.
+
+mod helpers;
+
+mod catalog_pages;
+mod catalog_repository;
+mod cli;
+mod operations;
+mod server_functions;
