@@ -12,7 +12,11 @@ use crate::on_pool;
 
 pub const DEFAULT_COURSES: u32 = 60;
 
-const DIRECTIONS: &[(&str, &str, &[(&str, &str)])] = &[
+/// (slug, name) of a category; (slug, name, categories) of a direction.
+type CategorySeed = (&'static str, &'static str);
+type DirectionSeed = (&'static str, &'static str, &'static [CategorySeed]);
+
+const DIRECTIONS: &[DirectionSeed] = &[
     (
         "python",
         "Python",
@@ -206,7 +210,7 @@ pub async fn seed_demo(db: &Db, courses: u32) -> anyhow::Result<()> {
             for ch in 0..(rng.below(4) + 3) {
                 let chapter_id: i64 = sqlx::query_scalar("INSERT INTO chapters (course_id, title, position, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
                     .bind(course_id)
-                    .bind(format!("{}", LESSON_TOPICS[((ch + rng.below(4)) % LESSON_TOPICS.len() as u64) as usize]))
+                    .bind(LESSON_TOPICS[((ch + rng.below(4)) % LESSON_TOPICS.len() as u64) as usize])
                     .bind(ch as i32).bind(now)
                     .fetch_one(&mut *tx).await?;
                 for le in 0..(rng.below(4) + 2) {

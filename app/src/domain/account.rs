@@ -83,7 +83,7 @@ pub fn check_password(password: &str, username: &str) -> Result<(), FieldError> 
         "1111111111",
     ];
     if COMMON.iter().any(|c| password.eq_ignore_ascii_case(c))
-        || password.chars().all(|c| Some(c) == password.chars().next())
+        || password.chars().all(|c| password.starts_with(c))
     {
         return problem("too easy to guess".into());
     }

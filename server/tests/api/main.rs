@@ -1,6 +1,9 @@
 //! One integration-test binary; its files mirror the features. Every test runs against the real
 //! application (built the way `main` builds it) on SQLite and on PostgreSQL.
 
+// Tests unwrap freely: a panic here is a failed assertion.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod helpers;
 
 mod catalog_pages;
