@@ -9,7 +9,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::domain::CourseQuery;
-use crate::dto::{CourseDetail, CoursePage, DirectionFacet, HomeData};
+use crate::dto::{
+    CourseDetail, CoursePage, DirectionFacet, HomeData, LoginInput, RegisterInput, UserView,
+};
 use crate::error::{AppError, FieldError};
 
 #[async_trait]
@@ -25,10 +27,42 @@ pub trait CatalogService: Send + Sync {
     async fn course_by_slug(&self, slug: &str) -> Result<CourseDetail, AppError>;
 }
 
+/// Accounts and the browser session. Methods take the request's parts because the session (a
+/// server-side concern) travels in their extensions.
+#[async_trait]
+pub trait AccountService: Send + Sync {
+    /// Creates the account and signs it in (a new session id).
+    async fn register(
+        &self,
+        request: &http::request::Parts,
+        input: RegisterInput,
+    ) -> Result<UserView, AppError>;
+    /// Checks the password (same answer and timing for an unknown user) and signs in with a
+    /// new session id.
+    async fn login(
+        &self,
+        request: &http::request::Parts,
+        input: LoginInput,
+    ) -> Result<UserView, AppError>;
+    /// Ends the session everywhere it is used (the store is shared by all instances).
+    async fn logout(&self, request: &http::request::Parts) -> Result<(), AppError>;
+    /// The signed-in user, if any.
+    async fn current_user(
+        &self,
+        request: &http::request::Parts,
+    ) -> Result<Option<UserView>, AppError>;
+}
+
 /// Everything the server provides to the UI, cheap to clone.
 #[derive(Clone)]
 pub struct Services {
     pub catalog: Arc<dyn CatalogService>,
+    pub accounts: Arc<dyn AccountService>,
+}
+
+/// The HTTP request being served (page render or server-function call).
+pub async fn request_parts() -> Result<http::request::Parts, AppError> {
+    leptos::prelude::use_context::<http::request::Parts>().ok_or(AppError::Internal)
 }
 
 /// The services of the current request (provided by the server for every render and call).

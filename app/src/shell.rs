@@ -8,7 +8,9 @@ use leptos_router::{
 };
 
 use crate::components::layout::Layout;
-use crate::pages::{CourseDetailPage, CourseListPage, HomePage, NotFound};
+use crate::pages::{
+    AccountPage, CourseDetailPage, CourseListPage, HomePage, LoginPage, NotFound, RegisterPage,
+};
 
 /// The whole document, rendered on the server around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -44,6 +46,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async />
                     <Route path=path!("/courses") view=CourseListPage ssr=SsrMode::Async />
                     <Route path=path!("/courses/:slug") view=CourseDetailPage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=LoginPage />
+                    <Route path=path!("/register") view=RegisterPage />
+                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>

@@ -62,6 +62,28 @@ pub struct Settings {
     /// How long an anonymous page stays in the page cache; zero turns the cache off.
     pub page_cache_ttl: Duration,
     pub shutdown_grace: Duration,
+    /// Where embedded mode keeps generated files (the JWT key pair).
+    pub data_dir: PathBuf,
+    pub auth: AuthSettings,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// Shares the login with sub-domains when set (`.example.com`).
+    pub cookie_domain: Option<String>,
+    /// Sessions end after this long without a request…
+    pub session_idle: Duration,
+    /// …and after this long in any case ("remember me" uses it as the cookie lifetime).
+    pub session_absolute: Duration,
+    /// PEM file of the RSA private key that signs access tokens; generated under `data_dir`
+    /// when unset.
+    pub jwt_private_key_path: Option<PathBuf>,
+    /// Older public keys (PEM) still accepted after a key rotation.
+    pub jwt_public_key_paths: Vec<PathBuf>,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
 }
 
 /// A configuration problem, naming the variable.
@@ -177,6 +199,33 @@ impl Settings {
         };
 
         let seed_default = database_kind == DatabaseKind::Sqlite;
+        let minutes = |name, default, max| {
+            number(&var, name, default, 1, max).map(|m| Duration::from_secs(u64::from(m) * 60))
+        };
+        let auth = AuthSettings {
+            cookie_domain: var("COOKIE_DOMAIN"),
+            session_idle: minutes("SESSION_IDLE_MINUTES", 60 * 24, 60 * 24 * 90)?,
+            session_absolute: minutes("SESSION_ABSOLUTE_MINUTES", 60 * 24 * 30, 60 * 24 * 365)?,
+            jwt_private_key_path: var("JWT_PRIVATE_KEY_PATH").map(PathBuf::from),
+            jwt_public_key_paths: var("JWT_PUBLIC_KEY_PATHS")
+                .map(|v| {
+                    v.split(',')
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .map(PathBuf::from)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            jwt_issuer: var("JWT_ISSUER")
+                .unwrap_or_else(|| public_url.as_str().trim_end_matches('/').to_string()),
+            jwt_audience: var("JWT_AUDIENCE").unwrap_or_else(|| "xuecheng-api".into()),
+            access_token_ttl: Duration::from_secs(
+                number(&var, "JWT_ACCESS_TTL_SECONDS", 900, 30, 86_400)?.into(),
+            ),
+            refresh_token_ttl: Duration::from_secs(
+                u64::from(number(&var, "JWT_REFRESH_TTL_DAYS", 30, 1, 365)?) * 86_400,
+            ),
+        };
         Ok(Settings {
             database_url: Secret::new(database_url),
             database_kind,
@@ -196,6 +245,8 @@ impl Settings {
             shutdown_grace: Duration::from_secs(
                 number(&var, "SHUTDOWN_GRACE_SECONDS", 25, 1, 3_600)?.into(),
             ),
+            data_dir: PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "data".into())),
+            auth,
         })
     }
 

@@ -3,6 +3,7 @@
 //! `main.rs` is only the command line; everything it runs lives here so the integration tests
 //! build the very same application.
 
+pub mod accounts;
 pub mod auth;
 pub mod catalog;
 pub mod cli;

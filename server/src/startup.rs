@@ -24,11 +24,14 @@ use tower_http::{
     set_header::SetResponseHeaderLayer,
     trace::TraceLayer,
 };
+use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
+use crate::accounts::Accounts;
+use crate::auth::session_store::{DbSessionStore, Sessions};
 use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::db::Db;
-use crate::http::{health, page_cache};
+use crate::http::{csrf, health, page_cache};
 use crate::redis::Redis;
 
 /// What every handler can reach.
@@ -38,6 +41,8 @@ pub struct AppState {
     pub db: Db,
     pub redis: Option<Redis>,
     pub catalog: Catalog,
+    pub accounts: Accounts,
+    pub sessions: Sessions,
     pub pages: page_cache::PageCache,
     pub leptos_options: LeptosOptions,
 }
@@ -52,6 +57,7 @@ impl AppState {
     fn services(&self) -> Services {
         Services {
             catalog: Arc::new(self.catalog.clone()),
+            accounts: Arc::new(self.accounts.clone()),
         }
     }
 }
@@ -74,8 +80,17 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         .site_pkg_dir("pkg")
         .site_addr(settings.site_addr)
         .build();
+    // Sessions follow Redis when it is configured (shared by all instances), else the database.
+    let sessions = match &redis {
+        Some(redis) => Sessions::Redis(tower_sessions_redis_store::RedisStore::new(
+            redis.pool().clone(),
+        )),
+        None => Sessions::Database(DbSessionStore::new(db.clone())),
+    };
     Ok(AppState {
         catalog: Catalog::new(db.clone(), settings.page_cache_ttl),
+        accounts: Accounts::new(db.clone(), settings.auth.clone()),
+        sessions,
         pages: page_cache::PageCache::new(settings.page_cache_ttl),
         settings: Arc::new(settings),
         db,
@@ -141,8 +156,41 @@ pub fn router(state: AppState) -> Router {
             .layer(CompressionLayer::new())
             .layer(axum::middleware::from_fn(
                 crate::http::server_fn_status::layer,
-            )),
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                allowed_origins(&state.settings),
+                csrf::layer,
+            ))
+            .layer(session_layer(&state)),
     )
+}
+
+/// The session cookie: HttpOnly, SameSite=Lax, Secure behind https, idle expiry, optional
+/// domain so sub-domains share the login.
+fn session_layer(state: &AppState) -> SessionManagerLayer<Sessions> {
+    let auth = &state.settings.auth;
+    let idle =
+        time::Duration::seconds(i64::try_from(auth.session_idle.as_secs()).unwrap_or(i64::MAX));
+    let layer = SessionManagerLayer::new(state.sessions.clone())
+        .with_name(page_cache::SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.settings.public_url.scheme() == "https")
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(idle));
+    match &auth.cookie_domain {
+        Some(domain) => layer.with_domain(domain.clone()),
+        None => layer,
+    }
+}
+
+fn allowed_origins(settings: &Settings) -> csrf::AllowedOrigins {
+    let public = settings
+        .public_url
+        .origin()
+        .ascii_serialization()
+        .to_ascii_lowercase();
+    csrf::AllowedOrigins(Arc::new(vec![public]))
 }
 
 /// A bound, ready-to-run server.

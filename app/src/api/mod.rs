@@ -5,4 +5,5 @@
 //! travel as a serialized [`crate::error::AppError`]; the server sets the HTTP status that kind
 //! maps to (`server/src/http/server_fn_status.rs`).
 
+pub mod accounts;
 pub mod catalog;

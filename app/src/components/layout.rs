@@ -2,7 +2,9 @@
 
 use leptos::prelude::*;
 use leptos_router::components::{Form, A};
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_location, use_query_map};
+
+use crate::api::accounts::current_user;
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
@@ -18,6 +20,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <nav class="main-nav" aria-label="Main">
                     <A href="/courses">"课程 Courses"</A>
                 </nav>
+                <UserMenu />
                 <Form action="/courses" attr:class="search-form" attr:role="search">
                     <input
                         type="search"
@@ -37,5 +40,30 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <p>"© 学城 Xuecheng · 在线编程课程 Programming courses online"</p>
             </div>
         </footer>
+    }
+}
+
+/// "Sign in / Register", or the signed-in user's name. Re-read on every navigation, so signing
+/// in or out elsewhere (another tab, another instance) shows up on the next click.
+#[component]
+fn UserMenu() -> impl IntoView {
+    let location = use_location();
+    let user = Resource::new(move || location.pathname.get(), |_| current_user());
+    view! {
+        <nav class="user-menu" aria-label="Account">
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match user.await {
+                        Ok(Some(user)) => view! {
+                            <A href="/account" attr:class="current-user">{user.username}</A>
+                        }.into_any(),
+                        _ => view! {
+                            <A href="/login">"登录 Sign in"</A>
+                            <A href="/register">"注册 Register"</A>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </nav>
     }
 }

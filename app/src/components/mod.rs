@@ -2,6 +2,7 @@
 
 pub mod course_card;
 pub mod error_box;
+pub mod field;
 pub mod layout;
 pub mod outline;
 pub mod pagination;

@@ -1,3 +1,5 @@
-//! Authentication: passwords now; sessions, tokens and third-party logins join here.
+//! Authentication: passwords, sessions (SSO across instances), and who is asking.
 
+pub mod actor;
 pub mod password;
+pub mod session_store;

@@ -26,3 +26,43 @@ pub async fn insert(db: &Db, user: &NewUser<'_>) -> Result<i64, sqlx::Error> {
         .fetch_one(pool)
         .await)
 }
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub password_hash: Option<String>,
+    pub nickname: String,
+    pub avatar_url: Option<String>,
+    pub is_active: bool,
+    pub is_staff: bool,
+    pub is_superuser: bool,
+    pub email_verified_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+const USER_COLUMNS: &str =
+    "id, username, email, password_hash, nickname, avatar_url, is_active, is_staff, \
+     is_superuser, email_verified_at";
+
+/// By username or e-mail, case-insensitively; deleted accounts are never found.
+#[tracing::instrument(skip(db))]
+pub async fn find_by_login(db: &Db, login: &str) -> Result<Option<UserRow>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE (lower(username) = lower($1) OR lower(email) = lower($1)) \
+         AND deleted_at IS NULL"
+    );
+    on_pool!(db, pool => sqlx::query_as(&sql).bind(login.trim()).fetch_optional(pool).await)
+}
+
+#[tracing::instrument(skip(db))]
+pub async fn find_by_id(db: &Db, id: i64) -> Result<Option<UserRow>, sqlx::Error> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1 AND deleted_at IS NULL");
+    on_pool!(db, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
+}
+
+pub async fn touch_last_login(db: &Db, id: i64) -> Result<(), sqlx::Error> {
+    on_pool!(db, pool => sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
+        .bind(chrono::Utc::now()).bind(id).execute(pool).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}

@@ -28,11 +28,13 @@ macro_rules! backend_tests {
 
 pub struct TestApp {
     pub address: String,
+    pub database_url: String,
     pub client: reqwest::Client,
     pub db: Db,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _dir: Option<TempDir>,
+    _data_dir: TempDir,
 }
 
 impl TestApp {
@@ -55,6 +57,14 @@ impl TestApp {
             .send()
             .await
             .expect("request failed")
+    }
+
+    /// Stops the server but hands back its temp directory, so a second instance can reopen
+    /// the same SQLite file.
+    pub async fn stop_keeping_data(mut self) -> Option<TempDir> {
+        let dir = self._dir.take();
+        self.stop().await.expect("the server stops");
+        dir
     }
 
     /// Stops the server the way SIGTERM does and waits for it to finish.
@@ -136,6 +146,8 @@ pub struct Options {
     pub page_cache_seconds: u32,
     pub seed_demo: bool,
     pub redis: bool,
+    /// Reuse another instance's database (two app servers behind one load balancer).
+    pub database_url: Option<String>,
     pub extra: Vec<(&'static str, String)>,
 }
 
@@ -145,6 +157,7 @@ impl Default for Options {
             page_cache_seconds: 0,
             seed_demo: true,
             redis: false,
+            database_url: None,
             extra: Vec::new(),
         }
     }
@@ -155,7 +168,12 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
-    let (database_url, dir) = fresh_database(backend).await;
+    let (database_url, dir) = match options.database_url.clone() {
+        Some(url) => (url, None),
+        None => fresh_database(backend).await,
+    };
+    let data_dir = TempDir::new();
+    let data_path = data_dir.0.display().to_string();
     let cache = options.page_cache_seconds.to_string();
     let seed = options.seed_demo.to_string();
     let redis = redis_url();
@@ -165,6 +183,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         ("PAGE_CACHE_SECONDS", cache.as_str()),
         ("SEED_DEMO", seed.as_str()),
         ("DB_MAX_CONNECTIONS", "5"),
+        ("DATA_DIR", data_path.as_str()),
     ]);
     if options.redis {
         vars.insert("REDIS_URL", redis.as_str());
@@ -184,6 +203,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
     }));
     TestApp {
         address,
+        database_url: database_url.clone(),
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -192,5 +212,6 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         shutdown: Some(tx),
         server: Some(server),
         _dir: dir,
+        _data_dir: data_dir,
     }
 }

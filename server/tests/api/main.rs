@@ -6,6 +6,7 @@
 
 mod helpers;
 
+mod accounts;
 mod catalog_pages;
 mod catalog_repository;
 mod cli;

@@ -1,0 +1,62 @@
+//! Sign-up, sign-in, sign-out and "who am I". Each is a thin call into the account service.
+
+use leptos::prelude::*;
+
+use crate::dto::UserView;
+use crate::error::AppError;
+
+#[server(prefix = "/fn", endpoint = "accounts/register")]
+pub async fn register(username: String, email: String, password: String) -> Result<(), AppError> {
+    use crate::dto::RegisterInput;
+    let services = crate::ports::services()?;
+    let parts = crate::ports::request_parts().await?;
+    services
+        .accounts
+        .register(
+            &parts,
+            RegisterInput {
+                username,
+                email,
+                password,
+            },
+        )
+        .await?;
+    leptos_axum::redirect("/account");
+    Ok(())
+}
+
+/// `username` may also be an e-mail address. `remember` is a checkbox: present means yes.
+#[server(prefix = "/fn", endpoint = "accounts/login")]
+pub async fn login(
+    username: String,
+    password: String,
+    remember: Option<String>,
+) -> Result<(), AppError> {
+    use crate::dto::LoginInput;
+    let services = crate::ports::services()?;
+    let parts = crate::ports::request_parts().await?;
+    let input = LoginInput {
+        login: username,
+        password,
+        remember: remember.is_some(),
+    };
+    services.accounts.login(&parts, input).await?;
+    leptos_axum::redirect("/account");
+    Ok(())
+}
+
+#[server(prefix = "/fn", endpoint = "accounts/logout")]
+pub async fn logout() -> Result<(), AppError> {
+    let services = crate::ports::services()?;
+    let parts = crate::ports::request_parts().await?;
+    services.accounts.logout(&parts).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[server(prefix = "/fn", endpoint = "accounts/me")]
+pub async fn current_user() -> Result<Option<UserView>, AppError> {
+    let services = crate::ports::services()?;
+    let parts = crate::ports::request_parts().await?;
+    services.accounts.current_user(&parts).await
+}

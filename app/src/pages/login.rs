@@ -1,0 +1,35 @@
+//! Sign in with a username (or e-mail) and password.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+use crate::api::accounts::Login;
+use crate::components::field::{Field, FormMessage};
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let action = ServerAction::<Login>::new();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    view! {
+        <Title text="登录 Sign in" />
+        <section class="auth-card">
+            <h1>"登录 Sign in"</h1>
+            <ActionForm action attr:class="auth-form" attr:novalidate=true>
+                <Field name="username" label="用户名或邮箱 Username or e-mail" autocomplete="username" error />
+                <Field name="password" label="密码 Password" kind="password" autocomplete="current-password" error />
+                <label class="check">
+                    <input type="checkbox" name="remember" value="on" />
+                    " 记住我 Remember me"
+                </label>
+                <FormMessage error />
+                <button type="submit" class="button primary" disabled=move || action.pending().get()>
+                    "登录 Sign in"
+                </button>
+            </ActionForm>
+            <p class="muted">
+                "还没有账号？ No account yet? " <A href="/register">"注册 Register"</A>
+            </p>
+        </section>
+    }
+}

@@ -1,0 +1,5 @@
+//! Accounts: registration, sign-in and sign-out over the shared session store.
+
+mod service;
+
+pub use service::Accounts;

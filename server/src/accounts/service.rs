@@ -1,0 +1,219 @@
+//! The account service behind the pages' server functions (and, later, the REST API).
+
+use app::domain::account::{check_password, Email, Username};
+use app::dto::{LoginInput, RegisterInput, UserView};
+use app::error::{AppError, FieldError};
+use app::ports::AccountService;
+use async_trait::async_trait;
+use chrono::Utc;
+use tower_sessions::{Expiry, Session};
+
+use crate::auth::{actor::SessionUser, password, session_store::USER_KEY};
+use crate::config::AuthSettings;
+use crate::db::{users, Db};
+use crate::error::{internal, ResultExt};
+
+#[derive(Clone)]
+pub struct Accounts {
+    db: Db,
+    auth: AuthSettings,
+}
+
+impl Accounts {
+    pub fn new(db: Db, auth: AuthSettings) -> Self {
+        Self { db, auth }
+    }
+
+    /// Binds the user to the session under a fresh id: a session id known before sign-in (a
+    /// fixation attempt) is worthless after it.
+    async fn sign_in(
+        &self,
+        session: &Session,
+        user: &users::UserRow,
+        remember: bool,
+    ) -> Result<(), AppError> {
+        session
+            .cycle_id()
+            .await
+            .map_err(|e| internal(e, "rotating the session id"))?;
+        let stored = SessionUser {
+            id: user.id,
+            username: user.username.clone(),
+            authenticated_at: Utc::now(),
+        };
+        session
+            .insert(USER_KEY, &stored)
+            .await
+            .map_err(|e| internal(e, "writing the session"))?;
+        if remember {
+            let until = time::OffsetDateTime::now_utc()
+                + time::Duration::seconds(
+                    i64::try_from(self.auth.session_absolute.as_secs()).unwrap_or(i64::MAX),
+                );
+            session.set_expiry(Some(Expiry::AtDateTime(until)));
+        }
+        users::touch_last_login(&self.db, user.id)
+            .await
+            .db_err("user")?;
+        Ok(())
+    }
+}
+
+fn session_of(request: &http::request::Parts) -> Result<Session, AppError> {
+    request.extensions.get::<Session>().cloned().ok_or_else(|| {
+        tracing::error!("no session layer in front of an account call");
+        AppError::Internal
+    })
+}
+
+pub fn view(user: users::UserRow) -> UserView {
+    UserView {
+        id: user.id,
+        username: user.username,
+        email: user.email,
+        nickname: user.nickname,
+        avatar_url: user.avatar_url,
+        is_staff: user.is_staff,
+        is_superuser: user.is_superuser,
+        email_verified: user.email_verified_at.is_some(),
+    }
+}
+
+#[async_trait]
+impl AccountService for Accounts {
+    async fn register(
+        &self,
+        request: &http::request::Parts,
+        input: RegisterInput,
+    ) -> Result<UserView, AppError> {
+        let mut errors = Vec::new();
+        let username = Username::parse(&input.username)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let email = Email::parse(&input.email).map_err(|e| errors.push(e)).ok();
+        if let Err(e) = check_password(
+            &input.password,
+            username.as_ref().map(Username::as_str).unwrap_or(""),
+        ) {
+            errors.push(e);
+        }
+        let (Some(username), Some(email), true) = (username, email, errors.is_empty()) else {
+            return Err(AppError::Validation(errors));
+        };
+        let hash = password::hash_password(input.password)
+            .await
+            .map_err(|e| internal(e, "hashing a password"))?;
+        let new = users::NewUser {
+            username: username.as_str(),
+            email: email.as_str(),
+            password_hash: Some(&hash),
+            is_staff: false,
+            is_superuser: false,
+        };
+        let id = match users::insert(&self.db, &new).await {
+            Ok(id) => id,
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                // Say which one is taken: both are public facts on a course site.
+                let taken = users::find_by_login(&self.db, username.as_str())
+                    .await
+                    .db_err("user")?
+                    .is_some();
+                let field = if taken {
+                    FieldError::new("username", "this username is taken")
+                } else {
+                    FieldError::new(
+                        "email",
+                        "an account with this e-mail exists; sign in instead",
+                    )
+                };
+                return Err(AppError::Validation(vec![field]));
+            }
+            Err(e) => return Err(e).db_err("user"),
+        };
+        let user = users::find_by_id(&self.db, id)
+            .await
+            .db_err("user")?
+            .ok_or(AppError::Internal)?;
+        self.sign_in(&session_of(request)?, &user, false).await?;
+        tracing::info!(user_id = id, "account registered");
+        Ok(view(user))
+    }
+
+    async fn login(
+        &self,
+        request: &http::request::Parts,
+        input: LoginInput,
+    ) -> Result<UserView, AppError> {
+        if input.login.trim().is_empty() || input.password.is_empty() {
+            let mut errors = Vec::new();
+            if input.login.trim().is_empty() {
+                errors.push(FieldError::new("username", "enter your username or e-mail"));
+            }
+            if input.password.is_empty() {
+                errors.push(FieldError::new("password", "enter your password"));
+            }
+            return Err(AppError::Validation(errors));
+        }
+        let user = users::find_by_login(&self.db, &input.login)
+            .await
+            .db_err("user")?;
+        let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+        // Always one verification, so an unknown user costs the same time as a wrong password.
+        let matches = password::verify_password(input.password, stored)
+            .await
+            .map_err(|e| internal(e, "verifying a password"))?;
+        match user {
+            Some(user) if matches && user.is_active => {
+                self.sign_in(&session_of(request)?, &user, input.remember)
+                    .await?;
+                tracing::info!(user_id = user.id, "signed in");
+                Ok(view(user))
+            }
+            _ => Err(AppError::Validation(vec![FieldError::new(
+                "password",
+                "wrong username or password",
+            )])),
+        }
+    }
+
+    async fn logout(&self, request: &http::request::Parts) -> Result<(), AppError> {
+        // Deleting the record in the shared store ends this session on every instance.
+        session_of(request)?
+            .flush()
+            .await
+            .map_err(|e| internal(e, "ending the session"))
+    }
+
+    async fn current_user(
+        &self,
+        request: &http::request::Parts,
+    ) -> Result<Option<UserView>, AppError> {
+        let session = session_of(request)?;
+        let Some(stored) = session
+            .get::<SessionUser>(USER_KEY)
+            .await
+            .map_err(|e| internal(e, "reading the session"))?
+        else {
+            return Ok(None);
+        };
+        let age = Utc::now().signed_duration_since(stored.authenticated_at);
+        let too_old = age
+            .to_std()
+            .map(|a| a > self.auth.session_absolute)
+            .unwrap_or(false);
+        let user = users::find_by_id(&self.db, stored.id)
+            .await
+            .db_err("user")?;
+        match user {
+            Some(user) if user.is_active && !too_old => Ok(Some(view(user))),
+            // Deactivated, deleted, or past the absolute lifetime: the session ends here.
+            _ => {
+                session
+                    .flush()
+                    .await
+                    .map_err(|e| internal(e, "ending the session"))?;
+                Ok(None)
+            }
+        }
+    }
+}
