@@ -58,7 +58,7 @@ pub async fn layer(
                 .any(|p| p.trim_start().starts_with(&format!("{SESSION_COOKIE}=")))
         });
     let verdict = match origin_of(headers) {
-        Some(origin) => allowed.0.iter().any(|a| *a == origin) || same_host(&origin, headers),
+        Some(origin) => allowed.0.contains(&origin) || same_host(&origin, headers),
         None => !has_cookie,
     };
     if verdict {
