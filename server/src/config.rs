@@ -53,6 +53,8 @@ pub struct Settings {
     pub database_kind: DatabaseKind,
     pub db_max_connections: u32,
     pub redis_url: Option<Secret<String>>,
+    /// Prefix of every Redis key we write, so deployments (and tests) can share one Redis.
+    pub redis_prefix: String,
     pub site_addr: SocketAddr,
     pub site_root: PathBuf,
     pub public_url: Url,
@@ -231,6 +233,7 @@ impl Settings {
             database_kind,
             db_max_connections: number(&var, "DB_MAX_CONNECTIONS", 10, 1, 1000)?,
             redis_url,
+            redis_prefix: var("REDIS_KEY_PREFIX").unwrap_or_else(|| "xc:".into()),
             site_addr,
             site_root: PathBuf::from(
                 var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),

@@ -89,7 +89,11 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
     };
     Ok(AppState {
         catalog: Catalog::new(db.clone(), settings.page_cache_ttl),
-        accounts: Accounts::new(db.clone(), settings.auth.clone()),
+        accounts: Accounts::new(
+            db.clone(),
+            settings.auth.clone(),
+            crate::accounts::throttle::LoginThrottle::new(redis.clone(), &settings.redis_prefix),
+        ),
         sessions,
         pages: page_cache::PageCache::new(settings.page_cache_ttl),
         settings: Arc::new(settings),

@@ -1,5 +1,6 @@
 //! Accounts: registration, sign-in and sign-out over the shared session store.
 
 mod service;
+pub mod throttle;
 
 pub use service::Accounts;

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use chrono::Utc;
 use tower_sessions::{Expiry, Session};
 
+use super::throttle::LoginThrottle;
 use crate::auth::{actor::SessionUser, password, session_store::USER_KEY};
 use crate::config::AuthSettings;
 use crate::db::{users, Db};
@@ -17,11 +18,12 @@ use crate::error::{internal, ResultExt};
 pub struct Accounts {
     db: Db,
     auth: AuthSettings,
+    throttle: LoginThrottle,
 }
 
 impl Accounts {
-    pub fn new(db: Db, auth: AuthSettings) -> Self {
-        Self { db, auth }
+    pub fn new(db: Db, auth: AuthSettings, throttle: LoginThrottle) -> Self {
+        Self { db, auth, throttle }
     }
 
     /// Binds the user to the session under a fresh id: a session id known before sign-in (a
@@ -64,6 +66,15 @@ fn session_of(request: &http::request::Parts) -> Result<Session, AppError> {
         tracing::error!("no session layer in front of an account call");
         AppError::Internal
     })
+}
+
+/// The peer address of the connection. (Behind a proxy all clients share its address, which
+/// then only throttles in aggregate; the per-account limit still applies.)
+fn client_ip(request: &http::request::Parts) -> Option<String> {
+    request
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip().to_string())
 }
 
 pub fn view(user: users::UserRow) -> UserView {
@@ -154,6 +165,11 @@ impl AccountService for Accounts {
             }
             return Err(AppError::Validation(errors));
         }
+        let ip = client_ip(request);
+        if let Some(retry_after_secs) = self.throttle.blocked_for(&input.login, ip.as_deref()).await
+        {
+            return Err(AppError::RateLimited { retry_after_secs });
+        }
         let user = users::find_by_login(&self.db, &input.login)
             .await
             .db_err("user")?;
@@ -164,15 +180,21 @@ impl AccountService for Accounts {
             .map_err(|e| internal(e, "verifying a password"))?;
         match user {
             Some(user) if matches && user.is_active => {
+                self.throttle.record_success(&input.login).await;
                 self.sign_in(&session_of(request)?, &user, input.remember)
                     .await?;
                 tracing::info!(user_id = user.id, "signed in");
                 Ok(view(user))
             }
-            _ => Err(AppError::Validation(vec![FieldError::new(
-                "password",
-                "wrong username or password",
-            )])),
+            _ => {
+                self.throttle
+                    .record_failure(&input.login, ip.as_deref())
+                    .await;
+                Err(AppError::Validation(vec![FieldError::new(
+                    "password",
+                    "wrong username or password",
+                )]))
+            }
         }
     }
 

@@ -10,6 +10,8 @@ backend_tests!(
     csrf_refuses_cross_site_posts,
     sso_across_two_instances_sharing_redis,
     embedded_sessions_survive_a_restart,
+    repeated_failures_are_throttled_before_hashing,
+    throttling_is_shared_through_redis,
 );
 
 /// The `xc_session` cookie a response sets, as `name=value`.
@@ -272,4 +274,74 @@ async fn embedded_sessions_survive_a_restart(backend: Backend) {
         "the database store kept the session"
     );
     drop(dir);
+}
+
+async fn fail_logins(app: &TestApp, username: &str, times: usize) {
+    for _ in 0..times {
+        let r = post_form(
+            app,
+            "/fn/accounts/login",
+            None,
+            &[("username", username), ("password", "not the password")],
+        )
+        .await;
+        assert_eq!(r.status(), 422);
+    }
+}
+
+async fn repeated_failures_are_throttled_before_hashing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    register(&app, "grace").await;
+    fail_logins(&app, "grace", 5).await;
+    let blocked = post_form(
+        &app,
+        "/fn/accounts/login",
+        None,
+        &[("username", "grace"), ("password", "a long enough secret")],
+    )
+    .await;
+    assert_eq!(blocked.status(), 429, "even the right password waits");
+    let body: serde_json::Value = blocked.json().await.unwrap();
+    let wait = body["RateLimited"]["retry_after_secs"].as_u64().unwrap();
+    assert!((1..=900).contains(&wait), "{wait}");
+    // Another account from the same address is not blocked by grace's counter.
+    register(&app, "heidi").await;
+    let other = post_form(
+        &app,
+        "/fn/accounts/login",
+        None,
+        &[("username", "heidi"), ("password", "a long enough secret")],
+    )
+    .await;
+    assert!(session_cookie(&other).is_some());
+}
+
+async fn throttling_is_shared_through_redis(backend: Backend) {
+    let prefix = format!("xc-test-{}:", uuid::Uuid::new_v4().simple());
+    let options = || Options {
+        redis: true,
+        extra: vec![("REDIS_KEY_PREFIX", prefix.clone())],
+        ..Default::default()
+    };
+    let one = spawn_app_with(backend, options()).await;
+    let two = spawn_app_with(
+        backend,
+        Options {
+            seed_demo: false,
+            database_url: Some(one.database_url.clone()),
+            ..options()
+        },
+    )
+    .await;
+    register(&one, "ivan").await;
+    fail_logins(&one, "ivan", 3).await;
+    fail_logins(&two, "ivan", 2).await;
+    let blocked = post_form(
+        &one,
+        "/fn/accounts/login",
+        None,
+        &[("username", "ivan"), ("password", "a long enough secret")],
+    )
+    .await;
+    assert_eq!(blocked.status(), 429, "failures on both instances add up");
 }

@@ -174,6 +174,8 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
     };
     let data_dir = TempDir::new();
     let data_path = data_dir.0.display().to_string();
+    // Each test app writes its own Redis keys (throttle counters…), so runs never interfere.
+    let redis_prefix = format!("xc-test-{}:", uuid::Uuid::new_v4().simple());
     let cache = options.page_cache_seconds.to_string();
     let seed = options.seed_demo.to_string();
     let redis = redis_url();
@@ -184,6 +186,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         ("SEED_DEMO", seed.as_str()),
         ("DB_MAX_CONNECTIONS", "5"),
         ("DATA_DIR", data_path.as_str()),
+        ("REDIS_KEY_PREFIX", redis_prefix.as_str()),
     ]);
     if options.redis {
         vars.insert("REDIS_URL", redis.as_str());
