@@ -5,6 +5,7 @@
 //! per backend only where the dialects really differ.
 
 pub mod catalog;
+pub mod tokens;
 pub mod users;
 
 use std::{str::FromStr, time::Duration};

@@ -12,3 +12,4 @@ mod catalog_repository;
 mod cli;
 mod operations;
 mod server_functions;
+mod tokens;

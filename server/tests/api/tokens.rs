@@ -1,0 +1,175 @@
+//! The token service on a real database: rotation, reuse detection, revocation, expiry.
+//! (The HTTP endpoints that front it have their own tests.)
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use app::error::AppError;
+use server::{
+    auth::{jwt::JwtKeys, tokens::TokenService},
+    config::Settings,
+    db::users::{self, NewUser},
+};
+
+use crate::backend_tests;
+use crate::helpers::{spawn_app_with, Backend, Options, TempDir, TestApp};
+
+backend_tests!(
+    refresh_rotates_and_reuse_revokes_the_family,
+    concurrent_refreshes_let_one_win_then_end_the_family,
+    revoking_a_refresh_token_ends_its_family,
+    a_revoked_access_token_is_refused,
+    an_expired_refresh_token_is_refused,
+);
+
+const THIRTY_DAYS: Duration = Duration::from_secs(30 * 86_400);
+
+struct Fixture {
+    _app: TestApp,
+    _keys_dir: TempDir,
+    service: TokenService,
+    user_id: i64,
+}
+
+/// A user and a token service whose key pair is generated into a temp dir.
+async fn fixture(backend: Backend, refresh_ttl: Duration) -> Fixture {
+    let app = spawn_app_with(
+        backend,
+        Options {
+            seed_demo: false,
+            ..Options::default()
+        },
+    )
+    .await;
+    let keys_dir = TempDir::new();
+    let data_dir = keys_dir.0.display().to_string();
+    let settings = Settings::from_map(&HashMap::from([("DATA_DIR", data_dir.as_str())])).unwrap();
+    let keys = Arc::new(JwtKeys::load(&settings).unwrap());
+    let user = NewUser {
+        username: "ada",
+        email: "ada@example.com",
+        password_hash: None,
+        is_staff: false,
+        is_superuser: false,
+    };
+    let user_id = users::insert(&app.db, &user).await.unwrap();
+    Fixture {
+        service: TokenService::new(app.db.clone(), keys, refresh_ttl),
+        _app: app,
+        _keys_dir: keys_dir,
+        user_id,
+    }
+}
+
+fn refused<T: std::fmt::Debug>(result: Result<T, AppError>) -> bool {
+    matches!(result, Err(AppError::Unauthenticated))
+}
+
+async fn refresh_rotates_and_reuse_revokes_the_family(backend: Backend) {
+    let f = fixture(backend, THIRTY_DAYS).await;
+    let first = f.service.issue_pair(f.user_id, "ada").await.unwrap();
+    assert_eq!(first.token_type, "Bearer");
+    assert_eq!(first.expires_in, 900);
+    let json = serde_json::to_value(&first).unwrap();
+    let mut fields: Vec<&str> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    fields.sort_unstable();
+    assert_eq!(
+        fields,
+        ["access_token", "expires_in", "refresh_token", "token_type"]
+    );
+    let claims = f.service.authenticate(&first.access_token).await.unwrap();
+    assert_eq!(
+        (claims.user_id, claims.username.as_str()),
+        (f.user_id, "ada")
+    );
+    // Another login: another family, which the reuse below must not touch.
+    let other_login = f.service.issue_pair(f.user_id, "ada").await.unwrap();
+
+    let second = f.service.refresh(&first.refresh_token).await.unwrap();
+    assert_ne!(second.refresh_token, first.refresh_token);
+    assert_ne!(second.access_token, first.access_token);
+    let header = format!("Bearer {}", second.access_token);
+    assert_eq!(
+        f.service.authenticate(&header).await.unwrap().user_id,
+        f.user_id
+    );
+
+    // The spent token is refused, and presenting it kills the family: the newest token too.
+    assert!(refused(f.service.refresh(&first.refresh_token).await));
+    assert!(refused(f.service.refresh(&second.refresh_token).await));
+    assert!(refused(f.service.refresh(&first.refresh_token).await));
+
+    let third = f.service.refresh(&other_login.refresh_token).await.unwrap();
+    assert!(f.service.refresh(&third.refresh_token).await.is_ok());
+    assert!(refused(f.service.refresh("not-a-token").await));
+}
+
+async fn concurrent_refreshes_let_one_win_then_end_the_family(backend: Backend) {
+    let f = fixture(backend, THIRTY_DAYS).await;
+    let pair = f.service.issue_pair(f.user_id, "ada").await.unwrap();
+    let (a, b) = tokio::join!(
+        f.service.refresh(&pair.refresh_token),
+        f.service.refresh(&pair.refresh_token)
+    );
+    let winner = match (a, b) {
+        (Ok(won), lost) | (lost, Ok(won)) if refused(lost.clone()) => won,
+        (a, b) => panic!("expected exactly one success, got {a:?} and {b:?}"),
+    };
+    // The loser counts as reuse, so even the winner's new token is dead.
+    assert!(refused(f.service.refresh(&winner.refresh_token).await));
+}
+
+async fn revoking_a_refresh_token_ends_its_family(backend: Backend) {
+    let f = fixture(backend, THIRTY_DAYS).await;
+    let first = f.service.issue_pair(f.user_id, "ada").await.unwrap();
+    let second = f.service.refresh(&first.refresh_token).await.unwrap();
+    f.service
+        .revoke(Some(&second.refresh_token), None)
+        .await
+        .unwrap();
+    assert!(refused(f.service.refresh(&second.refresh_token).await));
+    // Revoking is idempotent, and unknown tokens are not an error (RFC 7009).
+    f.service
+        .revoke(Some(&second.refresh_token), None)
+        .await
+        .unwrap();
+    f.service.revoke(Some("never-issued"), None).await.unwrap();
+
+    // "Sign out everywhere" ends every family of the user.
+    let a = f.service.issue_pair(f.user_id, "ada").await.unwrap();
+    let b = f.service.issue_pair(f.user_id, "ada").await.unwrap();
+    assert_eq!(f.service.revoke_all(f.user_id).await.unwrap(), 2);
+    assert!(refused(f.service.refresh(&a.refresh_token).await));
+    assert!(refused(f.service.refresh(&b.refresh_token).await));
+}
+
+async fn a_revoked_access_token_is_refused(backend: Backend) {
+    let f = fixture(backend, THIRTY_DAYS).await;
+    let pair = f.service.issue_pair(f.user_id, "ada").await.unwrap();
+    let other = f.service.issue_pair(f.user_id, "ada").await.unwrap();
+    let claims = f.service.authenticate(&pair.access_token).await.unwrap();
+    let jti = (claims.jti.as_str(), claims.expires_at());
+    f.service.revoke(None, Some(jti)).await.unwrap();
+    f.service.revoke(None, Some(jti)).await.unwrap();
+
+    assert!(refused(f.service.authenticate(&pair.access_token).await));
+    assert!(f.service.authenticate(&other.access_token).await.is_ok());
+    // Only the access token was revoked: its refresh token still works.
+    assert!(f.service.refresh(&pair.refresh_token).await.is_ok());
+    assert!(refused(f.service.authenticate("Bearer nonsense").await));
+    // Purging keeps the revoked id: it is not past its expiry yet.
+    f.service.purge_expired().await.unwrap();
+    assert!(refused(f.service.authenticate(&pair.access_token).await));
+}
+
+async fn an_expired_refresh_token_is_refused(backend: Backend) {
+    let f = fixture(backend, Duration::ZERO).await;
+    let pair = f.service.issue_pair(f.user_id, "ada").await.unwrap();
+    assert!(refused(f.service.refresh(&pair.refresh_token).await));
+    // The access token lives by its own lifetime.
+    assert!(f.service.authenticate(&pair.access_token).await.is_ok());
+}
