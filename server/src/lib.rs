@@ -12,6 +12,7 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod redis;
+pub mod rest;
 pub mod seed;
 pub mod startup;
 pub mod telemetry;

@@ -28,6 +28,7 @@ use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
 use crate::accounts::Accounts;
 use crate::auth::session_store::{DbSessionStore, Sessions};
+use crate::auth::{jwt::JwtKeys, tokens::TokenService};
 use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::db::Db;
@@ -42,6 +43,7 @@ pub struct AppState {
     pub redis: Option<Redis>,
     pub catalog: Catalog,
     pub accounts: Accounts,
+    pub tokens: TokenService,
     pub sessions: Sessions,
     pub pages: page_cache::PageCache,
     pub leptos_options: LeptosOptions,
@@ -80,6 +82,9 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         .site_pkg_dir("pkg")
         .site_addr(settings.site_addr)
         .build();
+    let keys =
+        JwtKeys::load(&settings).map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+    let tokens = TokenService::new(db.clone(), Arc::new(keys), settings.auth.refresh_token_ttl);
     // Sessions follow Redis when it is configured (shared by all instances), else the database.
     let sessions = match &redis {
         Some(redis) => Sessions::Redis(tower_sessions_redis_store::RedisStore::new(
@@ -94,6 +99,7 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
             settings.auth.clone(),
             crate::accounts::throttle::LoginThrottle::new(redis.clone(), &settings.redis_prefix),
         ),
+        tokens,
         sessions,
         pages: page_cache::PageCache::new(settings.page_cache_ttl),
         settings: Arc::new(settings),
@@ -130,6 +136,7 @@ pub fn router(state: AppState) -> Router {
     let app_routes = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .merge(crate::rest::routes())
         .nest_service("/pkg", pkg)
         .leptos_routes_with_context(
             &state,

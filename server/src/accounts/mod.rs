@@ -3,4 +3,4 @@
 mod service;
 pub mod throttle;
 
-pub use service::Accounts;
+pub use service::{peer_ip, view, Accounts};

@@ -61,6 +61,65 @@ impl Accounts {
     }
 }
 
+impl Accounts {
+    /// The one password check, for browser sign-in and API tokens alike: throttled before any
+    /// hashing, one verification even for an unknown user, one answer for every failure.
+    pub async fn check_credentials(
+        &self,
+        login: &str,
+        password: String,
+        ip: Option<&str>,
+    ) -> Result<users::UserRow, AppError> {
+        if login.trim().is_empty() || password.is_empty() {
+            let mut errors = Vec::new();
+            if login.trim().is_empty() {
+                errors.push(FieldError::new("username", "enter your username or e-mail"));
+            }
+            if password.is_empty() {
+                errors.push(FieldError::new("password", "enter your password"));
+            }
+            return Err(AppError::Validation(errors));
+        }
+        if let Some(retry_after_secs) = self.throttle.blocked_for(login, ip).await {
+            return Err(AppError::RateLimited { retry_after_secs });
+        }
+        let user = users::find_by_login(&self.db, login).await.db_err("user")?;
+        let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+        // Always one verification, so an unknown user costs the same time as a wrong password.
+        let matches = password::verify_password(password, stored)
+            .await
+            .map_err(|e| internal(e, "verifying a password"))?;
+        match user {
+            Some(user) if matches && user.is_active => {
+                self.throttle.record_success(login).await;
+                Ok(user)
+            }
+            _ => {
+                self.throttle.record_failure(login, ip).await;
+                Err(AppError::Validation(vec![FieldError::new(
+                    "password",
+                    "wrong username or password",
+                )]))
+            }
+        }
+    }
+
+    pub async fn user(&self, id: i64) -> Result<Option<UserView>, AppError> {
+        Ok(users::find_by_id(&self.db, id)
+            .await
+            .db_err("user")?
+            .filter(|u| u.is_active)
+            .map(view))
+    }
+}
+
+/// The peer address of a connection, for throttling.
+pub fn peer_ip(extensions: &http::Extensions) -> Option<String> {
+    extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip().to_string())
+}
+
 fn session_of(request: &http::request::Parts) -> Result<Session, AppError> {
     request.extensions.get::<Session>().cloned().ok_or_else(|| {
         tracing::error!("no session layer in front of an account call");
@@ -68,13 +127,8 @@ fn session_of(request: &http::request::Parts) -> Result<Session, AppError> {
     })
 }
 
-/// The peer address of the connection. (Behind a proxy all clients share its address, which
-/// then only throttles in aggregate; the per-account limit still applies.)
 fn client_ip(request: &http::request::Parts) -> Option<String> {
-    request
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0.ip().to_string())
+    peer_ip(&request.extensions)
 }
 
 pub fn view(user: users::UserRow) -> UserView {
@@ -155,47 +209,14 @@ impl AccountService for Accounts {
         request: &http::request::Parts,
         input: LoginInput,
     ) -> Result<UserView, AppError> {
-        if input.login.trim().is_empty() || input.password.is_empty() {
-            let mut errors = Vec::new();
-            if input.login.trim().is_empty() {
-                errors.push(FieldError::new("username", "enter your username or e-mail"));
-            }
-            if input.password.is_empty() {
-                errors.push(FieldError::new("password", "enter your password"));
-            }
-            return Err(AppError::Validation(errors));
-        }
         let ip = client_ip(request);
-        if let Some(retry_after_secs) = self.throttle.blocked_for(&input.login, ip.as_deref()).await
-        {
-            return Err(AppError::RateLimited { retry_after_secs });
-        }
-        let user = users::find_by_login(&self.db, &input.login)
-            .await
-            .db_err("user")?;
-        let stored = user.as_ref().and_then(|u| u.password_hash.clone());
-        // Always one verification, so an unknown user costs the same time as a wrong password.
-        let matches = password::verify_password(input.password, stored)
-            .await
-            .map_err(|e| internal(e, "verifying a password"))?;
-        match user {
-            Some(user) if matches && user.is_active => {
-                self.throttle.record_success(&input.login).await;
-                self.sign_in(&session_of(request)?, &user, input.remember)
-                    .await?;
-                tracing::info!(user_id = user.id, "signed in");
-                Ok(view(user))
-            }
-            _ => {
-                self.throttle
-                    .record_failure(&input.login, ip.as_deref())
-                    .await;
-                Err(AppError::Validation(vec![FieldError::new(
-                    "password",
-                    "wrong username or password",
-                )]))
-            }
-        }
+        let user = self
+            .check_credentials(&input.login, input.password, ip.as_deref())
+            .await?;
+        self.sign_in(&session_of(request)?, &user, input.remember)
+            .await?;
+        tracing::info!(user_id = user.id, "signed in");
+        Ok(view(user))
     }
 
     async fn logout(&self, request: &http::request::Parts) -> Result<(), AppError> {

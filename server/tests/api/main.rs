@@ -11,5 +11,6 @@ mod catalog_pages;
 mod catalog_repository;
 mod cli;
 mod operations;
+mod rest_auth;
 mod server_functions;
 mod tokens;

@@ -1,0 +1,91 @@
+//! Tokens for API clients: password grant, refresh (rotating), revoke, and the public keys.
+
+use app::error::AppError;
+use axum::{
+    extract::{ConnectInfo, State},
+    http::StatusCode,
+    response::IntoResponse,
+    Json,
+};
+use serde::Deserialize;
+
+use super::actor::Actor;
+use super::problem::{ApiJson, Problem};
+use crate::auth::tokens::TokenPair;
+use crate::startup::AppState;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    pub username: String,
+    pub password: String,
+}
+
+/// `POST /api/v1/auth/token`: the same password check as the sign-in page (throttled, argon2id).
+pub async fn token(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    ApiJson(body): ApiJson<TokenRequest>,
+) -> Result<Json<TokenPair>, Problem> {
+    let ip = peer.ip().to_string();
+    let user = match state
+        .accounts
+        .check_credentials(&body.username, body.password, Some(&ip))
+        .await
+    {
+        Ok(user) => user,
+        // For API clients a wrong password is a failed authentication, not a form to correct.
+        Err(AppError::Validation(_)) => return Err(Problem(AppError::Unauthenticated)),
+        Err(other) => return Err(Problem(other)),
+    };
+    Ok(Json(
+        state.tokens.issue_pair(user.id, &user.username).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+/// `POST /api/v1/auth/refresh`: single use; the answer carries the next refresh token.
+pub async fn refresh(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<RefreshRequest>,
+) -> Result<Json<TokenPair>, Problem> {
+    Ok(Json(state.tokens.refresh(&body.refresh_token).await?))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeRequest {
+    pub refresh_token: Option<String>,
+}
+
+/// `POST /api/v1/auth/revoke`: ends the refresh token's family and, when the call is made with a
+/// bearer token, that access token too. 204 either way (RFC 7009: unknown tokens are no error).
+pub async fn revoke(
+    State(state): State<AppState>,
+    actor: Result<Actor, Problem>,
+    ApiJson(body): ApiJson<RevokeRequest>,
+) -> Result<impl IntoResponse, Problem> {
+    let access = actor
+        .as_ref()
+        .ok()
+        .and_then(|a| a.token.as_ref())
+        .map(|(jti, exp)| (jti.as_str(), *exp));
+    state
+        .tokens
+        .revoke(body.refresh_token.as_deref(), access)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /.well-known/jwks.json`: the public keys, so other services verify without calling us.
+pub async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(axum::http::header::CACHE_CONTROL, "public, max-age=300")],
+        Json(state.tokens.keys().jwks().clone()),
+    )
+}
