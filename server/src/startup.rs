@@ -85,6 +85,10 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
     let keys =
         JwtKeys::load(&settings).map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
     let tokens = TokenService::new(db.clone(), Arc::new(keys), settings.auth.refresh_token_ttl);
+    let tokens = match &redis {
+        Some(redis) => tokens.with_redis(redis.clone(), &settings.redis_prefix),
+        None => tokens,
+    };
     // Sessions follow Redis when it is configured (shared by all instances), else the database.
     let sessions = match &redis {
         Some(redis) => Sessions::Redis(tower_sessions_redis_store::RedisStore::new(

@@ -55,6 +55,9 @@ pub struct TokenService {
     db: Db,
     keys: Arc<JwtKeys>,
     refresh_ttl: TimeDelta,
+    /// With Redis, revoked access-token ids live there (shared, expiring on their own, and
+    /// checked on every bearer request without touching the database).
+    revoked_in_redis: Option<(crate::redis::Redis, String)>,
 }
 
 impl fmt::Debug for TokenService {
@@ -72,6 +75,7 @@ impl TokenService {
             db,
             keys,
             refresh_ttl,
+            revoked_in_redis: None,
         }
     }
 
@@ -197,13 +201,43 @@ impl TokenService {
 
     // The revoked-jti list sits behind these two methods so that Redis can replace the table.
 
+    /// Keeps revoked access-token ids in Redis under `prefix` instead of the database.
+    pub fn with_redis(mut self, redis: crate::redis::Redis, prefix: &str) -> Self {
+        self.revoked_in_redis = Some((redis, format!("{prefix}revoked-jti:")));
+        self
+    }
+
     async fn revoke_jti(&self, jti: &str, expires_at: DateTime<Utc>) -> Result<(), AppError> {
+        if let Some((redis, prefix)) = &self.revoked_in_redis {
+            use fred::prelude::*;
+            // Kept exactly as long as the token could still be presented (plus a minute of leeway).
+            let ttl_ms = (expires_at - Utc::now()).num_milliseconds().max(0) + 60_000;
+            let result: Result<(), _> = redis
+                .pool()
+                .set(
+                    format!("{prefix}{jti}"),
+                    1,
+                    Some(Expiration::PX(ttl_ms)),
+                    None,
+                    false,
+                )
+                .await;
+            return result
+                .map_err(|e| crate::error::internal(e, "recording a revoked token in Redis"));
+        }
         db::tokens::insert_revoked_jti(&self.db, jti, expires_at)
             .await
             .db_err("revoked token")
     }
 
     async fn is_jti_revoked(&self, jti: &str) -> Result<bool, AppError> {
+        if let Some((redis, prefix)) = &self.revoked_in_redis {
+            use fred::prelude::*;
+            let found: Result<i64, _> = redis.pool().exists(format!("{prefix}{jti}")).await;
+            return found
+                .map(|n| n > 0)
+                .map_err(|e| crate::error::internal(e, "checking a revoked token in Redis"));
+        }
         db::tokens::is_jti_revoked(&self.db, jti)
             .await
             .db_err("revoked token")

@@ -38,6 +38,11 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// The instance's `DATA_DIR` (its generated JWT key lives there).
+    pub fn data_dir(&self) -> String {
+        self._data_dir.0.display().to_string()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

@@ -3,13 +3,14 @@
 use serde_json::json;
 
 use crate::backend_tests;
-use crate::helpers::{spawn_app, Backend, TestApp};
+use crate::helpers::{spawn_app, spawn_app_with, Backend, Options, TestApp};
 
 backend_tests!(
     password_grant_issues_rs256_tokens_verifiable_with_jwks,
     wrong_credentials_and_bad_bodies_are_problems,
     refresh_rotates_and_revoke_ends_access,
     bad_tokens_are_refused,
+    revocation_is_shared_through_redis,
 );
 
 async fn user(app: &TestApp, username: &str) {
@@ -183,4 +184,68 @@ async fn bad_tokens_are_refused(backend: Backend) {
     for token in [none_token.as_str(), tampered.as_str(), "not.a.jwt", ""] {
         assert_eq!(me(&app, token).await.status(), 401, "{token}");
     }
+}
+
+async fn revocation_is_shared_through_redis(backend: Backend) {
+    let prefix = format!("xc-test-{}:", uuid::Uuid::new_v4().simple());
+    let options = || Options {
+        redis: true,
+        extra: vec![("REDIS_KEY_PREFIX", prefix.clone())],
+        ..Default::default()
+    };
+    let one = spawn_app_with(backend, options()).await;
+    let keys = vec![(
+        "JWT_PRIVATE_KEY_PATH",
+        format!("{}/jwt_private.pem", one.data_dir()),
+    )];
+    let two = spawn_app_with(
+        backend,
+        Options {
+            seed_demo: false,
+            database_url: Some(one.database_url.clone()),
+            extra: [options().extra, keys].concat(),
+            ..options()
+        },
+    )
+    .await;
+    user(&one, "eve").await;
+    let pair = tokens(&one, "eve").await;
+    let access = pair["access_token"].as_str().unwrap();
+    assert_eq!(
+        me(&two, access).await.status(),
+        200,
+        "the other instance verifies with the same key"
+    );
+    let revoked = one
+        .client
+        .post(one.url("/api/v1/auth/revoke"))
+        .bearer_auth(access)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 204);
+    assert_eq!(
+        me(&two, access).await.status(),
+        401,
+        "revoked everywhere at once"
+    );
+    use base64::Engine;
+    let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(access.split('.').nth(1).unwrap())
+        .unwrap();
+    let jti = serde_json::from_slice::<serde_json::Value>(&payload).unwrap()["jti"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let redis = server::redis::Redis::connect(&crate::helpers::redis_url())
+        .await
+        .unwrap();
+    use fred::interfaces::KeysInterface as _;
+    let stored: i64 = redis
+        .pool()
+        .exists(format!("{prefix}revoked-jti:{jti}"))
+        .await
+        .unwrap();
+    assert_eq!(stored, 1, "the revocation lives in Redis");
 }
