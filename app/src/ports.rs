@@ -46,6 +46,14 @@ pub trait AccountService: Send + Sync {
     ) -> Result<UserView, AppError>;
     /// Ends the session everywhere it is used (the store is shared by all instances).
     async fn logout(&self, request: &http::request::Parts) -> Result<(), AppError>;
+    /// Checks the current password, sets the new one, gives this browser a new session id and
+    /// ends every API refresh token of the account.
+    async fn change_password(
+        &self,
+        request: &http::request::Parts,
+        current: String,
+        new: String,
+    ) -> Result<(), AppError>;
     /// The signed-in user, if any.
     async fn current_user(
         &self,

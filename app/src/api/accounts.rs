@@ -54,6 +54,19 @@ pub async fn logout() -> Result<(), AppError> {
     Ok(())
 }
 
+#[server(prefix = "/fn", endpoint = "accounts/password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), AppError> {
+    let services = crate::ports::services()?;
+    let parts = crate::ports::request_parts().await?;
+    services
+        .accounts
+        .change_password(&parts, current_password, new_password)
+        .await
+}
+
 #[server(prefix = "/fn", endpoint = "accounts/me")]
 pub async fn current_user() -> Result<Option<UserView>, AppError> {
     let services = crate::ports::services()?;

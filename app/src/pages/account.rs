@@ -4,8 +4,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Redirect, A};
 
-use crate::api::accounts::{current_user, Logout};
+use crate::api::accounts::{current_user, ChangePassword, Logout};
 use crate::components::error_box::ErrorBox;
+use crate::components::field::{Field, FormMessage};
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -23,6 +24,7 @@ pub fn AccountPage() -> impl IntoView {
                                 <dt>"用户名 Username"</dt><dd class="username">{user.username.clone()}</dd>
                                 <dt>"邮箱 E-mail"</dt><dd>{user.email.clone()}</dd>
                             </dl>
+                            <ChangePasswordForm />
                             <ActionForm action=logout>
                                 <button type="submit" class="button">"退出登录 Sign out"</button>
                             </ActionForm>
@@ -34,5 +36,26 @@ pub fn AccountPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+#[component]
+fn ChangePasswordForm() -> impl IntoView {
+    let action = ServerAction::<ChangePassword>::new();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let done = move || matches!(action.value().get(), Some(Ok(())));
+    view! {
+        <section class="change-password">
+            <h2>"修改密码 Change password"</h2>
+            <ActionForm action attr:class="auth-form" attr:novalidate=true>
+                <Field name="current_password" label="当前密码 Current password" kind="password"
+                    autocomplete="current-password" error />
+                <Field name="new_password" label="新密码 New password" kind="password"
+                    autocomplete="new-password" hint="At least 10 characters" error />
+                <FormMessage error />
+                <p class="form-ok" role="status">{move || done().then_some("密码已更新 Password changed")}</p>
+                <button type="submit" class="button" disabled=move || action.pending().get()>"保存 Save"</button>
+            </ActionForm>
+        </section>
     }
 }

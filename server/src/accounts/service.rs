@@ -227,6 +227,49 @@ impl AccountService for Accounts {
             .map_err(|e| internal(e, "ending the session"))
     }
 
+    async fn change_password(
+        &self,
+        request: &http::request::Parts,
+        current: String,
+        new: String,
+    ) -> Result<(), AppError> {
+        let session = session_of(request)?;
+        let stored: SessionUser = session
+            .get(USER_KEY)
+            .await
+            .map_err(|e| internal(e, "reading the session"))?
+            .ok_or(AppError::Unauthenticated)?;
+        check_password(&new, &stored.username)
+            .map_err(|e| AppError::Validation(vec![FieldError::new("new_password", e.message)]))?;
+        let ip = client_ip(request);
+        let user = self
+            .check_credentials(&stored.username, current, ip.as_deref())
+            .await
+            .map_err(|e| match e {
+                AppError::Validation(_) => AppError::Validation(vec![FieldError::new(
+                    "current_password",
+                    "this is not your current password",
+                )]),
+                other => other,
+            })?;
+        let hash = password::hash_password(new)
+            .await
+            .map_err(|e| internal(e, "hashing a password"))?;
+        users::set_password(&self.db, user.id, &hash)
+            .await
+            .db_err("user")?;
+        // Whoever held the old password may hold tokens or this session's id: retire them.
+        crate::db::tokens::revoke_user(&self.db, user.id, Utc::now())
+            .await
+            .db_err("refresh token")?;
+        session
+            .cycle_id()
+            .await
+            .map_err(|e| internal(e, "rotating the session id"))?;
+        tracing::info!(user_id = user.id, "password changed");
+        Ok(())
+    }
+
     async fn current_user(
         &self,
         request: &http::request::Parts,

@@ -66,3 +66,10 @@ pub async fn touch_last_login(db: &Db, id: i64) -> Result<(), sqlx::Error> {
         .bind(chrono::Utc::now()).bind(id).execute(pool).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
+
+pub async fn set_password(db: &Db, id: i64, hash: &str) -> Result<u64, sqlx::Error> {
+    on_pool!(db, pool => sqlx::query(
+        "UPDATE users SET password_hash = $1, must_reset_password = $2, updated_at = $3 WHERE id = $4")
+        .bind(hash).bind(false).bind(chrono::Utc::now()).bind(id)
+        .execute(pool).await.map(|r| r.rows_affected()))
+}

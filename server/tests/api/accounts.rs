@@ -12,6 +12,7 @@ backend_tests!(
     embedded_sessions_survive_a_restart,
     repeated_failures_are_throttled_before_hashing,
     throttling_is_shared_through_redis,
+    changing_the_password_checks_the_old_one_and_rotates_the_session,
 );
 
 /// The `xc_session` cookie a response sets, as `name=value`.
@@ -344,4 +345,75 @@ async fn throttling_is_shared_through_redis(backend: Backend) {
     )
     .await;
     assert_eq!(blocked.status(), 429, "failures on both instances add up");
+}
+
+async fn changing_the_password_checks_the_old_one_and_rotates_the_session(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let cookie = register(&app, "judy").await;
+    let wrong = post_form(
+        &app,
+        "/fn/accounts/password",
+        Some(&cookie),
+        &[
+            ("current_password", "not my password"),
+            ("new_password", "a brand new passphrase"),
+        ],
+    )
+    .await;
+    assert_eq!(wrong.status(), 422);
+    let body: serde_json::Value = wrong.json().await.unwrap();
+    assert_eq!(body["Validation"][0]["field"], "current_password");
+    let weak = post_form(
+        &app,
+        "/fn/accounts/password",
+        Some(&cookie),
+        &[
+            ("current_password", "a long enough secret"),
+            ("new_password", "short"),
+        ],
+    )
+    .await;
+    assert_eq!(weak.status(), 422);
+    let anonymous = post_form(
+        &app,
+        "/fn/accounts/password",
+        None,
+        &[
+            ("current_password", "x"),
+            ("new_password", "a brand new passphrase"),
+        ],
+    )
+    .await;
+    assert_eq!(anonymous.status(), 401);
+
+    let ok = post_form(
+        &app,
+        "/fn/accounts/password",
+        Some(&cookie),
+        &[
+            ("current_password", "a long enough secret"),
+            ("new_password", "a brand new passphrase"),
+        ],
+    )
+    .await;
+    assert_eq!(ok.status(), 200);
+    let rotated = session_cookie(&ok).expect("a new session id");
+    assert_ne!(rotated, cookie);
+    assert_eq!(me(&app, &rotated).await["username"], "judy");
+    let old = post_form(
+        &app,
+        "/fn/accounts/login",
+        None,
+        &[("username", "judy"), ("password", "a long enough secret")],
+    )
+    .await;
+    assert_eq!(old.status(), 422, "the old password no longer works");
+    let new = post_form(
+        &app,
+        "/fn/accounts/login",
+        None,
+        &[("username", "judy"), ("password", "a brand new passphrase")],
+    )
+    .await;
+    assert!(session_cookie(&new).is_some());
 }
