@@ -37,7 +37,7 @@ describe('accounts', () => {
       await registerThrough(page, BASE_URL, username);
       assert.equal((await page.textContent('a.current-user')).trim(), username, 'the header shows the user');
 
-      await page.click('section.account button[type="submit"]');
+      await page.click('button.sign-out');
       await page.waitForURL((url) => url.pathname === '/');
       await page.goto(`${BASE_URL}/account`);
       await page.waitForURL(/\/login$/);
@@ -77,7 +77,7 @@ describe('accounts', () => {
       assert.equal((await page.textContent('dd.username')).trim(), username, 'signed in on instance B');
 
       await waitForHydration(page);
-      await page.click('section.account button[type="submit"]');
+      await page.click('button.sign-out');
       await page.waitForURL((url) => url.pathname === '/');
       await page.goto(`${a}/account`);
       await page.waitForURL(/\/login$/);

@@ -26,7 +26,7 @@ pub fn AccountPage() -> impl IntoView {
                             </dl>
                             <ChangePasswordForm />
                             <ActionForm action=logout>
-                                <button type="submit" class="button">"退出登录 Sign out"</button>
+                                <button type="submit" class="button sign-out">"退出登录 Sign out"</button>
                             </ActionForm>
                             <p><A href="/courses">"继续学习 Back to courses"</A></p>
                         </section>
