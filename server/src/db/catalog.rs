@@ -179,20 +179,21 @@ pub async fn home_courses(
     featured: bool,
     limit: i64,
 ) -> Result<Vec<CourseCard>, sqlx::Error> {
-    let sql = if featured {
-        format!(
-            "SELECT {CARD_COLUMNS} {CARD_FROM} WHERE c.status = 'published' AND c.deleted_at IS NULL AND c.featured = $1 \
-             ORDER BY c.enrollment_count DESC, c.id DESC LIMIT $2"
+    // Featured rows are the most popular of the flagged courses; the other row is the newest.
+    let (filter, order) = if featured {
+        (
+            "AND c.featured = TRUE",
+            "c.enrollment_count DESC, c.id DESC",
         )
     } else {
-        // `$1` is unused here but keeps one binding shape for both queries.
-        format!(
-            "SELECT {CARD_COLUMNS} {CARD_FROM} WHERE c.status = 'published' AND c.deleted_at IS NULL AND $1 = $1 \
-             ORDER BY c.published_at DESC, c.id DESC LIMIT $2"
-        )
+        ("", "c.published_at DESC, c.id DESC")
     };
+    let sql = format!(
+        "SELECT {CARD_COLUMNS} {CARD_FROM} WHERE c.status = 'published' AND c.deleted_at IS NULL {filter} \
+         ORDER BY {order} LIMIT $1"
+    );
     let rows: Vec<CardRow> =
-        on_pool!(db, pool => sqlx::query_as(&sql).bind(true).bind(limit).fetch_all(pool).await?);
+        on_pool!(db, pool => sqlx::query_as(&sql).bind(limit).fetch_all(pool).await?);
     Ok(rows.into_iter().map(CardRow::into_card).collect())
 }
 
