@@ -1,7 +1,7 @@
 //! Registration, sign-in, sessions shared across instances, CSRF.
 
 use crate::backend_tests;
-use crate::helpers::{spawn_app, spawn_app_with, Backend, Options, TestApp};
+use crate::helpers::{spawn_app, spawn_app_with, spawn_pair, Backend, Options, TestApp};
 
 backend_tests!(
     register_signs_in_and_validates,
@@ -215,24 +215,7 @@ async fn csrf_refuses_cross_site_posts(backend: Backend) {
 }
 
 async fn sso_across_two_instances_sharing_redis(backend: Backend) {
-    let one = spawn_app_with(
-        backend,
-        Options {
-            redis: true,
-            ..Default::default()
-        },
-    )
-    .await;
-    let two = spawn_app_with(
-        backend,
-        Options {
-            redis: true,
-            seed_demo: false,
-            database_url: Some(one.database_url.clone()),
-            ..Default::default()
-        },
-    )
-    .await;
+    let (one, two, _) = spawn_pair(backend).await;
     let cookie = register(&one, "erin").await;
     assert_eq!(
         me(&two, &cookie).await["username"],
@@ -318,22 +301,7 @@ async fn repeated_failures_are_throttled_before_hashing(backend: Backend) {
 }
 
 async fn throttling_is_shared_through_redis(backend: Backend) {
-    let prefix = format!("xc-test-{}:", uuid::Uuid::new_v4().simple());
-    let options = || Options {
-        redis: true,
-        extra: vec![("REDIS_KEY_PREFIX", prefix.clone())],
-        ..Default::default()
-    };
-    let one = spawn_app_with(backend, options()).await;
-    let two = spawn_app_with(
-        backend,
-        Options {
-            seed_demo: false,
-            database_url: Some(one.database_url.clone()),
-            ..options()
-        },
-    )
-    .await;
+    let (one, two, _) = spawn_pair(backend).await;
     register(&one, "ivan").await;
     fail_logins(&one, "ivan", 3).await;
     fail_logins(&two, "ivan", 2).await;

@@ -168,6 +168,37 @@ impl Default for Options {
     }
 }
 
+/// Two app servers behind one load balancer: one database, one Redis, one key prefix and one
+/// JWT signing key. Returns the prefix too, for tests that look into Redis.
+pub async fn spawn_pair(backend: Backend) -> (TestApp, TestApp, String) {
+    let prefix = format!("xc-test-{}:", uuid::Uuid::new_v4().simple());
+    let one = spawn_app_with(
+        backend,
+        Options {
+            redis: true,
+            extra: vec![("REDIS_KEY_PREFIX", prefix.clone())],
+            ..Default::default()
+        },
+    )
+    .await;
+    let key = format!("{}/jwt_private.pem", one.data_dir());
+    let two = spawn_app_with(
+        backend,
+        Options {
+            redis: true,
+            seed_demo: false,
+            database_url: Some(one.database_url.clone()),
+            extra: vec![
+                ("REDIS_KEY_PREFIX", prefix.clone()),
+                ("JWT_PRIVATE_KEY_PATH", key),
+            ],
+            ..Default::default()
+        },
+    )
+    .await;
+    (one, two, prefix)
+}
+
 pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, Options::default()).await
 }

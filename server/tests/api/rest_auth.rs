@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use crate::backend_tests;
-use crate::helpers::{spawn_app, spawn_app_with, Backend, Options, TestApp};
+use crate::helpers::{spawn_app, spawn_pair, Backend, TestApp};
 
 backend_tests!(
     password_grant_issues_rs256_tokens_verifiable_with_jwks,
@@ -187,27 +187,7 @@ async fn bad_tokens_are_refused(backend: Backend) {
 }
 
 async fn revocation_is_shared_through_redis(backend: Backend) {
-    let prefix = format!("xc-test-{}:", uuid::Uuid::new_v4().simple());
-    let options = || Options {
-        redis: true,
-        extra: vec![("REDIS_KEY_PREFIX", prefix.clone())],
-        ..Default::default()
-    };
-    let one = spawn_app_with(backend, options()).await;
-    let keys = vec![(
-        "JWT_PRIVATE_KEY_PATH",
-        format!("{}/jwt_private.pem", one.data_dir()),
-    )];
-    let two = spawn_app_with(
-        backend,
-        Options {
-            seed_demo: false,
-            database_url: Some(one.database_url.clone()),
-            extra: [options().extra, keys].concat(),
-            ..options()
-        },
-    )
-    .await;
+    let (one, two, prefix) = spawn_pair(backend).await;
     user(&one, "eve").await;
     let pair = tokens(&one, "eve").await;
     let access = pair["access_token"].as_str().unwrap();
