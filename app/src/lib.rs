@@ -4,6 +4,7 @@
 //! run there) and with `hydrate` into the wasm bundle. Everything here must therefore build for
 //! both; server-only code sits behind `#[cfg(feature = "ssr")]` (see [`ports`]).
 
+pub mod admin;
 pub mod api;
 pub mod components;
 pub mod domain;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::domain::CourseQuery;
+use crate::domain::{CourseQuery, Principal};
 use crate::dto::{
     CourseDetail, CoursePage, DirectionFacet, HomeData, LoginInput, RegisterInput, UserView,
 };
@@ -61,11 +61,36 @@ pub trait AccountService: Send + Sync {
     ) -> Result<Option<UserView>, AppError>;
 }
 
+/// Who is asking, for the one permission check ([`Principal::require`]).
+#[async_trait]
+pub trait AuthzService: Send + Sync {
+    /// The signed-in principal of this request, with its permissions read now.
+    async fn principal(
+        &self,
+        request: &http::request::Parts,
+    ) -> Result<Option<Principal>, AppError>;
+
+    /// 401 when nobody is signed in, 403 without `codename`, else the principal.
+    async fn require(
+        &self,
+        request: &http::request::Parts,
+        codename: &str,
+    ) -> Result<Principal, AppError> {
+        let principal = self
+            .principal(request)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        principal.require(codename)?;
+        Ok(principal)
+    }
+}
+
 /// Everything the server provides to the UI, cheap to clone.
 #[derive(Clone)]
 pub struct Services {
     pub catalog: Arc<dyn CatalogService>,
     pub accounts: Arc<dyn AccountService>,
+    pub authz: Arc<dyn AuthzService>,
 }
 
 /// The HTTP request being served (page render or server-function call).

@@ -11,6 +11,8 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod models;
+pub mod rbac;
 pub mod redis;
 pub mod rest;
 pub mod seed;

@@ -33,6 +33,8 @@ use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::http::{csrf, health, page_cache};
+use crate::models::ModelService;
+use crate::rbac::Authz;
 use crate::redis::Redis;
 
 /// What every handler can reach.
@@ -43,6 +45,8 @@ pub struct AppState {
     pub redis: Option<Redis>,
     pub catalog: Catalog,
     pub accounts: Accounts,
+    pub authz: Authz,
+    pub models: ModelService,
     pub tokens: TokenService,
     pub sessions: Sessions,
     pub pages: page_cache::PageCache,
@@ -60,6 +64,7 @@ impl AppState {
         Services {
             catalog: Arc::new(self.catalog.clone()),
             accounts: Arc::new(self.accounts.clone()),
+            authz: Arc::new(self.authz.clone()),
         }
     }
 }
@@ -96,13 +101,16 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         )),
         None => Sessions::Database(DbSessionStore::new(db.clone())),
     };
+    let accounts = Accounts::new(
+        db.clone(),
+        settings.auth.clone(),
+        crate::accounts::throttle::LoginThrottle::new(redis.clone(), &settings.redis_prefix),
+    );
     Ok(AppState {
         catalog: Catalog::new(db.clone(), settings.page_cache_ttl),
-        accounts: Accounts::new(
-            db.clone(),
-            settings.auth.clone(),
-            crate::accounts::throttle::LoginThrottle::new(redis.clone(), &settings.redis_prefix),
-        ),
+        authz: Authz::new(db.clone(), accounts.clone()),
+        models: ModelService::new(db.clone()),
+        accounts,
         tokens,
         sessions,
         pages: page_cache::PageCache::new(settings.page_cache_ttl),

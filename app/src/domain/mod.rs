@@ -4,7 +4,9 @@ pub mod account;
 pub mod course_query;
 pub mod level;
 pub mod money;
+pub mod rbac;
 
 pub use course_query::{CourseQuery, PriceFilter, SortKey, DEFAULT_PER_PAGE, MAX_PER_PAGE};
 pub use level::Level;
 pub use money::Cents;
+pub use rbac::Principal;

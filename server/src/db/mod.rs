@@ -4,7 +4,10 @@
 //! drivers accept) and run it on whichever pool is configured through [`on_pool!`]. They branch
 //! per backend only where the dialects really differ.
 
+pub mod audit;
 pub mod catalog;
+pub mod rbac;
+pub mod records;
 pub mod tokens;
 pub mod users;
 

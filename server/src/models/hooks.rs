@@ -1,0 +1,155 @@
+//! The few rules that belong to one model rather than to every model: publishing needs its own
+//! permission, passwords are checked and hashed, superusers are made only by superusers, and a
+//! change to someone's privileges re-issues their sessions.
+
+use app::admin::{FieldKind, FieldSpec, ModelSpec};
+use app::domain::account::{check_password, Username};
+use app::domain::Principal;
+use app::error::{AppError, FieldError};
+use chrono::Utc;
+use serde_json::Value;
+
+use super::input::Assignments;
+use super::sql::SqlValue;
+use super::{ModelService, Record};
+use crate::auth::password;
+use crate::error::internal;
+
+/// Where a user's password lands: written as a hash, never read back.
+static PASSWORD_HASH: FieldSpec =
+    FieldSpec::new("password_hash", "Password", FieldKind::Password).write_only();
+static MUST_RESET: FieldSpec = FieldSpec::new("must_reset_password", "", FieldKind::Bool);
+
+pub async fn before_write(
+    who: &Principal,
+    spec: &'static ModelSpec,
+    before: Option<&Record>,
+    values: &mut Assignments,
+) -> Result<(), AppError> {
+    match spec.name {
+        "course" => course(who, spec, before, values),
+        "user" => user(who, before, values).await,
+        _ => Ok(()),
+    }
+}
+
+fn course(
+    who: &Principal,
+    spec: &'static ModelSpec,
+    before: Option<&Record>,
+    values: &mut Assignments,
+) -> Result<(), AppError> {
+    let Some(status) = value_of(values, "status") else {
+        return Ok(());
+    };
+    let was = before.and_then(|b| b.get("status")).and_then(Value::as_str);
+    let now = match status {
+        SqlValue::Text(s) => s.clone(),
+        _ => return Ok(()),
+    };
+    if was == Some(now.as_str()) || (was.is_none() && now == "draft") {
+        return Ok(());
+    }
+    who.require("course.publish")?;
+    let never_published = before
+        .and_then(|b| b.get("published_at"))
+        .is_none_or(Value::is_null);
+    if now == "published" && never_published {
+        if let Some(field) = spec.field("published_at") {
+            values.push((field, SqlValue::Time(Utc::now())));
+        }
+    }
+    Ok(())
+}
+
+async fn user(
+    who: &Principal,
+    before: Option<&Record>,
+    values: &mut Assignments,
+) -> Result<(), AppError> {
+    let mut errors = Vec::new();
+    let mut username = before
+        .and_then(|b| b.get("username"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    if let Some(SqlValue::Text(raw)) = value_of(values, "username") {
+        match Username::parse(raw) {
+            Ok(name) => username = name.as_str().to_string(),
+            Err(e) => errors.push(e),
+        }
+    }
+    let target_id = before.and_then(|b| b.get("id")).and_then(Value::as_i64);
+    for flag in ["is_superuser", "is_staff", "is_active"] {
+        let Some(SqlValue::Bool(to)) = value_of(values, flag) else {
+            continue;
+        };
+        let from = before.and_then(|b| b.get(flag)).and_then(Value::as_bool);
+        if from == Some(*to) {
+            continue;
+        }
+        if flag == "is_superuser" && !who.is_superuser {
+            errors.push(FieldError::new(flag, "only a superuser can change this"));
+        }
+        if target_id == Some(who.user_id) && !*to {
+            errors.push(FieldError::new(
+                flag,
+                "you cannot remove this from your own account",
+            ));
+        }
+    }
+    if let Some(position) = values.iter().position(|(f, _)| f.name == "password") {
+        let (_, value) = values.remove(position);
+        if let SqlValue::Text(plain) = value {
+            match check_password(&plain, &username) {
+                Err(e) => errors.push(FieldError::new("password", e.message)),
+                Ok(()) => {
+                    let hash = password::hash_password(plain)
+                        .await
+                        .map_err(|e| internal(e, "hashing a password"))?;
+                    values.push((&PASSWORD_HASH, SqlValue::Text(hash)));
+                    values.push((&MUST_RESET, SqlValue::Bool(false)));
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(errors))
+    }
+}
+
+pub fn before_delete(who: &Principal, spec: &ModelSpec, id: i64) -> Result<(), AppError> {
+    if spec.name == "user" && id == who.user_id {
+        return Err(AppError::Conflict(
+            "you cannot delete your own account".into(),
+        ));
+    }
+    Ok(())
+}
+
+pub async fn after_write(svc: &ModelService, spec: &ModelSpec, id: i64, values: &Assignments) {
+    let privileged = ["is_superuser", "is_staff", "is_active", "password_hash"];
+    if spec.name == "user" && values.iter().any(|(f, _)| privileged.contains(&f.name)) {
+        svc.privileges_changed(id).await;
+    }
+}
+
+pub async fn after_delete(svc: &ModelService, spec: &ModelSpec, id: i64) {
+    if spec.name == "user" {
+        svc.privileges_changed(id).await;
+    }
+}
+
+fn value_of<'a>(values: &'a Assignments, name: &str) -> Option<&'a SqlValue> {
+    values.iter().find(|(f, _)| f.name == name).map(|(_, v)| v)
+}
+
+impl ModelService {
+    pub async fn privileges_changed(&self, user_id: i64) {
+        if let Some(listener) = &self.listener {
+            listener.privileges_changed(user_id).await;
+        }
+    }
+}

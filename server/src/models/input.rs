@@ -1,0 +1,223 @@
+//! Client input (JSON) to column values, checked against the model's declaration. Every field
+//! error is collected, so a form or an API client learns everything wrong in one answer.
+
+use app::admin::{FieldKind, FieldSpec, ModelSpec};
+use app::domain::account::Email;
+use app::error::FieldError;
+use serde_json::Value;
+
+use super::sql::SqlValue;
+use super::Record;
+
+/// How much of the record a request carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Create,
+    /// PUT: every required field must be present.
+    Replace,
+    /// PATCH: only what is given changes.
+    Patch,
+}
+
+pub type Assignments = Vec<(&'static FieldSpec, SqlValue)>;
+
+pub fn parse(spec: &ModelSpec, input: &Record, mode: Mode) -> Result<Assignments, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    for key in input.keys() {
+        if key != "id" && spec.field(key).is_none() {
+            errors.push(FieldError::new(key.as_str(), "unknown field"));
+        }
+    }
+    let mut out = Vec::new();
+    for field in spec.writable() {
+        match input.get(field.name) {
+            None => {
+                // Passwords are required when an account is made, not on every later change.
+                let needed = field.required
+                    && (mode == Mode::Create
+                        || (mode == Mode::Replace && field.kind != FieldKind::Password));
+                if needed {
+                    errors.push(FieldError::new(field.name, "this field is required"));
+                }
+            }
+            Some(raw) => match value(field, raw) {
+                Ok(v) => out.push((field, v)),
+                Err(message) => errors.push(FieldError::new(field.name, message)),
+            },
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+fn value(field: &FieldSpec, raw: &Value) -> Result<SqlValue, String> {
+    if raw.is_null() || (raw.as_str().is_some_and(|s| s.trim().is_empty()) && field.nullable) {
+        return if field.nullable {
+            Ok(SqlValue::Null)
+        } else if field.required {
+            Err("this field is required".into())
+        } else {
+            Err("may not be empty".into())
+        };
+    }
+    match field.kind {
+        FieldKind::Text { max } => {
+            let s = text(raw)?.trim().to_string();
+            if s.is_empty() && field.required {
+                return Err("this field is required".into());
+            }
+            within(&s, max)?;
+            Ok(SqlValue::Text(s))
+        }
+        FieldKind::LongText { max } => {
+            let s = text(raw)?;
+            if s.trim().is_empty() && field.required {
+                return Err("this field is required".into());
+            }
+            within(s, max)?;
+            Ok(SqlValue::Text(s.replace("\r\n", "\n")))
+        }
+        FieldKind::Slug => {
+            let s = text(raw)?.trim();
+            let ok = !s.is_empty()
+                && s.len() <= 80
+                && s.split('-').all(|part| {
+                    !part.is_empty()
+                        && part
+                            .bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                });
+            if ok {
+                Ok(SqlValue::Text(s.to_string()))
+            } else {
+                Err("use lower-case letters, digits and single dashes (at most 80)".into())
+            }
+        }
+        FieldKind::Bool => match raw {
+            Value::Bool(b) => Ok(SqlValue::Bool(*b)),
+            Value::String(s) if s == "true" || s == "on" => Ok(SqlValue::Bool(true)),
+            Value::String(s) if s == "false" || s == "off" => Ok(SqlValue::Bool(false)),
+            _ => Err("must be true or false".into()),
+        },
+        FieldKind::Int { min, max } => {
+            let n = integer(raw)?;
+            if n < min || n > max {
+                return Err(format!("must be between {min} and {max}"));
+            }
+            Ok(SqlValue::Int(n))
+        }
+        FieldKind::Cents => {
+            let n = integer(raw)?;
+            if !(0..=10_000_000_000).contains(&n) {
+                return Err("must be a whole number of cents between 0 and 10000000000".into());
+            }
+            Ok(SqlValue::Int(n))
+        }
+        FieldKind::Choice(options) => {
+            let s = text(raw)?.trim();
+            if options.contains(&s) {
+                Ok(SqlValue::Text(s.to_string()))
+            } else {
+                Err(format!("must be one of: {}", options.join(", ")))
+            }
+        }
+        FieldKind::ForeignKey(_) => {
+            let n = integer(raw)?;
+            if n < 1 {
+                return Err("must be the id of an existing record".into());
+            }
+            Ok(SqlValue::Int(n))
+        }
+        FieldKind::Url => {
+            let s = text(raw)?.trim();
+            let scheme_ok = s.starts_with("https://") || s.starts_with("http://");
+            if !scheme_ok || s.len() > 2000 || s.chars().any(char::is_whitespace) {
+                return Err("must be an http:// or https:// address without spaces".into());
+            }
+            Ok(SqlValue::Text(s.to_string()))
+        }
+        FieldKind::Email => Email::parse(text(raw)?)
+            .map(|e| SqlValue::Text(e.as_str().to_string()))
+            .map_err(|e| e.message),
+        FieldKind::Password => Ok(SqlValue::Text(text(raw)?.to_string())),
+        FieldKind::Timestamp => Err("is set by the server".into()),
+    }
+}
+
+fn text(raw: &Value) -> Result<&str, String> {
+    raw.as_str().ok_or_else(|| "must be text".to_string())
+}
+
+fn within(s: &str, max: usize) -> Result<(), String> {
+    if s.chars().count() > max {
+        Err(format!("at most {max} characters"))
+    } else {
+        Ok(())
+    }
+}
+
+fn integer(raw: &Value) -> Result<i64, String> {
+    match raw {
+        Value::Number(n) => n
+            .as_i64()
+            .ok_or_else(|| "must be a whole number".to_string()),
+        Value::String(s) => s
+            .trim()
+            .parse()
+            .map_err(|_| "must be a whole number".to_string()),
+        _ => Err("must be a whole number".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn record(v: Value) -> Record {
+        v.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let input = record(json!({"title": "", "slug": "Bad Slug", "level": "expert",
+            "price_cents": -1, "colour": "red"}));
+        let errors = parse(&app::admin::models::COURSE, &input, Mode::Create).unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        for f in [
+            "colour",
+            "title",
+            "slug",
+            "level",
+            "price_cents",
+            "teacher_id",
+            "category_id",
+        ] {
+            assert!(fields.contains(&f), "{f} missing from {fields:?}");
+        }
+    }
+
+    #[test]
+    fn patch_needs_no_required_fields_and_ignores_read_only_ones() {
+        let input = record(json!({"summary": "short", "id": 3, "created_at": "x"}));
+        let out = parse(&app::admin::models::COURSE, &input, Mode::Patch).unwrap();
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].1, SqlValue::Text("short".into()));
+    }
+
+    #[test]
+    fn blank_nullable_fields_become_null() {
+        let input = record(json!({"cover_url": " "}));
+        let out = parse(&app::admin::models::COURSE, &input, Mode::Patch).unwrap();
+        assert_eq!(out[0].1, SqlValue::Null);
+    }
+
+    #[test]
+    fn urls_need_a_web_scheme() {
+        let input = record(json!({"cover_url": "javascript:alert(1)"}));
+        assert!(parse(&app::admin::models::COURSE, &input, Mode::Patch).is_err());
+    }
+}

@@ -1,0 +1,83 @@
+//! The model engine: list, read, create, change and delete any declared model
+//! ([`app::admin::MODELS`]), with validation, the permission check and the audit log in one
+//! place. The back office's server functions and the REST API are both thin adapters over it.
+//!
+//! Access: `<model>.view` shows every row; without it, models with `public_rows` show those rows
+//! (published courses) and others answer 401 (anonymous) or 403. Writes need `add`, `change` or
+//! `delete`; bulk actions name their own permission.
+
+mod hooks;
+pub mod input;
+mod list;
+pub mod related;
+pub mod sql;
+mod write;
+
+use app::admin::{self, ModelSpec};
+use app::domain::Principal;
+use app::error::AppError;
+
+pub use list::{Filter, FilterOp, ListPage, ListQuery};
+
+use crate::db::Db;
+
+/// One row as clients see it: `id` plus the readable fields, timestamps in RFC 3339 UTC.
+pub type Record = serde_json::Map<String, serde_json::Value>;
+
+/// Called when a user's roles, permissions or staff flags change, so their sessions can be
+/// re-issued (the session registry implements it).
+#[async_trait::async_trait]
+pub trait PrivilegeListener: Send + Sync {
+    async fn privileges_changed(&self, user_id: i64);
+}
+
+#[derive(Clone)]
+pub struct ModelService {
+    db: Db,
+    listener: Option<std::sync::Arc<dyn PrivilegeListener>>,
+}
+
+/// What a caller may see of a model.
+enum Visibility {
+    All,
+    /// Only rows matching this SQL condition.
+    Public(&'static str),
+}
+
+impl ModelService {
+    pub fn new(db: Db) -> Self {
+        Self { db, listener: None }
+    }
+
+    pub fn with_privilege_listener(mut self, l: std::sync::Arc<dyn PrivilegeListener>) -> Self {
+        self.listener = Some(l);
+        self
+    }
+
+    pub fn specs(&self) -> &'static [&'static ModelSpec] {
+        admin::MODELS
+    }
+
+    /// By name (`course`) or plural (`courses`).
+    pub fn spec(&self, model: &str) -> Option<&'static ModelSpec> {
+        admin::find(model)
+    }
+
+    fn spec_or_404(&self, model: &str) -> Result<&'static ModelSpec, AppError> {
+        self.spec(model)
+            .ok_or_else(|| AppError::NotFound("model".into()))
+    }
+
+    fn visibility(spec: &ModelSpec, who: Option<&Principal>) -> Result<Visibility, AppError> {
+        match (who, spec.public_rows) {
+            (Some(p), _) if p.has(&spec.permission("view")) => Ok(Visibility::All),
+            (_, Some(condition)) => Ok(Visibility::Public(condition)),
+            (None, None) => Err(AppError::Unauthenticated),
+            (Some(_), None) => Err(AppError::Forbidden),
+        }
+    }
+
+    pub(crate) fn db(&self) -> &Db {
+        &self.db
+    }
+}

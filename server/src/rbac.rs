@@ -1,0 +1,78 @@
+//! The one permission check: server functions, REST handlers, admin pages and websockets all
+//! load a [`Principal`] here and call [`Principal::require`].
+//!
+//! Permissions are read on every check, not cached in the session, so a revoked role takes
+//! effect on the next request on every instance.
+
+use app::domain::Principal;
+use app::error::AppError;
+use app::ports::{AccountService, AuthzService};
+use async_trait::async_trait;
+
+use crate::accounts::Accounts;
+use crate::db::{rbac, users, Db};
+use crate::error::ResultExt;
+
+#[derive(Clone)]
+pub struct Authz {
+    db: Db,
+    accounts: Accounts,
+}
+
+impl Authz {
+    pub fn new(db: Db, accounts: Accounts) -> Self {
+        Self { db, accounts }
+    }
+
+    /// The principal for a user id (from a token or a session); `None` when the account is
+    /// deactivated or deleted.
+    #[tracing::instrument(skip(self))]
+    pub async fn principal_by_id(&self, user_id: i64) -> Result<Option<Principal>, AppError> {
+        let Some(user) = users::find_by_id(&self.db, user_id)
+            .await
+            .db_err("user")?
+            .filter(|u| u.is_active)
+        else {
+            return Ok(None);
+        };
+        let permissions = if user.is_superuser {
+            Default::default()
+        } else {
+            rbac::permission_codenames(&self.db, user.id)
+                .await
+                .db_err("permission")?
+                .into_iter()
+                .collect()
+        };
+        Ok(Some(Principal {
+            user_id: user.id,
+            username: user.username,
+            is_staff: user.is_staff,
+            is_superuser: user.is_superuser,
+            permissions,
+        }))
+    }
+
+    /// 401 without a principal, 403 without the permission, else the principal.
+    pub async fn require_user(&self, user_id: i64, codename: &str) -> Result<Principal, AppError> {
+        let principal = self
+            .principal_by_id(user_id)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        principal.require(codename)?;
+        Ok(principal)
+    }
+}
+
+#[async_trait]
+impl AuthzService for Authz {
+    async fn principal(
+        &self,
+        request: &http::request::Parts,
+    ) -> Result<Option<Principal>, AppError> {
+        match self.accounts.current_user(request).await? {
+            Some(user) => self.principal_by_id(user.id).await,
+            None => Ok(None),
+        }
+    }
+}
