@@ -47,6 +47,7 @@ pub struct AppState {
     pub accounts: Accounts,
     pub authz: Authz,
     pub models: ModelService,
+    pub oauth: crate::oauth::OAuth,
     pub tokens: TokenService,
     pub sessions: Sessions,
     pub pages: page_cache::PageCache,
@@ -65,6 +66,7 @@ impl AppState {
             catalog: Arc::new(self.catalog.clone()),
             accounts: Arc::new(self.accounts.clone()),
             authz: Arc::new(self.authz.clone()),
+            oauth: Arc::new(self.oauth.clone()),
         }
     }
 }
@@ -106,8 +108,15 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         settings.auth.clone(),
         crate::accounts::throttle::LoginThrottle::new(redis.clone(), &settings.redis_prefix),
     );
+    let oauth = crate::oauth::OAuth::new(
+        db.clone(),
+        accounts.clone(),
+        settings.oauth.clone(),
+        settings.public_url.clone(),
+    )?;
     Ok(AppState {
         catalog: Catalog::new(db.clone(), settings.page_cache_ttl),
+        oauth,
         authz: Authz::new(db.clone(), accounts.clone()),
         models: ModelService::new(db.clone()),
         accounts,
@@ -149,6 +158,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(crate::rest::routes())
+        .merge(crate::oauth::routes())
         .nest_service("/pkg", pkg)
         .leptos_routes_with_context(
             &state,

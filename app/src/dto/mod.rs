@@ -2,6 +2,8 @@
 
 pub mod account;
 pub mod catalog;
+pub mod oauth;
 
 pub use account::*;
 pub use catalog::*;
+pub use oauth::*;

@@ -1,11 +1,13 @@
 //! One file per page.
 
 mod account;
+mod connections;
 mod course_detail;
 mod course_list;
 mod home;
 mod login;
 mod not_found;
+mod oauth_finish;
 mod register;
 
 pub use account::AccountPage;
@@ -14,4 +16,5 @@ pub use course_list::CourseListPage;
 pub use home::HomePage;
 pub use login::LoginPage;
 pub use not_found::NotFound;
+pub use oauth_finish::OAuthFinishPage;
 pub use register::RegisterPage;

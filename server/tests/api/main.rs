@@ -10,6 +10,7 @@ mod accounts;
 mod catalog_pages;
 mod catalog_repository;
 mod cli;
+mod oauth;
 mod operations;
 mod rest_auth;
 mod server_functions;
