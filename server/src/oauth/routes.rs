@@ -140,7 +140,9 @@ async fn callback(
     // way, a callback with the state and no code.
     if let Some(error) = &query.error {
         let denied = error == "access_denied" || query.error_code.as_deref() == Some("21330");
-        tracing::info!(provider_error = %error, denied, "the provider sent an error back");
+        // The parameter comes from the browser: log a bounded slice of it.
+        let provider_error: String = error.chars().take(64).collect();
+        tracing::info!(%provider_error, denied, "the provider sent an error back");
         let failure = if denied {
             OAuthFailure::Denied
         } else {

@@ -117,7 +117,59 @@ pub fn safe_next(next: Option<&str>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::safe_next;
+    use super::*;
+
+    fn session() -> Session {
+        Session::new(
+            None,
+            std::sync::Arc::new(tower_sessions::MemoryStore::default()),
+            None,
+        )
+    }
+
+    fn flow(minutes_ago: i64) -> Flow {
+        Flow {
+            provider: Provider::Github,
+            state: "s3cret-state".into(),
+            pkce_verifier: None,
+            next: "/account".into(),
+            bind_user: None,
+            wechat_mp: false,
+            started_at: Utc::now() - Duration::minutes(minutes_ago),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_state_is_good_once_for_its_provider_and_not_for_long() {
+        let s = session();
+        flow(1).save(&s).await.unwrap();
+        let taken = Flow::take_matching(&s, Provider::Github, Some("s3cret-state"))
+            .await
+            .unwrap();
+        assert!(taken.is_some());
+        let again = Flow::take_matching(&s, Provider::Github, Some("s3cret-state"))
+            .await
+            .unwrap();
+        assert!(again.is_none(), "spent");
+
+        flow(FLOW_TTL_MINUTES + 1).save(&s).await.unwrap();
+        let expired = Flow::take_matching(&s, Provider::Github, Some("s3cret-state"))
+            .await
+            .unwrap();
+        assert!(expired.is_none(), "expired");
+
+        flow(1).save(&s).await.unwrap();
+        let elsewhere = Flow::take_matching(&s, Provider::Qq, Some("s3cret-state"))
+            .await
+            .unwrap();
+        assert!(elsewhere.is_none(), "another provider's callback");
+
+        flow(1).save(&s).await.unwrap();
+        let wrong = Flow::take_matching(&s, Provider::Github, Some("s3cret-statf"))
+            .await
+            .unwrap();
+        assert!(wrong.is_none());
+    }
 
     #[test]
     fn next_stays_on_this_site() {
