@@ -10,6 +10,7 @@
 mod authorize;
 pub mod client;
 mod github;
+mod port;
 mod qq;
 mod routes;
 mod service;
