@@ -14,7 +14,8 @@ use crate::dto::admin::{
     DeletePreview, PermissionMatrix, UserAccess,
 };
 use crate::dto::{
-    CourseDetail, CoursePage, DirectionFacet, HomeData, LoginInput, RegisterInput, UserView,
+    Connections, CourseDetail, CoursePage, DirectionFacet, HomeData, LoginInput, PendingIdentity,
+    ProviderInfo, RegisterInput, UserView,
 };
 use crate::error::{AppError, FieldError};
 
@@ -181,6 +182,39 @@ pub trait AdminService: Send + Sync {
     ) -> Result<(), AppError>;
 }
 
+/// Third-party sign-in: what the pages need around the redirect flow (which itself is plain
+/// HTTP routes on the server). Every method reads the session from the request.
+#[async_trait]
+pub trait OAuthService: Send + Sync {
+    /// The configured providers, in display order.
+    fn providers(&self) -> Vec<ProviderInfo>;
+    /// The identity waiting in this session for "create an account" or "bind to an account".
+    async fn pending(
+        &self,
+        request: &http::request::Parts,
+    ) -> Result<Option<PendingIdentity>, AppError>;
+    /// Creates an account (no password) for the pending identity and signs it in; returns
+    /// where to go next.
+    async fn finish_register(
+        &self,
+        request: &http::request::Parts,
+        username: String,
+        email: String,
+    ) -> Result<String, AppError>;
+    /// Binds the pending identity to an existing account after its password is checked
+    /// (throttled like sign-in) and signs in; returns where to go next.
+    async fn finish_bind(
+        &self,
+        request: &http::request::Parts,
+        login: String,
+        password: String,
+    ) -> Result<String, AppError>;
+    /// The signed-in user's identities and the providers still available to bind.
+    async fn connections(&self, request: &http::request::Parts) -> Result<Connections, AppError>;
+    /// Removes one identity of the signed-in user, refusing the last way to sign in.
+    async fn unbind(&self, request: &http::request::Parts, id: i64) -> Result<(), AppError>;
+}
+
 /// Everything the server provides to the UI, cheap to clone.
 #[derive(Clone)]
 pub struct Services {
@@ -188,6 +222,7 @@ pub struct Services {
     pub accounts: Arc<dyn AccountService>,
     pub authz: Arc<dyn AuthzService>,
     pub admin: Arc<dyn AdminService>,
+    pub oauth: Arc<dyn OAuthService>,
 }
 
 /// The HTTP request being served (page render or server-function call).

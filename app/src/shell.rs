@@ -10,7 +10,8 @@ use leptos_router::{
 use crate::components::layout::Layout;
 use crate::pages::admin;
 use crate::pages::{
-    AccountPage, CourseDetailPage, CourseListPage, HomePage, LoginPage, NotFound, RegisterPage,
+    AccountPage, CourseDetailPage, CourseListPage, HomePage, LoginPage, NotFound, OAuthFinishPage,
+    RegisterPage,
 };
 
 /// The whole document, rendered on the server around [`App`].
@@ -48,6 +49,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/courses") view=CourseListPage ssr=SsrMode::Async />
                     <Route path=path!("/courses/:slug") view=CourseDetailPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage />
+                    <Route path=path!("/login/oauth/finish") view=OAuthFinishPage />
                     <Route path=path!("/register") view=RegisterPage />
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                     <ParentRoute path=path!("/admin") view=admin::AdminLayout ssr=SsrMode::Async>

@@ -67,6 +67,8 @@ pub struct Settings {
     /// Where embedded mode keeps generated files (the JWT key pair).
     pub data_dir: PathBuf,
     pub auth: AuthSettings,
+    /// Third-party sign-in providers (`OAUTH_*`); empty when none is configured.
+    pub oauth: crate::oauth::settings::OAuthSettings,
 }
 
 #[derive(Debug, Clone)]
@@ -250,6 +252,7 @@ impl Settings {
             ),
             data_dir: PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "data".into())),
             auth,
+            oauth: crate::oauth::settings::from_lookup(&var)?,
         })
     }
 

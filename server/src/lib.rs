@@ -13,6 +13,7 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod models;
+pub mod oauth;
 pub mod rbac;
 pub mod redis;
 pub mod rest;

@@ -49,6 +49,7 @@ pub struct AppState {
     pub authz: Authz,
     pub models: ModelService,
     pub admin: Admin,
+    pub oauth: crate::oauth::OAuth,
     pub tokens: TokenService,
     pub sessions: Sessions,
     pub pages: page_cache::PageCache,
@@ -68,6 +69,7 @@ impl AppState {
             accounts: Arc::new(self.accounts.clone()),
             authz: Arc::new(self.authz.clone()),
             admin: Arc::new(self.admin.clone()),
+            oauth: Arc::new(self.oauth.clone()),
         }
     }
 }
@@ -133,8 +135,15 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
             }
         })
     });
+    let oauth = crate::oauth::OAuth::new(
+        db.clone(),
+        accounts.clone(),
+        settings.oauth.clone(),
+        settings.public_url.clone(),
+    )?;
     Ok(AppState {
         catalog,
+        oauth,
         admin: Admin::new(db.clone(), models.clone(), authz.clone()),
         authz,
         models,
@@ -177,6 +186,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(crate::rest::routes())
+        .merge(crate::oauth::routes())
         .nest_service("/pkg", pkg)
         .leptos_routes_with_context(
             &state,

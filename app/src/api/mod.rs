@@ -8,3 +8,4 @@
 pub mod accounts;
 pub mod admin;
 pub mod catalog;
+pub mod oauth;

@@ -4,5 +4,6 @@ pub mod course_card;
 pub mod error_box;
 pub mod field;
 pub mod layout;
+pub mod oauth;
 pub mod outline;
 pub mod pagination;

@@ -4,6 +4,7 @@ pub mod account;
 pub mod course_query;
 pub mod level;
 pub mod money;
+pub mod oauth;
 pub mod rbac;
 
 pub use course_query::{CourseQuery, PriceFilter, SortKey, DEFAULT_PER_PAGE, MAX_PER_PAGE};

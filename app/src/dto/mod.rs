@@ -3,6 +3,8 @@
 pub mod account;
 pub mod admin;
 pub mod catalog;
+pub mod oauth;
 
 pub use account::*;
 pub use catalog::*;
+pub use oauth::*;

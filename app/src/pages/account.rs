@@ -7,6 +7,7 @@ use leptos_router::components::{Redirect, A};
 use crate::api::accounts::{current_user, ChangePassword, Logout};
 use crate::components::error_box::ErrorBox;
 use crate::components::field::{Field, FormMessage};
+use crate::pages::connections::ConnectedAccounts;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -25,6 +26,7 @@ pub fn AccountPage() -> impl IntoView {
                                 <dt>"邮箱 E-mail"</dt><dd>{user.email.clone()}</dd>
                             </dl>
                             <ChangePasswordForm />
+                            <ConnectedAccounts />
                             <ActionForm action=logout>
                                 <button type="submit" class="button sign-out">"退出登录 Sign out"</button>
                             </ActionForm>

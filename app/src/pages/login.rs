@@ -1,4 +1,4 @@
-//! Sign in with a username (or e-mail) and password.
+//! Sign in with a username (or e-mail) and password, or through a configured provider.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -6,6 +6,7 @@ use leptos_router::components::A;
 
 use crate::api::accounts::Login;
 use crate::components::field::{Field, FormMessage};
+use crate::components::oauth::{OAuthNotice, ProviderButtons};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -15,6 +16,7 @@ pub fn LoginPage() -> impl IntoView {
         <Title text="登录 Sign in" />
         <section class="auth-card">
             <h1>"登录 Sign in"</h1>
+            <OAuthNotice />
             <ActionForm action attr:class="auth-form" attr:novalidate=true>
                 <Field name="username" label="用户名或邮箱 Username or e-mail" autocomplete="username" error />
                 <Field name="password" label="密码 Password" kind="password" autocomplete="current-password" error />
@@ -27,6 +29,7 @@ pub fn LoginPage() -> impl IntoView {
                     "登录 Sign in"
                 </button>
             </ActionForm>
+            <ProviderButtons />
             <p class="muted">
                 "还没有账号？ No account yet? " <A href="/register">"注册 Register"</A>
             </p>

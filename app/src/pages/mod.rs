@@ -2,11 +2,13 @@
 
 mod account;
 pub mod admin;
+mod connections;
 mod course_detail;
 mod course_list;
 mod home;
 mod login;
 mod not_found;
+mod oauth_finish;
 mod register;
 
 pub use account::AccountPage;
@@ -15,4 +17,5 @@ pub use course_list::CourseListPage;
 pub use home::HomePage;
 pub use login::LoginPage;
 pub use not_found::NotFound;
+pub use oauth_finish::OAuthFinishPage;
 pub use register::RegisterPage;

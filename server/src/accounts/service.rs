@@ -27,8 +27,8 @@ impl Accounts {
     }
 
     /// Binds the user to the session under a fresh id: a session id known before sign-in (a
-    /// fixation attempt) is worthless after it.
-    async fn sign_in(
+    /// fixation attempt) is worthless after it. Password and third-party sign-in both end here.
+    pub(crate) async fn sign_in(
         &self,
         session: &Session,
         user: &users::UserRow,

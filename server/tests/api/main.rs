@@ -11,6 +11,7 @@ mod catalog_pages;
 mod catalog_repository;
 mod cli;
 mod models;
+mod oauth;
 mod operations;
 mod rest_auth;
 mod server_functions;

@@ -1,0 +1,54 @@
+//! The account page's "connected accounts" section: identities bound to the account, a link to
+//! connect each configured provider not bound yet, and "disconnect" (the server refuses the last
+//! way to sign in).
+
+use leptos::prelude::*;
+
+use crate::api::oauth::{oauth_connections, OauthUnbind};
+use crate::components::error_box::ErrorBox;
+use crate::components::field::FormMessage;
+use crate::components::oauth::{start_href, OAuthNotice};
+
+#[component]
+pub fn ConnectedAccounts() -> impl IntoView {
+    let unbind = ServerAction::<OauthUnbind>::new();
+    let error = Signal::derive(move || unbind.value().get().and_then(Result::err));
+    // Reloaded after each disconnect.
+    let data = Resource::new(move || unbind.version().get(), |_| oauth_connections());
+    view! {
+        <section class="connections">
+            <h2>"第三方账号 Connected accounts"</h2>
+            <OAuthNotice />
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(c) => view! {
+                            <ul class="connection-list">
+                                {c.bound.into_iter().map(|b| view! {
+                                    <li class=format!("connection connection-{}", b.provider.as_str())>
+                                        <span class="connection-provider">{b.label}</span>" "
+                                        <span class="muted">{b.display_name}</span>
+                                        <ActionForm action=unbind attr:class="unbind-form">
+                                            <input type="hidden" name="id" value=b.id.to_string() />
+                                            <button type="submit" class="button unbind">"解除绑定 Disconnect"</button>
+                                        </ActionForm>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                            <p class="connect-more">
+                                {c.available.into_iter().map(|p| view! {
+                                    <a class=format!("button connect connect-{}", p.provider.as_str())
+                                        href=start_href(p.provider, true) rel="external">
+                                        {format!("绑定 Connect {}", p.label)}
+                                    </a>" "
+                                }).collect_view()}
+                            </p>
+                        }.into_any(),
+                        Err(error) => view! { <ErrorBox error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <FormMessage error />
+        </section>
+    }
+}
