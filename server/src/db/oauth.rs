@@ -54,8 +54,9 @@ pub async fn find(
 }
 
 #[tracing::instrument(skip_all, fields(provider = identity.provider, user_id))]
-pub async fn insert(db: &Db, user_id: i64, identity: &NewIdentity<'_>) -> Result<(), sqlx::Error> {
-    on_pool!(db, pool => sqlx::query(INSERT)
+pub async fn insert(db: &Db, user_id: i64, identity: &NewIdentity<'_>) -> Result<i64, sqlx::Error> {
+    let sql = format!("{INSERT} RETURNING id");
+    on_pool!(db, pool => sqlx::query_scalar(&sql)
         .bind(user_id)
         .bind(identity.provider)
         .bind(identity.subject)
@@ -64,10 +65,8 @@ pub async fn insert(db: &Db, user_id: i64, identity: &NewIdentity<'_>) -> Result
         .bind(identity.display_name)
         .bind(identity.avatar_url)
         .bind(Utc::now())
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected()))?;
-    Ok(())
+        .fetch_one(pool)
+        .await)
 }
 
 /// A new password-less account and its first identity, both or neither: an account without
@@ -132,7 +131,10 @@ pub async fn list_for_user(db: &Db, user_id: i64) -> Result<Vec<IdentityRow>, sq
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Unbind {
-    Removed,
+    /// Gone; `provider` names what it was.
+    Removed {
+        provider: String,
+    },
     NotFound,
     /// No password and no other identity: removing it would lock the account out.
     LastLoginMethod,
@@ -151,12 +153,12 @@ pub async fn unbind(db: &Db, user_id: i64, id: i64) -> Result<Unbind, sqlx::Erro
             .bind(user_id)
             .fetch_optional(&mut *tx)
             .await?;
-        let owned: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM oauth_identities WHERE id = $1 AND user_id = $2")
-            .bind(id).bind(user_id).fetch_one(&mut *tx).await?;
-        if has_password.is_none() || owned == 0 {
+        let provider: Option<String> = sqlx::query_scalar(
+            "SELECT provider FROM oauth_identities WHERE id = $1 AND user_id = $2")
+            .bind(id).bind(user_id).fetch_optional(&mut *tx).await?;
+        let (Some(_), Some(provider)) = (has_password, provider) else {
             return Ok(Unbind::NotFound);
-        }
+        };
         let total: i64 = sqlx::query_scalar("SELECT count(*) FROM oauth_identities WHERE user_id = $1")
             .bind(user_id).fetch_one(&mut *tx).await?;
         if has_password != Some(true) && total <= 1 {
@@ -165,6 +167,6 @@ pub async fn unbind(db: &Db, user_id: i64, id: i64) -> Result<Unbind, sqlx::Erro
         sqlx::query("DELETE FROM oauth_identities WHERE id = $1")
             .bind(id).execute(&mut *tx).await?;
         tx.commit().await?;
-        Ok(Unbind::Removed)
+        Ok(Unbind::Removed { provider })
     })
 }

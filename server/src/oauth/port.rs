@@ -158,7 +158,10 @@ impl OAuthService for OAuth {
             }
             Some(_) => {}
             None => match identities::insert(&self.db, user.id, &identity).await {
-                Ok(()) => {}
+                Ok(id) => {
+                    self.audit(user.id, "create", id, pending.provider, ip.as_deref())
+                        .await
+                }
                 Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
                     return Err(connected_elsewhere(pending.provider))
                 }
@@ -221,7 +224,12 @@ impl OAuthService for OAuth {
             .await
             .db_err("connected account")?
         {
-            identities::Unbind::Removed => {
+            identities::Unbind::Removed { provider } => {
+                if let Some(provider) = Provider::parse(&provider) {
+                    let ip = peer_ip(&request.extensions);
+                    self.audit(me.id, "delete", id, provider, ip.as_deref())
+                        .await;
+                }
                 tracing::info!(user_id = me.id, "identity unbound");
                 Ok(())
             }

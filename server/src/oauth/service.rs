@@ -16,7 +16,7 @@ use super::session::{Flow, Pending, PENDING_KEY};
 use super::settings::{OAuthSettings, ProviderSettings};
 use super::{github, qq, wechat, weibo};
 use crate::accounts::Accounts;
-use crate::db::{oauth as identities, users, Db};
+use crate::db::{audit, oauth as identities, users, Db};
 use crate::error::{internal, ResultExt};
 
 #[derive(Clone)]
@@ -175,11 +175,36 @@ impl OAuth {
             display_name: &identity.display_name,
             avatar_url: identity.avatar_url.as_deref(),
         };
-        identities::insert(&self.db, user_id, &new)
+        let id = identities::insert(&self.db, user_id, &new)
             .await
             .db_err("connected account")?;
+        self.audit(user_id, "create", id, provider, None).await;
         tracing::info!(user_id, provider = provider.as_str(), "identity bound");
         Ok(())
+    }
+
+    /// Records a bind or unbind in the audit log (the provider's ids stay out of it). A failed
+    /// write is logged and does not undo what the user did.
+    pub(super) async fn audit(
+        &self,
+        user_id: i64,
+        action: &str,
+        identity_id: i64,
+        provider: Provider,
+        ip: Option<&str>,
+    ) {
+        let entry = audit::NewEntry {
+            actor_id: Some(user_id),
+            action,
+            object_type: "oauth_identity",
+            object_id: identity_id.to_string(),
+            object_repr: provider.label().to_string(),
+            changes: "{}".into(),
+            ip,
+        };
+        if let Err(e) = audit::insert(&self.db, &entry).await {
+            tracing::error!(error = %e, "writing the audit log");
+        }
     }
 
     pub(super) fn info(provider: Provider) -> ProviderInfo {

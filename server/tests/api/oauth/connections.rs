@@ -94,6 +94,17 @@ async fn bind_while_signed_in_and_unbind_never_the_last_way_in(backend: Backend)
             .len(),
         1
     );
+    // Binds and unbinds are in the audit log, without the provider's ids.
+    let audit: Vec<(String, String)> = server::on_pool!(&app.db, pool => sqlx::query_as(
+        "SELECT action, object_repr FROM audit_log WHERE object_type = 'oauth_identity' ORDER BY id")
+        .fetch_all(pool).await).unwrap();
+    assert_eq!(
+        audit,
+        [
+            ("create".to_string(), "微博 Weibo".to_string()),
+            ("delete".to_string(), "GitHub".to_string())
+        ]
+    );
     // Signed out, nobody sees connections.
     let mut anonymous = Browser::new(&app);
     assert_eq!(
