@@ -10,7 +10,8 @@ use async_trait::async_trait;
 
 use crate::domain::{CourseQuery, Principal};
 use crate::dto::{
-    CourseDetail, CoursePage, DirectionFacet, HomeData, LoginInput, RegisterInput, UserView,
+    CourseDetail, CoursePage, DeviceView, DirectionFacet, HomeData, LoginInput, ProfileInput,
+    ProfileView, RegisterInput, UserView,
 };
 use crate::error::{AppError, FieldError};
 
@@ -61,6 +62,46 @@ pub trait AccountService: Send + Sync {
     ) -> Result<Option<UserView>, AppError>;
 }
 
+/// The account's life after sign-up: its devices (sessions), profile, e-mail verification and
+/// password reset. Every method but the reset and verification links needs a signed-in user.
+#[async_trait]
+pub trait AccountLifecycle: Send + Sync {
+    /// The user's active sessions, most recent first, this one marked.
+    async fn devices(&self, request: &http::request::Parts) -> Result<Vec<DeviceView>, AppError>;
+    /// Ends one of the user's sessions by its handle (on every instance).
+    async fn sign_out_device(
+        &self,
+        request: &http::request::Parts,
+        handle: &str,
+    ) -> Result<(), AppError>;
+    /// Ends every other session of the user; with `including_this`, this one too.
+    async fn sign_out_everywhere(
+        &self,
+        request: &http::request::Parts,
+        including_this: bool,
+    ) -> Result<(), AppError>;
+    async fn profile(&self, request: &http::request::Parts) -> Result<ProfileView, AppError>;
+    /// Validates and saves; a new e-mail address must be verified again.
+    async fn update_profile(
+        &self,
+        request: &http::request::Parts,
+        input: ProfileInput,
+    ) -> Result<ProfileView, AppError>;
+    /// Mails a verification link to the signed-in user's address.
+    async fn send_verification(&self, request: &http::request::Parts) -> Result<(), AppError>;
+    /// Consumes a verification link's token.
+    async fn verify_email(&self, token: &str) -> Result<(), AppError>;
+    /// Mails a reset link when an account has this address; answers the same either way.
+    async fn request_password_reset(
+        &self,
+        request: &http::request::Parts,
+        email: &str,
+    ) -> Result<(), AppError>;
+    /// Consumes a reset token and sets the password; every session and refresh token of the
+    /// account ends.
+    async fn reset_password(&self, token: &str, password: String) -> Result<(), AppError>;
+}
+
 /// Who is asking, for the one permission check ([`Principal::require`]).
 #[async_trait]
 pub trait AuthzService: Send + Sync {
@@ -91,6 +132,7 @@ pub struct Services {
     pub catalog: Arc<dyn CatalogService>,
     pub accounts: Arc<dyn AccountService>,
     pub authz: Arc<dyn AuthzService>,
+    pub lifecycle: Arc<dyn AccountLifecycle>,
 }
 
 /// The HTTP request being served (page render or server-function call).

@@ -11,6 +11,9 @@ use crate::components::layout::Layout;
 use crate::pages::{
     AccountPage, CourseDetailPage, CourseListPage, HomePage, LoginPage, NotFound, RegisterPage,
 };
+use crate::pages::{
+    DevicesPage, ForgotPasswordPage, ProfilePage, ResetPasswordPage, VerifyEmailPage,
+};
 
 /// The whole document, rendered on the server around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -49,6 +52,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=LoginPage />
                     <Route path=path!("/register") view=RegisterPage />
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/devices") view=DevicesPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/profile") view=ProfilePage ssr=SsrMode::Async />
+                    <Route path=path!("/password/forgot") view=ForgotPasswordPage />
+                    <Route path=path!("/password/reset") view=ResetPasswordPage />
+                    <Route path=path!("/verify-email") view=VerifyEmailPage />
                 </Routes>
             </Layout>
         </Router>

@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod mail;
 pub mod models;
 pub mod rbac;
 pub mod redis;

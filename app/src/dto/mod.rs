@@ -2,6 +2,8 @@
 
 pub mod account;
 pub mod catalog;
+pub mod lifecycle;
 
 pub use account::*;
 pub use catalog::*;
+pub use lifecycle::*;

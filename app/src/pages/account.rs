@@ -24,6 +24,11 @@ pub fn AccountPage() -> impl IntoView {
                                 <dt>"用户名 Username"</dt><dd class="username">{user.username.clone()}</dd>
                                 <dt>"邮箱 E-mail"</dt><dd>{user.email.clone()}</dd>
                             </dl>
+                            <nav class="account-links">
+                                <A href="/account/profile">"个人资料 Profile"</A>
+                                " · "
+                                <A href="/account/devices">"登录设备 Devices"</A>
+                            </nav>
                             <ChangePasswordForm />
                             <ActionForm action=logout>
                                 <button type="submit" class="button sign-out">"退出登录 Sign out"</button>

@@ -27,6 +27,7 @@ pub fn LoginPage() -> impl IntoView {
                     "登录 Sign in"
                 </button>
             </ActionForm>
+            <p class="muted"><A href="/password/forgot">"忘记密码？ Forgot your password?"</A></p>
             <p class="muted">
                 "还没有账号？ No account yet? " <A href="/register">"注册 Register"</A>
             </p>
