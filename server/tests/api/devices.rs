@@ -12,6 +12,7 @@ backend_tests!(
     privilege_change_rotates_the_session_id_embedded,
     privilege_change_rotates_the_session_id_across_redis_instances,
     forwarded_for_counts_only_from_trusted_proxies,
+    the_devices_server_functions_mark_this_device_and_sign_out_the_others,
 );
 
 const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0";
@@ -224,4 +225,65 @@ async fn forwarded_for_counts_only_from_trusted_proxies(backend: Backend) {
         let sessions = app.registry.sessions_of(id).await.unwrap();
         assert_eq!(sessions[0].ip, expected);
     }
+}
+
+async fn the_devices_server_functions_mark_this_device_and_sign_out_the_others(backend: Backend) {
+    let (one, two, _) = spawn_pair(backend).await;
+    let mine = register(&one, "rosa").await;
+    let firefox = login_as(&two, "rosa", FIREFOX).await;
+    let chrome = login_as(&one, "rosa", CHROME).await;
+
+    let response = post_form(&one, "/fn/accounts/devices", Some(&mine), &[]).await;
+    assert_eq!(response.status(), 200);
+    let list: serde_json::Value = response.json().await.unwrap();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 3);
+    assert_eq!(list.iter().filter(|d| d["current"] == true).count(), 1);
+    let firefox_handle = list
+        .iter()
+        .find(|d| d["browser"] == "Firefox on Linux")
+        .unwrap()["handle"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // One device, by handle; an unknown handle is a 404.
+    let response = post_form(
+        &one,
+        "/fn/accounts/devices/sign-out",
+        Some(&mine),
+        &[("handle", &firefox_handle)],
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(me(&two, &firefox).await, serde_json::Value::Null);
+    let response = post_form(
+        &one,
+        "/fn/accounts/devices/sign-out",
+        Some(&mine),
+        &[("handle", &firefox_handle)],
+    )
+    .await;
+    assert_eq!(response.status(), 404);
+
+    // Everywhere else: this browser stays signed in.
+    let response = post_form(&two, "/fn/accounts/devices/sign-out-all", Some(&mine), &[]).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(me(&one, &chrome).await, serde_json::Value::Null);
+    assert_eq!(me(&one, &mine).await["username"], "rosa");
+
+    // Including this one.
+    let response = post_form(
+        &one,
+        "/fn/accounts/devices/sign-out-all",
+        Some(&mine),
+        &[("including_this", "on")],
+    )
+    .await;
+    assert!(response.status().is_success() || response.status().is_redirection());
+    assert_eq!(me(&two, &mine).await, serde_json::Value::Null);
+
+    // Signed out: the list is refused.
+    let response = post_form(&one, "/fn/accounts/devices", Some(&mine), &[]).await;
+    assert_eq!(response.status(), 401);
 }
