@@ -14,8 +14,8 @@ use crate::dto::admin::{
     DeletePreview, PermissionMatrix, UserAccess,
 };
 use crate::dto::{
-    Connections, CourseDetail, CoursePage, DirectionFacet, HomeData, LoginInput, PendingIdentity,
-    ProviderInfo, RegisterInput, UserView,
+    Connections, CourseDetail, CoursePage, DeviceView, DirectionFacet, HomeData, LoginInput,
+    PendingIdentity, ProfileInput, ProfileView, ProviderInfo, RegisterInput, UserView,
 };
 use crate::error::{AppError, FieldError};
 
@@ -64,6 +64,46 @@ pub trait AccountService: Send + Sync {
         &self,
         request: &http::request::Parts,
     ) -> Result<Option<UserView>, AppError>;
+}
+
+/// The account's life after sign-up: its devices (sessions), profile, e-mail verification and
+/// password reset. Every method but the reset and verification links needs a signed-in user.
+#[async_trait]
+pub trait AccountLifecycle: Send + Sync {
+    /// The user's active sessions, most recent first, this one marked.
+    async fn devices(&self, request: &http::request::Parts) -> Result<Vec<DeviceView>, AppError>;
+    /// Ends one of the user's sessions by its handle (on every instance).
+    async fn sign_out_device(
+        &self,
+        request: &http::request::Parts,
+        handle: &str,
+    ) -> Result<(), AppError>;
+    /// Ends every other session of the user; with `including_this`, this one too.
+    async fn sign_out_everywhere(
+        &self,
+        request: &http::request::Parts,
+        including_this: bool,
+    ) -> Result<(), AppError>;
+    async fn profile(&self, request: &http::request::Parts) -> Result<ProfileView, AppError>;
+    /// Validates and saves; a new e-mail address must be verified again.
+    async fn update_profile(
+        &self,
+        request: &http::request::Parts,
+        input: ProfileInput,
+    ) -> Result<ProfileView, AppError>;
+    /// Mails a verification link to the signed-in user's address.
+    async fn send_verification(&self, request: &http::request::Parts) -> Result<(), AppError>;
+    /// Consumes a verification link's token.
+    async fn verify_email(&self, token: &str) -> Result<(), AppError>;
+    /// Mails a reset link when an account has this address; answers the same either way.
+    async fn request_password_reset(
+        &self,
+        request: &http::request::Parts,
+        email: &str,
+    ) -> Result<(), AppError>;
+    /// Consumes a reset token and sets the password; every session and refresh token of the
+    /// account ends.
+    async fn reset_password(&self, token: &str, password: String) -> Result<(), AppError>;
 }
 
 /// Who is asking, for the one permission check ([`Principal::require`]).
@@ -223,6 +263,7 @@ pub struct Services {
     pub authz: Arc<dyn AuthzService>,
     pub admin: Arc<dyn AdminService>,
     pub oauth: Arc<dyn OAuthService>,
+    pub lifecycle: Arc<dyn AccountLifecycle>,
 }
 
 /// The HTTP request being served (page render or server-function call).

@@ -13,6 +13,9 @@ use crate::pages::{
     AccountPage, CourseDetailPage, CourseListPage, HomePage, LoginPage, NotFound, OAuthFinishPage,
     RegisterPage,
 };
+use crate::pages::{
+    DevicesPage, ForgotPasswordPage, ProfilePage, ResetPasswordPage, VerifyEmailPage,
+};
 
 /// The whole document, rendered on the server around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -62,6 +65,11 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/:model/:id") view=admin::EditPage />
                         <Route path=path!("/:model/:id/delete") view=admin::DeletePage />
                     </ParentRoute>
+                    <Route path=path!("/account/devices") view=DevicesPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/profile") view=ProfilePage ssr=SsrMode::Async />
+                    <Route path=path!("/password/forgot") view=ForgotPasswordPage />
+                    <Route path=path!("/password/reset") view=ResetPasswordPage />
+                    <Route path=path!("/verify-email") view=VerifyEmailPage />
                 </Routes>
             </Layout>
         </Router>

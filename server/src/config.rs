@@ -69,6 +69,17 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// Third-party sign-in providers (`OAUTH_*`); empty when none is configured.
     pub oauth: crate::oauth::settings::OAuthSettings,
+    /// Proxies whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub mail: MailSettings,
+}
+
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// `smtp://user:pass@host:587` (STARTTLS when offered), `smtps://…` (TLS from the start);
+    /// unset: mails are written to the log.
+    pub smtp_url: Option<Secret<String>>,
+    pub from: String,
 }
 
 #[derive(Debug, Clone)]
@@ -230,7 +241,40 @@ impl Settings {
                 u64::from(number(&var, "JWT_REFRESH_TTL_DAYS", 30, 1, 365)?) * 86_400,
             ),
         };
+        let trusted_proxies =
+            crate::http::client_ip::parse_list(&var("TRUSTED_PROXIES").unwrap_or_default())
+                .map_err(|m| bad("TRUSTED_PROXIES", m))?;
+        let smtp_url = match var("SMTP_URL") {
+            None => None,
+            Some(raw) => {
+                let url = Url::parse(&raw).map_err(|_| bad("SMTP_URL", "not a URL"))?;
+                if !matches!(url.scheme(), "smtp" | "smtps") || url.host().is_none() {
+                    return Err(bad(
+                        "SMTP_URL",
+                        "use smtp://user:pass@host:587 or smtps://user:pass@host:465",
+                    ));
+                }
+                Some(Secret::new(raw))
+            }
+        };
+        let mail_from = var("MAIL_FROM").unwrap_or_else(|| {
+            format!(
+                "Xuecheng <no-reply@{}>",
+                public_url.domain().unwrap_or("localhost")
+            )
+        });
+        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(bad(
+                "MAIL_FROM",
+                "expected an address such as Xuecheng <no-reply@example.com>",
+            ));
+        }
         Ok(Settings {
+            trusted_proxies,
+            mail: MailSettings {
+                smtp_url,
+                from: mail_from,
+            },
             database_url: Secret::new(database_url),
             database_kind,
             db_max_connections: number(&var, "DB_MAX_CONNECTIONS", 10, 1, 1000)?,
@@ -339,6 +383,9 @@ mod tests {
             ("DB_MAX_CONNECTIONS", "0"),
             ("SEED_DEMO", "perhaps"),
             ("WORKER", "sometimes"),
+            ("TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("SMTP_URL", "http://mail.example.com"),
+            ("MAIL_FROM", "not an address"),
         ] {
             let err = Settings::from_map(&HashMap::from([(var, value)])).unwrap_err();
             assert_eq!(err.var, var);

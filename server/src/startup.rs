@@ -26,14 +26,16 @@ use tower_http::{
 };
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
-use crate::accounts::Accounts;
+use crate::accounts::{links::Links, Accounts, Lifecycle};
 use crate::admin::Admin;
+use crate::auth::redis_sessions::RedisSessions;
+use crate::auth::registry::SessionRegistry;
 use crate::auth::session_store::{DbSessionStore, Sessions};
 use crate::auth::{jwt::JwtKeys, tokens::TokenService};
 use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::db::Db;
-use crate::http::{csrf, health, page_cache};
+use crate::http::{client_ip, csrf, health, page_cache};
 use crate::models::ModelService;
 use crate::rbac::Authz;
 use crate::redis::Redis;
@@ -46,12 +48,15 @@ pub struct AppState {
     pub redis: Option<Redis>,
     pub catalog: Catalog,
     pub accounts: Accounts,
+    pub lifecycle: Lifecycle,
     pub authz: Authz,
     pub models: ModelService,
     pub admin: Admin,
     pub oauth: crate::oauth::OAuth,
     pub tokens: TokenService,
     pub sessions: Sessions,
+    /// Every user's sessions across instances (devices page, sign out everywhere, rotation).
+    pub registry: SessionRegistry,
     pub pages: page_cache::PageCache,
     pub leptos_options: LeptosOptions,
 }
@@ -70,6 +75,7 @@ impl AppState {
             authz: Arc::new(self.authz.clone()),
             admin: Arc::new(self.admin.clone()),
             oauth: Arc::new(self.oauth.clone()),
+            lifecycle: Arc::new(self.lifecycle.clone()),
         }
     }
 }
@@ -111,30 +117,51 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
     };
     // Sessions follow Redis when it is configured (shared by all instances), else the database.
     let sessions = match &redis {
-        Some(redis) => Sessions::Redis(tower_sessions_redis_store::RedisStore::new(
+        Some(redis) => Sessions::Redis(RedisSessions::new(
             redis.pool().clone(),
+            &settings.redis_prefix,
+            settings
+                .auth
+                .session_absolute
+                .max(settings.auth.session_idle),
         )),
         None => Sessions::Database(DbSessionStore::new(db.clone())),
     };
+    let mailer = crate::mail::Mailer::from_settings(&settings.mail)?;
+    let links = Links::new(db.clone(), mailer, settings.public_url.clone());
     let accounts = Accounts::new(
         db.clone(),
         settings.auth.clone(),
         crate::accounts::throttle::LoginThrottle::new(redis.clone(), &settings.redis_prefix),
+    )
+    .with_links(links.clone());
+    let registry = SessionRegistry::new(sessions.clone());
+    let lifecycle = Lifecycle::new(
+        db.clone(),
+        registry.clone(),
+        links,
+        crate::accounts::throttle::LoginThrottle::scoped(
+            redis.clone(),
+            &settings.redis_prefix,
+            "reset",
+        ),
     );
     let authz = Authz::new(db.clone(), accounts.clone());
     let catalog = Catalog::new(db.clone(), settings.page_cache_ttl);
     let pages = page_cache::PageCache::new(settings.page_cache_ttl);
     // A change to the catalogue shows on this instance's public pages at once; other instances
     // see it when their cache entries expire (PAGE_CACHE_SECONDS).
-    let models = ModelService::new(db.clone()).with_change_hook({
-        let (catalog, pages) = (catalog.clone(), pages.clone());
-        Arc::new(move |model: &'static str| {
-            if CATALOGUE_MODELS.contains(&model) {
-                catalog.invalidate();
-                pages.clear();
-            }
-        })
-    });
+    let models = ModelService::new(db.clone())
+        .with_privilege_listener(Arc::new(registry.clone()))
+        .with_change_hook({
+            let (catalog, pages) = (catalog.clone(), pages.clone());
+            Arc::new(move |model: &'static str| {
+                if CATALOGUE_MODELS.contains(&model) {
+                    catalog.invalidate();
+                    pages.clear();
+                }
+            })
+        });
     let oauth = crate::oauth::OAuth::new(
         db.clone(),
         accounts.clone(),
@@ -144,11 +171,14 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
     Ok(AppState {
         catalog,
         oauth,
-        admin: Admin::new(db.clone(), models.clone(), authz.clone()),
+        admin: Admin::new(db.clone(), models.clone(), authz.clone())
+            .with_sessions(Arc::new(registry.clone())),
         authz,
         models,
         accounts,
         tokens,
+        registry,
+        lifecycle,
         sessions,
         pages,
         settings: Arc::new(settings),
@@ -208,6 +238,10 @@ pub fn router(state: AppState) -> Router {
             // Outermost: every request gets an id (or keeps the one nginx gave it) for the logs.
             .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
             .layer(trace)
+            .layer(axum::middleware::from_fn_with_state(
+                client_ip::TrustedProxies(Arc::new(state.settings.trusted_proxies.clone())),
+                client_ip::layer,
+            ))
             .layer(PropagateRequestIdLayer::new(request_id))
             .layer(CatchPanicLayer::custom(crate::http::panic_response))
             .layer(axum::middleware::from_fn_with_state(
@@ -222,7 +256,8 @@ pub fn router(state: AppState) -> Router {
                 allowed_origins(&state.settings),
                 csrf::layer,
             ))
-            .layer(session_layer(&state)),
+            .layer(session_layer(&state))
+            .layer(axum::middleware::from_fn(crate::auth::activity::layer)),
     )
 }
 

@@ -8,4 +8,5 @@
 pub mod accounts;
 pub mod admin;
 pub mod catalog;
+pub mod lifecycle;
 pub mod oauth;

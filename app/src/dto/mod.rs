@@ -3,8 +3,10 @@
 pub mod account;
 pub mod admin;
 pub mod catalog;
+pub mod lifecycle;
 pub mod oauth;
 
 pub use account::*;
 pub use catalog::*;
+pub use lifecycle::*;
 pub use oauth::*;

@@ -25,6 +25,11 @@ pub fn AccountPage() -> impl IntoView {
                                 <dt>"用户名 Username"</dt><dd class="username">{user.username.clone()}</dd>
                                 <dt>"邮箱 E-mail"</dt><dd>{user.email.clone()}</dd>
                             </dl>
+                            <nav class="account-links">
+                                <A href="/account/profile">"个人资料 Profile"</A>
+                                " · "
+                                <A href="/account/devices">"登录设备 Devices"</A>
+                            </nav>
                             <ChangePasswordForm />
                             <ConnectedAccounts />
                             <ActionForm action=logout>

@@ -30,6 +30,7 @@ pub fn LoginPage() -> impl IntoView {
                 </button>
             </ActionForm>
             <ProviderButtons />
+            <p class="muted"><A href="/password/forgot">"忘记密码？ Forgot your password?"</A></p>
             <p class="muted">
                 "还没有账号？ No account yet? " <A href="/register">"注册 Register"</A>
             </p>

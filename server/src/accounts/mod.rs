@@ -1,6 +1,10 @@
-//! Accounts: registration, sign-in and sign-out over the shared session store.
+//! Accounts: registration, sign-in and sign-out over the shared session store, and the
+//! account's later life (devices, profile, verification, password reset).
 
+mod lifecycle;
+pub mod links;
 mod service;
 pub mod throttle;
 
+pub use lifecycle::{parse_profile, Lifecycle};
 pub use service::{peer_ip, view, Accounts};

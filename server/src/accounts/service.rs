@@ -19,11 +19,25 @@ pub struct Accounts {
     db: Db,
     auth: AuthSettings,
     throttle: LoginThrottle,
+    /// Mails the verification link after registration.
+    links: Option<super::links::Links>,
 }
 
 impl Accounts {
     pub fn new(db: Db, auth: AuthSettings, throttle: LoginThrottle) -> Self {
-        Self { db, auth, throttle }
+        Self {
+            db,
+            auth,
+            throttle,
+            links: None,
+        }
+    }
+
+    pub fn with_links(self, links: super::links::Links) -> Self {
+        Self {
+            links: Some(links),
+            ..self
+        }
     }
 
     /// Binds the user to the session under a fresh id: a session id known before sign-in (a
@@ -38,6 +52,11 @@ impl Accounts {
             .cycle_id()
             .await
             .map_err(|e| internal(e, "rotating the session id"))?;
+        // The device record belongs to the previous user of this browser session, if any.
+        session
+            .remove_value(crate::auth::device::DEVICE_KEY)
+            .await
+            .map_err(|e| internal(e, "writing the session"))?;
         let stored = SessionUser {
             id: user.id,
             username: user.username.clone(),
@@ -113,11 +132,10 @@ impl Accounts {
     }
 }
 
-/// The peer address of a connection, for throttling.
+/// The client address of a request (`TRUSTED_PROXIES` decides whether `X-Forwarded-For`
+/// counts), for throttling.
 pub fn peer_ip(extensions: &http::Extensions) -> Option<String> {
-    extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0.ip().to_string())
+    crate::http::client_ip::client_ip(extensions)
 }
 
 fn session_of(request: &http::request::Parts) -> Result<Session, AppError> {
@@ -200,6 +218,13 @@ impl AccountService for Accounts {
             .db_err("user")?
             .ok_or(AppError::Internal)?;
         self.sign_in(&session_of(request)?, &user, false).await?;
+        if let Some(links) = &self.links {
+            links.send(
+                id,
+                user.email.clone(),
+                crate::db::email_tokens::Purpose::VerifyEmail,
+            );
+        }
         tracing::info!(user_id = id, "account registered");
         Ok(view(user))
     }

@@ -35,6 +35,12 @@ enum Counters {
 
 impl LoginThrottle {
     pub fn new(redis: Option<Redis>, prefix: &str) -> Self {
+        Self::scoped(redis, prefix, "login")
+    }
+
+    /// The same counters for another guarded action (`scope` keeps their keys apart), such as
+    /// password-reset mails.
+    pub fn scoped(redis: Option<Redis>, prefix: &str, scope: &str) -> Self {
         let counters = match redis {
             Some(redis) => Counters::Redis(redis),
             None => Counters::Local(
@@ -46,7 +52,7 @@ impl LoginThrottle {
         };
         Self {
             counters,
-            prefix: format!("{prefix}throttle:login:"),
+            prefix: format!("{prefix}throttle:{scope}:"),
         }
     }
 

@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod catalog;
+pub mod email_tokens;
 pub mod oauth;
 pub mod rbac;
 pub mod records;

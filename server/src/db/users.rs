@@ -73,3 +73,63 @@ pub async fn set_password(db: &Db, id: i64, hash: &str) -> Result<u64, sqlx::Err
         .bind(hash).bind(false).bind(chrono::Utc::now()).bind(id)
         .execute(pool).await.map(|r| r.rows_affected()))
 }
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ProfileRow {
+    pub email: String,
+    pub nickname: String,
+    pub avatar_url: Option<String>,
+    pub bio: String,
+    pub email_verified_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+pub async fn profile(db: &Db, id: i64) -> Result<Option<ProfileRow>, sqlx::Error> {
+    on_pool!(db, pool => sqlx::query_as(
+        "SELECT email, nickname, avatar_url, bio, email_verified_at FROM users WHERE id = $1 AND deleted_at IS NULL")
+        .bind(id).fetch_optional(pool).await)
+}
+
+/// Saves the profile; a changed e-mail address loses its verification.
+pub async fn update_profile(
+    db: &Db,
+    id: i64,
+    nickname: &str,
+    avatar_url: Option<&str>,
+    bio: &str,
+    email: &str,
+) -> Result<u64, sqlx::Error> {
+    on_pool!(db, pool => sqlx::query(
+        "UPDATE users SET nickname = $1, avatar_url = $2, bio = $3, \
+         email_verified_at = CASE WHEN lower(email) = lower($4) THEN email_verified_at ELSE NULL END, \
+         email = $4, updated_at = $5 WHERE id = $6")
+        .bind(nickname).bind(avatar_url).bind(bio).bind(email).bind(chrono::Utc::now()).bind(id)
+        .execute(pool).await.map(|r| r.rows_affected()))
+}
+
+pub async fn set_email_verified(
+    db: &Db,
+    id: i64,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<u64, sqlx::Error> {
+    on_pool!(db, pool => sqlx::query("UPDATE users SET email_verified_at = $1 WHERE id = $2")
+        .bind(at).bind(id).execute(pool).await.map(|r| r.rows_affected()))
+}
+
+/// An active account's public profile, by username (case-insensitive).
+pub async fn public_profile(
+    db: &Db,
+    username: &str,
+) -> Result<Option<app::dto::PublicProfile>, sqlx::Error> {
+    let row: Option<(String, String, Option<String>, String)> = on_pool!(db, pool => sqlx::query_as(
+        "SELECT username, nickname, avatar_url, bio FROM users \
+         WHERE lower(username) = lower($1) AND is_active AND deleted_at IS NULL")
+        .bind(username).fetch_optional(pool).await)?;
+    Ok(row.map(
+        |(username, nickname, avatar_url, bio)| app::dto::PublicProfile {
+            username,
+            nickname,
+            avatar_url,
+            bio,
+        },
+    ))
+}

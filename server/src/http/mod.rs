@@ -1,5 +1,6 @@
 //! HTTP plumbing shared by all routes: health checks, the page cache, request ids.
 
+pub mod client_ip;
 pub mod csrf;
 pub mod health;
 pub mod page_cache;

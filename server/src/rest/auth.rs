@@ -1,12 +1,7 @@
 //! Tokens for API clients: password grant, refresh (rotating), revoke, and the public keys.
 
 use app::error::AppError;
-use axum::{
-    extract::{ConnectInfo, State},
-    http::StatusCode,
-    response::IntoResponse,
-    Json,
-};
+use axum::{extract::State, http::StatusCode, response::IntoResponse, Json};
 use serde::Deserialize;
 
 use super::actor::Actor;
@@ -24,13 +19,14 @@ pub struct TokenRequest {
 /// `POST /api/v1/auth/token`: the same password check as the sign-in page (throttled, argon2id).
 pub async fn token(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    client: Option<axum::Extension<crate::http::client_ip::ClientIp>>,
     ApiJson(body): ApiJson<TokenRequest>,
 ) -> Result<Json<TokenPair>, Problem> {
-    let ip = peer.ip().to_string();
+    // The same client address as the sign-in page (TRUSTED_PROXIES decides about proxies).
+    let ip = client.map(|axum::Extension(c)| c.0.to_string());
     let user = match state
         .accounts
-        .check_credentials(&body.username, body.password, Some(&ip))
+        .check_credentials(&body.username, body.password, ip.as_deref())
         .await
     {
         Ok(user) => user,

@@ -22,4 +22,5 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/auth/refresh", post(auth::refresh))
         .route("/api/v1/auth/revoke", post(auth::revoke))
         .route("/api/v1/users/me", get(users::me))
+        .route("/api/v1/users/{username}", get(users::public_profile))
 }

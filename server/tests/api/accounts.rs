@@ -16,7 +16,7 @@ backend_tests!(
 );
 
 /// The `xc_session` cookie a response sets, as `name=value`.
-fn session_cookie(response: &reqwest::Response) -> Option<String> {
+pub(crate) fn session_cookie(response: &reqwest::Response) -> Option<String> {
     response
         .headers()
         .get_all("set-cookie")
@@ -26,7 +26,7 @@ fn session_cookie(response: &reqwest::Response) -> Option<String> {
         .map(|v| v.split(';').next().unwrap_or("").to_string())
 }
 
-async fn post_form(
+pub(crate) async fn post_form(
     app: &TestApp,
     path: &str,
     cookie: Option<&str>,
@@ -44,7 +44,7 @@ async fn post_form(
     request.send().await.unwrap()
 }
 
-async fn me(app: &TestApp, cookie: &str) -> serde_json::Value {
+pub(crate) async fn me(app: &TestApp, cookie: &str) -> serde_json::Value {
     let response = app
         .client
         .post(app.url("/fn/accounts/me"))
@@ -57,7 +57,7 @@ async fn me(app: &TestApp, cookie: &str) -> serde_json::Value {
     response.json().await.unwrap()
 }
 
-async fn register(app: &TestApp, username: &str) -> String {
+pub(crate) async fn register(app: &TestApp, username: &str) -> String {
     let response = post_form(
         app,
         "/fn/accounts/register",

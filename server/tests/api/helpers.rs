@@ -31,6 +31,8 @@ pub struct TestApp {
     pub database_url: String,
     pub client: reqwest::Client,
     pub db: Db,
+    /// The instance's session registry (devices, sign out everywhere, privilege rotation).
+    pub registry: server::auth::registry::SessionRegistry,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _dir: Option<TempDir>,
@@ -236,6 +238,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         .expect("the application builds");
     let address = format!("http://{}", app.local_addr().expect("bound"));
     let db = app.state().db.clone();
+    let registry = app.state().registry.clone();
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until(async move {
         let _ = rx.await;
@@ -248,6 +251,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
             .build()
             .expect("client"),
         db,
+        registry,
         shutdown: Some(tx),
         server: Some(server),
         _dir: dir,

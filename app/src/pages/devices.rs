@@ -1,0 +1,88 @@
+//! The user's signed-in browsers, with "sign out" per device and "sign out everywhere".
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Redirect, A};
+
+use crate::api::lifecycle::{devices, SignOutDevice, SignOutEverywhere};
+use crate::components::error_box::ErrorBox;
+use crate::dto::DeviceView;
+use crate::error::AppError;
+
+#[component]
+pub fn DevicesPage() -> impl IntoView {
+    let one = ServerAction::<SignOutDevice>::new();
+    let all = ServerAction::<SignOutEverywhere>::new();
+    // Reload the list after either action.
+    let list = Resource::new(
+        move || (one.version().get(), all.version().get()),
+        |_| devices(),
+    );
+    let failure = move || {
+        one.value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| all.value().get().and_then(Result::err))
+            .map(|e| e.to_string())
+    };
+    view! {
+        <Title text="登录设备 Devices" />
+        <section class="account devices">
+            <h1>"登录设备 Signed-in devices"</h1>
+            <p class="form-error" role="alert" hidden=move || failure().is_none()>{failure}</p>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match list.await {
+                        Ok(devices) => view! {
+                            <ul class="device-list">
+                                {devices.into_iter().map(|d| view! { <DeviceRow device=d one /> }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(AppError::Unauthenticated) => view! { <Redirect path="/login" /> }.into_any(),
+                        Err(error) => view! { <ErrorBox error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <ActionForm action=all attr:class="sign-out-all">
+                <label class="check">
+                    <input type="checkbox" name="including_this" value="on" />
+                    " 包括本设备 Including this device"
+                </label>
+                <button type="submit" class="button sign-out-all-button">
+                    "退出其他设备 Sign out everywhere else"
+                </button>
+            </ActionForm>
+            <p><A href="/account">"返回账号 Back to the account"</A></p>
+        </section>
+    }
+}
+
+#[component]
+fn DeviceRow(device: DeviceView, one: ServerAction<SignOutDevice>) -> impl IntoView {
+    let DeviceView {
+        handle,
+        browser,
+        ip,
+        last_seen,
+        current,
+    } = device;
+    view! {
+        <li class="device" class:current=current>
+            <span class="device-browser">{browser}</span>
+            " · "
+            <span class="device-ip">{ip}</span>
+            " · "
+            <span class="device-seen">"last seen " <time datetime=last_seen.clone()>{last_seen.replace('T', " ").replace('Z', " UTC")}</time></span>
+            {if current {
+                view! { <strong class="this-device">" 本设备 This device"</strong> }.into_any()
+            } else {
+                view! {
+                    <ActionForm action=one attr:class="device-sign-out">
+                        <input type="hidden" name="handle" value=handle />
+                        <button type="submit" class="button small">"退出 Sign out"</button>
+                    </ActionForm>
+                }.into_any()
+            }}
+        </li>
+    }
+}

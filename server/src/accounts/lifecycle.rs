@@ -1,0 +1,338 @@
+//! The account after sign-up: devices (the user's sessions), profile, e-mail verification and
+//! password reset, behind the [`AccountLifecycle`] port.
+
+use app::domain::account::{check_password, Email};
+use app::dto::{DeviceView, ProfileInput, ProfileView};
+use app::error::{AppError, FieldError};
+use app::ports::AccountLifecycle;
+use async_trait::async_trait;
+use chrono::Utc;
+use tower_sessions::Session;
+
+use super::links::{hash_token, Links};
+use super::throttle::LoginThrottle;
+use crate::auth::{
+    actor::SessionUser, registry::handle_of, registry::SessionRegistry, session_store::USER_KEY,
+};
+use crate::db::email_tokens::{self, Purpose};
+use crate::db::{users, Db};
+use crate::error::{internal, ResultExt};
+
+pub const MAX_NICKNAME: usize = 40;
+pub const MAX_AVATAR_URL: usize = 500;
+pub const MAX_BIO: usize = 1000;
+
+#[derive(Clone)]
+pub struct Lifecycle {
+    db: Db,
+    registry: SessionRegistry,
+    links: Links,
+    /// Reset mails per address and per client IP, with the login throttle's limits.
+    reset_throttle: LoginThrottle,
+}
+
+fn session_of(request: &http::request::Parts) -> Result<Session, AppError> {
+    request.extensions.get::<Session>().cloned().ok_or_else(|| {
+        tracing::error!("no session layer in front of an account call");
+        AppError::Internal
+    })
+}
+
+async fn signed_in(session: &Session) -> Result<SessionUser, AppError> {
+    session
+        .get::<SessionUser>(USER_KEY)
+        .await
+        .map_err(|e| internal(e, "reading the session"))?
+        .ok_or(AppError::Unauthenticated)
+}
+
+/// Checks the profile fields; every problem is reported beside its field.
+pub fn parse_profile(
+    input: &ProfileInput,
+) -> Result<(String, Option<String>, String, Email), AppError> {
+    let mut errors = Vec::new();
+    let nickname = input.nickname.trim().to_string();
+    if nickname.chars().count() > MAX_NICKNAME {
+        errors.push(FieldError::new(
+            "nickname",
+            format!("at most {MAX_NICKNAME} characters"),
+        ));
+    } else if nickname.chars().any(char::is_control) {
+        errors.push(FieldError::new(
+            "nickname",
+            "no line breaks or control characters",
+        ));
+    }
+    let avatar = input.avatar_url.trim();
+    let avatar_url = if avatar.is_empty() {
+        None
+    } else if avatar.len() > MAX_AVATAR_URL {
+        errors.push(FieldError::new(
+            "avatar_url",
+            format!("at most {MAX_AVATAR_URL} characters"),
+        ));
+        None
+    } else {
+        match url::Url::parse(avatar) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+                Some(url.to_string())
+            }
+            _ => {
+                errors.push(FieldError::new(
+                    "avatar_url",
+                    "an http:// or https:// address of an image",
+                ));
+                None
+            }
+        }
+    };
+    let bio = input.bio.trim().to_string();
+    if bio.chars().count() > MAX_BIO {
+        errors.push(FieldError::new(
+            "bio",
+            format!("at most {MAX_BIO} characters"),
+        ));
+    }
+    let email = Email::parse(&input.email).map_err(|e| errors.push(e)).ok();
+    match email {
+        Some(email) if errors.is_empty() => Ok((nickname, avatar_url, bio, email)),
+        _ => Err(AppError::Validation(errors)),
+    }
+}
+
+fn profile_view(row: users::ProfileRow) -> ProfileView {
+    ProfileView {
+        nickname: row.nickname,
+        avatar_url: row.avatar_url.unwrap_or_default(),
+        bio: row.bio,
+        email: row.email,
+        email_verified: row.email_verified_at.is_some(),
+    }
+}
+
+impl Lifecycle {
+    pub fn new(
+        db: Db,
+        registry: SessionRegistry,
+        links: Links,
+        reset_throttle: LoginThrottle,
+    ) -> Self {
+        Self {
+            db,
+            registry,
+            links,
+            reset_throttle,
+        }
+    }
+}
+
+#[async_trait]
+impl AccountLifecycle for Lifecycle {
+    async fn devices(&self, request: &http::request::Parts) -> Result<Vec<DeviceView>, AppError> {
+        let session = session_of(request)?;
+        let user = signed_in(&session).await?;
+        let current = session.id().map(|id| handle_of(&id.to_string()));
+        Ok(self
+            .registry
+            .sessions_of(user.id)
+            .await?
+            .into_iter()
+            .map(|s| DeviceView {
+                current: current.as_deref() == Some(s.handle.as_str()),
+                handle: s.handle,
+                browser: s.browser,
+                ip: s.ip,
+                last_seen: s.last_seen,
+            })
+            .collect())
+    }
+
+    async fn sign_out_device(
+        &self,
+        request: &http::request::Parts,
+        handle: &str,
+    ) -> Result<(), AppError> {
+        let session = session_of(request)?;
+        let user = signed_in(&session).await?;
+        self.registry.end(user.id, Some(handle.trim())).await
+    }
+
+    async fn sign_out_everywhere(
+        &self,
+        request: &http::request::Parts,
+        including_this: bool,
+    ) -> Result<(), AppError> {
+        let session = session_of(request)?;
+        let user = signed_in(&session).await?;
+        match (including_this, session.id()) {
+            (false, Some(id)) => self.registry.end_others(user.id, &id.to_string()).await,
+            _ => {
+                self.registry.end(user.id, None).await?;
+                // The record is gone from the store; forget it here too so no save revives it.
+                session
+                    .flush()
+                    .await
+                    .map_err(|e| internal(e, "ending the session"))
+            }
+        }
+    }
+
+    async fn profile(&self, request: &http::request::Parts) -> Result<ProfileView, AppError> {
+        let user = signed_in(&session_of(request)?).await?;
+        let row = users::profile(&self.db, user.id)
+            .await
+            .db_err("user")?
+            .ok_or(AppError::Unauthenticated)?;
+        Ok(profile_view(row))
+    }
+
+    async fn update_profile(
+        &self,
+        request: &http::request::Parts,
+        input: ProfileInput,
+    ) -> Result<ProfileView, AppError> {
+        let user = signed_in(&session_of(request)?).await?;
+        let (nickname, avatar_url, bio, email) = parse_profile(&input)?;
+        let before = users::profile(&self.db, user.id)
+            .await
+            .db_err("user")?
+            .ok_or(AppError::Unauthenticated)?;
+        match users::update_profile(
+            &self.db,
+            user.id,
+            &nickname,
+            avatar_url.as_deref(),
+            &bio,
+            email.as_str(),
+        )
+        .await
+        {
+            Ok(_) => {}
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                return Err(AppError::Validation(vec![FieldError::new(
+                    "email",
+                    "another account uses this address",
+                )]));
+            }
+            Err(e) => return Err(e).db_err("user"),
+        }
+        if !before.email.eq_ignore_ascii_case(email.as_str()) {
+            // The address signs in and receives reset links: treat the change like a privilege
+            // change (new session ids) and have the new address confirmed.
+            self.registry.on_privilege_change(user.id).await;
+            self.links
+                .send(user.id, email.as_str().to_string(), Purpose::VerifyEmail);
+            tracing::info!(user_id = user.id, "e-mail address changed");
+        }
+        let row = users::profile(&self.db, user.id)
+            .await
+            .db_err("user")?
+            .ok_or(AppError::Internal)?;
+        Ok(profile_view(row))
+    }
+
+    async fn send_verification(&self, request: &http::request::Parts) -> Result<(), AppError> {
+        let user = signed_in(&session_of(request)?).await?;
+        let row = users::profile(&self.db, user.id)
+            .await
+            .db_err("user")?
+            .ok_or(AppError::Unauthenticated)?;
+        if row.email_verified_at.is_some() {
+            return Err(AppError::Conflict(
+                "this address is verified already".into(),
+            ));
+        }
+        if let Some(retry_after_secs) = self
+            .reset_throttle
+            .blocked_for(&format!("verify:{}", user.id), None)
+            .await
+        {
+            return Err(AppError::RateLimited { retry_after_secs });
+        }
+        self.reset_throttle
+            .record_failure(&format!("verify:{}", user.id), None)
+            .await;
+        self.links.send(user.id, row.email, Purpose::VerifyEmail);
+        Ok(())
+    }
+
+    async fn verify_email(&self, token: &str) -> Result<(), AppError> {
+        let now = Utc::now();
+        let user_id =
+            email_tokens::consume(&self.db, Purpose::VerifyEmail, &hash_token(token), now)
+                .await
+                .db_err("link")?
+                .ok_or_else(|| {
+                    AppError::BadRequest(
+                "this link is invalid, used or expired; ask for a new one from your account page"
+                    .into(),
+            )
+                })?;
+        users::set_email_verified(&self.db, user_id, now)
+            .await
+            .db_err("user")?;
+        tracing::info!(user_id, "e-mail address verified");
+        Ok(())
+    }
+
+    async fn request_password_reset(
+        &self,
+        request: &http::request::Parts,
+        email: &str,
+    ) -> Result<(), AppError> {
+        let email = Email::parse(email).map_err(|e| AppError::Validation(vec![e]))?;
+        let ip = super::peer_ip(&request.extensions);
+        if let Some(retry_after_secs) = self
+            .reset_throttle
+            .blocked_for(email.as_str(), ip.as_deref())
+            .await
+        {
+            return Err(AppError::RateLimited { retry_after_secs });
+        }
+        // Every request counts, found or not: the limit is on mails asked for.
+        self.reset_throttle
+            .record_failure(email.as_str(), ip.as_deref())
+            .await;
+        let user = users::find_by_login(&self.db, email.as_str())
+            .await
+            .db_err("user")?;
+        if let Some(user) = user.filter(|u| u.is_active) {
+            self.links.send(user.id, user.email, Purpose::ResetPassword);
+        }
+        Ok(())
+    }
+
+    async fn reset_password(&self, token: &str, password: String) -> Result<(), AppError> {
+        let invalid = || {
+            AppError::BadRequest("this link is invalid, used or expired; ask for a new one".into())
+        };
+        let hash = hash_token(token);
+        let now = Utc::now();
+        // Check the policy before the token is spent, so a too-short password costs no new mail.
+        let holder = email_tokens::holder(&self.db, Purpose::ResetPassword, &hash, now)
+            .await
+            .db_err("link")?
+            .ok_or_else(invalid)?;
+        let user = users::find_by_id(&self.db, holder)
+            .await
+            .db_err("user")?
+            .ok_or_else(invalid)?;
+        check_password(&password, &user.username).map_err(|e| AppError::Validation(vec![e]))?;
+        let user_id = email_tokens::consume(&self.db, Purpose::ResetPassword, &hash, now)
+            .await
+            .db_err("link")?
+            .ok_or_else(invalid)?;
+        let new_hash = crate::auth::password::hash_password(password)
+            .await
+            .map_err(|e| internal(e, "hashing a password"))?;
+        users::set_password(&self.db, user_id, &new_hash)
+            .await
+            .db_err("user")?;
+        crate::db::tokens::revoke_user(&self.db, user_id, now)
+            .await
+            .db_err("refresh token")?;
+        self.registry.end(user_id, None).await?;
+        tracing::info!(user_id, "password reset by mailed link");
+        Ok(())
+    }
+}

@@ -1,0 +1,109 @@
+//! One-time links by mail: e-mail verification (24 h) and password reset (1 h).
+//!
+//! A token is 32 random bytes (hex in the link); only its SHA-256 is stored. Lookups go by that
+//! hash, so no constant-time comparison is needed: the database compares digests of what the
+//! visitor sent, and learning how much of a *digest* matched does not help to find a token
+//! that produces it.
+
+use chrono::{Duration, Utc};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use crate::db::email_tokens::{self, Purpose};
+use crate::db::Db;
+use crate::mail::Mailer;
+
+pub const RESET_TTL: Duration = Duration::hours(1);
+pub const VERIFY_TTL: Duration = Duration::hours(24);
+
+#[derive(Clone)]
+pub struct Links {
+    db: Db,
+    mailer: Mailer,
+    public_url: Url,
+}
+
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.trim().as_bytes()))
+}
+
+fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+impl Links {
+    pub fn new(db: Db, mailer: Mailer, public_url: Url) -> Self {
+        Self {
+            db,
+            mailer,
+            public_url,
+        }
+    }
+
+    fn link(&self, path: &str, token: &str) -> String {
+        let mut url = self.public_url.clone();
+        url.set_path(path);
+        url.set_query(Some(&format!("token={token}")));
+        url.to_string()
+    }
+
+    /// Stores a fresh token (older unused ones of the purpose are retired) and mails the link.
+    /// Runs in the background: the caller's answer must not depend on whether, or how fast,
+    /// the mail goes out (that would tell a visitor which addresses have accounts).
+    pub fn send(&self, user_id: i64, email: String, purpose: Purpose) {
+        let links = self.clone();
+        tokio::spawn(async move {
+            if let Err(error) = links.send_now(user_id, &email, purpose).await {
+                tracing::error!(user_id, %error, ?purpose, "could not send a one-time link");
+            }
+        });
+    }
+
+    async fn send_now(&self, user_id: i64, email: &str, purpose: Purpose) -> anyhow::Result<()> {
+        let token = new_token();
+        let now = Utc::now();
+        let (ttl, path, subject, text) = match purpose {
+            Purpose::ResetPassword => (
+                RESET_TTL,
+                "/password/reset",
+                "学城 Xuecheng: reset your password",
+                "Someone (we hope you) asked to reset the password of your Xuecheng account.\n\
+                 Open this link within one hour to choose a new one:",
+            ),
+            Purpose::VerifyEmail => (
+                VERIFY_TTL,
+                "/verify-email",
+                "学城 Xuecheng: confirm your e-mail address",
+                "Please confirm that this is your e-mail address by opening this link \
+                 within 24 hours:",
+            ),
+        };
+        email_tokens::retire(&self.db, user_id, purpose, now).await?;
+        email_tokens::insert(&self.db, user_id, purpose, &hash_token(&token), now + ttl).await?;
+        let body = format!(
+            "{text}\n\n{}\n\nIf you did not ask for this, ignore this mail.\n",
+            self.link(path, &token)
+        );
+        self.mailer
+            .send(email, subject, body)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_long_random_and_hashed() {
+        let a = new_token();
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, new_token());
+        assert_eq!(hash_token(&a), hash_token(&format!(" {a} ")));
+        assert_ne!(hash_token(&a), a);
+    }
+}

@@ -1,0 +1,135 @@
+//! A tiny SMTP server for the tests: enough of RFC 5321 (EHLO/HELO, MAIL, RCPT, DATA, RSET,
+//! NOOP, QUIT) for lettre's real client to deliver to it. Each message's DATA arrives on a
+//! channel.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+
+pub struct FakeSmtp {
+    pub url: String,
+    received: mpsc::UnboundedReceiver<Mail>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub to: Vec<String>,
+    pub data: String,
+}
+
+impl Mail {
+    /// The one-time token in the mailed link (the body may be quoted-printable: `=3D`).
+    pub fn token(&self) -> String {
+        let flat = self.data.replace("=\r\n", "");
+        let at = flat.find("token=").expect("a link with a token");
+        let rest = &flat[at + "token=".len()..];
+        let rest = rest.strip_prefix("3D").unwrap_or(rest);
+        rest.chars().take_while(|c| c.is_ascii_hexdigit()).collect()
+    }
+
+    pub fn link_path(&self) -> String {
+        let flat = self.data.replace("=\r\n", "");
+        let start = flat.find("http://").expect("a link");
+        let after_host = flat[start + 7..].find('/').expect("a path") + start + 7;
+        let end = flat[after_host..].find('?').expect("a query") + after_host;
+        flat[after_host..end].to_string()
+    }
+}
+
+impl FakeSmtp {
+    pub async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("smtp://{}", listener.local_addr().unwrap());
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    let _ = session(socket, tx).await;
+                });
+            }
+        });
+        Self { url, received: rx }
+    }
+
+    /// The next delivered mail (waits up to 10 s).
+    pub async fn next(&mut self) -> Mail {
+        tokio::time::timeout(Duration::from_secs(10), self.received.recv())
+            .await
+            .expect("a mail within 10 s")
+            .expect("the fake SMTP server runs")
+    }
+
+    /// No mail arrives within `wait`.
+    pub async fn assert_quiet(&mut self, wait: Duration) {
+        if let Ok(Some(mail)) = tokio::time::timeout(wait, self.received.recv()).await {
+            panic!("unexpected mail to {:?}", mail.to);
+        }
+    }
+}
+
+async fn session(
+    socket: tokio::net::TcpStream,
+    tx: mpsc::UnboundedSender<Mail>,
+) -> std::io::Result<()> {
+    let (read, mut write) = socket.into_split();
+    let mut lines = BufReader::new(read).lines();
+    write.write_all(b"220 fake.test ESMTP\r\n").await?;
+    let mut to = Vec::new();
+    while let Some(line) = lines.next_line().await? {
+        let verb = line
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_uppercase();
+        match verb.as_str() {
+            "EHLO" => {
+                write
+                    .write_all(b"250-fake.test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")
+                    .await?
+            }
+            "HELO" => write.write_all(b"250 fake.test\r\n").await?,
+            "MAIL" => {
+                to.clear();
+                write.write_all(b"250 OK\r\n").await?
+            }
+            "RCPT" => {
+                to.push(
+                    line[line.find(':').map(|i| i + 1).unwrap_or(0)..]
+                        .trim()
+                        .to_string(),
+                );
+                write.write_all(b"250 OK\r\n").await?
+            }
+            "DATA" => {
+                write.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await?;
+                let mut data = String::new();
+                while let Some(l) = lines.next_line().await? {
+                    if l == "." {
+                        break;
+                    }
+                    data.push_str(
+                        l.strip_prefix('.')
+                            .filter(|_| l.starts_with(".."))
+                            .unwrap_or(&l),
+                    );
+                    data.push_str("\r\n");
+                }
+                let _ = tx.send(Mail {
+                    to: to.clone(),
+                    data,
+                });
+                write.write_all(b"250 OK queued\r\n").await?
+            }
+            "RSET" | "NOOP" => write.write_all(b"250 OK\r\n").await?,
+            "QUIT" => {
+                write.write_all(b"221 bye\r\n").await?;
+                break;
+            }
+            _ => write.write_all(b"502 not implemented\r\n").await?,
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,295 @@
+//! Password reset and e-mail verification by mailed one-time links (delivered over real SMTP to
+//! a fake server), and the profile.
+
+use std::time::Duration;
+
+use crate::accounts::{me, post_form, register, session_cookie};
+use crate::backend_tests;
+use crate::fake_smtp::FakeSmtp;
+use crate::helpers::{spawn_app_with, Backend, Options, TestApp};
+
+backend_tests!(
+    password_reset_by_mailed_link_ends_every_session,
+    reset_answers_the_same_for_unknown_addresses_and_is_throttled,
+    email_verification_and_profile_changes,
+);
+
+async fn app_with_mail(backend: Backend) -> (TestApp, FakeSmtp) {
+    let smtp = FakeSmtp::start().await;
+    let app = spawn_app_with(
+        backend,
+        Options {
+            extra: vec![
+                ("SMTP_URL", smtp.url.clone()),
+                ("MAIL_FROM", "Xuecheng <no-reply@xuecheng.test>".into()),
+            ],
+            ..Default::default()
+        },
+    )
+    .await;
+    (app, smtp)
+}
+
+async fn post(
+    app: &TestApp,
+    path: &str,
+    cookie: Option<&str>,
+    form: &[(&str, &str)],
+) -> (u16, serde_json::Value) {
+    let response = post_form(app, path, cookie, form).await;
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+    )
+}
+
+async fn sign_in(app: &TestApp, login: &str, password: &str) -> Option<String> {
+    let response = post_form(
+        app,
+        "/fn/accounts/login",
+        None,
+        &[("username", login), ("password", password)],
+    )
+    .await;
+    session_cookie(&response)
+}
+
+async fn password_reset_by_mailed_link_ends_every_session(backend: Backend) {
+    let (app, mut smtp) = app_with_mail(backend).await;
+    let first = register(&app, "nora").await;
+    let welcome = smtp.next().await;
+    assert_eq!(welcome.link_path(), "/verify-email");
+    let second = sign_in(&app, "nora", "a long enough secret").await.unwrap();
+
+    let (status, _) = post(
+        &app,
+        "/fn/accounts/password/forgot",
+        None,
+        &[("email", "NORA@example.com")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let mail = smtp.next().await;
+    assert!(
+        mail.to.iter().any(|t| t.contains("nora@example.com")),
+        "{:?}",
+        mail.to
+    );
+    assert_eq!(mail.link_path(), "/password/reset");
+    assert!(mail.data.contains("reset your password"));
+    let token = mail.token();
+    assert_eq!(token.len(), 64);
+
+    // The policy is checked before the token is spent.
+    let (status, body) = post(
+        &app,
+        "/fn/accounts/password/reset",
+        None,
+        &[("token", &token), ("password", "short")],
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.to_string().contains("password"));
+    let (status, _) = post(
+        &app,
+        "/fn/accounts/password/reset",
+        None,
+        &[("token", "0bad"), ("password", "a brand new passphrase")],
+    )
+    .await;
+    assert_eq!(status, 400);
+
+    let (status, body) = post(
+        &app,
+        "/fn/accounts/password/reset",
+        None,
+        &[("token", &token), ("password", "a brand new passphrase")],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    for cookie in [&first, &second] {
+        assert_eq!(
+            me(&app, cookie).await,
+            serde_json::Value::Null,
+            "every session ended"
+        );
+    }
+    assert!(
+        sign_in(&app, "nora", "a long enough secret")
+            .await
+            .is_none(),
+        "old password refused"
+    );
+    let fresh = sign_in(&app, "nora", "a brand new passphrase")
+        .await
+        .expect("new password works");
+    assert_eq!(me(&app, &fresh).await["username"], "nora");
+
+    let (status, _) = post(
+        &app,
+        "/fn/accounts/password/reset",
+        None,
+        &[("token", &token), ("password", "yet another passphrase")],
+    )
+    .await;
+    assert_eq!(status, 400, "single use");
+}
+
+async fn reset_answers_the_same_for_unknown_addresses_and_is_throttled(backend: Backend) {
+    let (app, mut smtp) = app_with_mail(backend).await;
+    let _ = register(&app, "oscar").await;
+    let _ = smtp.next().await;
+    let known = post(
+        &app,
+        "/fn/accounts/password/forgot",
+        None,
+        &[("email", "oscar@example.com")],
+    )
+    .await;
+    let unknown = post(
+        &app,
+        "/fn/accounts/password/forgot",
+        None,
+        &[("email", "nobody@example.com")],
+    )
+    .await;
+    assert_eq!(known, unknown, "no hint whether the account exists");
+    let _ = smtp.next().await;
+    smtp.assert_quiet(Duration::from_millis(500)).await;
+
+    let (status, body) = post(
+        &app,
+        "/fn/accounts/password/forgot",
+        None,
+        &[("email", "not an address")],
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+
+    let mut last = 0;
+    for _ in 0..6 {
+        last = post(
+            &app,
+            "/fn/accounts/password/forgot",
+            None,
+            &[("email", "oscar@example.com")],
+        )
+        .await
+        .0;
+    }
+    assert_eq!(last, 429, "reset mails are throttled per address");
+}
+
+async fn email_verification_and_profile_changes(backend: Backend) {
+    let (app, mut smtp) = app_with_mail(backend).await;
+    let cookie = register(&app, "piper").await;
+    assert_eq!(me(&app, &cookie).await["email_verified"], false);
+    let token = smtp.next().await.token();
+    let (status, _) = post(
+        &app,
+        "/fn/accounts/verify-email",
+        None,
+        &[("token", &token)],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(me(&app, &cookie).await["email_verified"], true);
+    let (status, _) = post(
+        &app,
+        "/fn/accounts/verify-email",
+        None,
+        &[("token", &token)],
+    )
+    .await;
+    assert_eq!(status, 400, "single use");
+
+    // Bad values are reported beside their fields.
+    let long_bio = "x".repeat(1001);
+    let (status, body) = post(
+        &app,
+        "/fn/accounts/profile/update",
+        Some(&cookie),
+        &[
+            ("nickname", "Pip"),
+            ("avatar_url", "javascript:alert(1)"),
+            ("bio", &long_bio),
+            ("email", "piper@example.com"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    let text = body.to_string();
+    assert!(
+        text.contains("avatar_url") && text.contains("bio"),
+        "{text}"
+    );
+
+    // Without a session: 401.
+    let (status, _) = post(&app, "/fn/accounts/profile", None, &[]).await;
+    assert_eq!(status, 401);
+
+    let (status, body) = post(
+        &app,
+        "/fn/accounts/profile/update",
+        Some(&cookie),
+        &[
+            ("nickname", "Pip"),
+            ("avatar_url", "https://img.example.com/p.png"),
+            ("bio", "Rust learner"),
+            ("email", "piper@example.com"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["nickname"], "Pip");
+    assert_eq!(body["email_verified"], true, "same address stays verified");
+    smtp.assert_quiet(Duration::from_millis(300)).await;
+
+    // A new address must be verified again, and the session id rotates.
+    let (status, body) = post(
+        &app,
+        "/fn/accounts/profile/update",
+        Some(&cookie),
+        &[
+            ("nickname", "Pip"),
+            ("avatar_url", ""),
+            ("bio", ""),
+            ("email", "pip@example.org"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["email_verified"], false);
+    let mail = smtp.next().await;
+    assert!(mail.to.iter().any(|t| t.contains("pip@example.org")));
+    let response = app
+        .client
+        .post(app.url("/fn/accounts/me"))
+        .header("cookie", &cookie)
+        .header("origin", app.address.clone())
+        .send()
+        .await
+        .unwrap();
+    let rotated = session_cookie(&response).expect("a new session id after the e-mail change");
+    assert_ne!(rotated, cookie);
+    assert_eq!(me(&app, &rotated).await["email"], "pip@example.org");
+
+    let other = register(&app, "quinn").await;
+    let _ = smtp.next().await;
+    let (status, body) = post(
+        &app,
+        "/fn/accounts/profile/update",
+        Some(&other),
+        &[
+            ("nickname", ""),
+            ("avatar_url", ""),
+            ("bio", ""),
+            ("email", "pip@example.org"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.to_string().contains("another account"));
+}
