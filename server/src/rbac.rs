@@ -35,6 +35,17 @@ impl Authz {
         else {
             return Ok(None);
         };
+        // Until a forced password change is done, the account keeps no staff powers: whoever
+        // holds the old password may not be its owner.
+        if user.must_reset_password {
+            return Ok(Some(Principal {
+                user_id: user.id,
+                username: user.username,
+                is_staff: false,
+                is_superuser: false,
+                permissions: Default::default(),
+            }));
+        }
         let permissions = if user.is_superuser {
             Default::default()
         } else {

@@ -13,6 +13,9 @@ pub struct UserView {
     pub is_staff: bool,
     pub is_superuser: bool,
     pub email_verified: bool,
+    /// An administrator asked for a new password; staff powers wait for it.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

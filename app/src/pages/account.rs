@@ -21,6 +21,11 @@ pub fn AccountPage() -> impl IntoView {
                     Ok(Some(user)) => view! {
                         <section class="account">
                             <h1>"我的账号 Account"</h1>
+                            {user.must_change_password.then(|| view! {
+                                <p class="form-error must-change" role="alert">
+                                    "管理员要求您设置新密码 An administrator asked you to choose a new password below."
+                                </p>
+                            })}
                             <dl class="account-facts">
                                 <dt>"用户名 Username"</dt><dd class="username">{user.username.clone()}</dd>
                                 <dt>"邮箱 E-mail"</dt><dd>{user.email.clone()}</dd>

@@ -159,6 +159,7 @@ pub fn view(user: users::UserRow) -> UserView {
         is_staff: user.is_staff,
         is_superuser: user.is_superuser,
         email_verified: user.email_verified_at.is_some(),
+        must_change_password: user.must_reset_password,
     }
 }
 

@@ -39,11 +39,13 @@ pub struct UserRow {
     pub is_staff: bool,
     pub is_superuser: bool,
     pub email_verified_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Set by an administrator: no permissions until the user chooses a new password.
+    pub must_reset_password: bool,
 }
 
 const USER_COLUMNS: &str =
     "id, username, email, password_hash, nickname, avatar_url, is_active, is_staff, \
-     is_superuser, email_verified_at";
+     is_superuser, email_verified_at, must_reset_password";
 
 /// By username or e-mail, case-insensitively; deleted accounts are never found.
 #[tracing::instrument(skip(db))]

@@ -553,6 +553,21 @@ async fn roles_grant_permissions_through_the_authz_service(b: Backend) {
         authz.require_user(uid, "course.delete").await,
         Err(AppError::Forbidden)
     );
+    // A forced password reset suspends every permission until the user picks a new password.
+    server::db::rbac::set_must_reset(&app.db, uid)
+        .await
+        .unwrap();
+    let suspended = authz.principal_by_id(uid).await.unwrap().unwrap();
+    assert!(suspended.permissions.is_empty() && !suspended.is_staff);
+    server::db::users::set_password(&app.db, uid, "$argon2id$v=19$unused")
+        .await
+        .unwrap();
+    assert!(authz
+        .principal_by_id(uid)
+        .await
+        .unwrap()
+        .unwrap()
+        .has("course.view"));
     m.update(
         &root,
         "user",
