@@ -67,6 +67,8 @@ pub struct Settings {
     /// Where embedded mode keeps generated files (the JWT key pair).
     pub data_dir: PathBuf,
     pub auth: AuthSettings,
+    /// The JSON API's throttle rates, CORS origins and limits (`API_*`).
+    pub api: crate::rest::settings::ApiSettings,
 }
 
 #[derive(Debug, Clone)]
@@ -168,6 +170,7 @@ impl Settings {
                 )
             })?;
 
+        let public_url_given = var("PUBLIC_URL").is_some();
         let public_url = match var("PUBLIC_URL") {
             Some(raw) => {
                 let url =
@@ -228,6 +231,10 @@ impl Settings {
                 u64::from(number(&var, "JWT_REFRESH_TTL_DAYS", 30, 1, 365)?) * 86_400,
             ),
         };
+        let api = crate::rest::settings::ApiSettings::from_lookup(
+            &var,
+            public_url_given.then(|| public_url.clone()),
+        )?;
         Ok(Settings {
             database_url: Secret::new(database_url),
             database_kind,
@@ -250,6 +257,7 @@ impl Settings {
             ),
             data_dir: PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "data".into())),
             auth,
+            api,
         })
     }
 
