@@ -132,13 +132,11 @@ where
                     _ => (StatusCode::BAD_REQUEST, "bad-request"),
                 };
                 let title = status.canonical_reason().unwrap_or("Error");
-                Err(problem_response(
-                    status,
-                    code,
-                    title,
-                    &rejection.body_text(),
-                    None,
-                ))
+                let detail = rejection.body_text();
+                // A 422 always lists its errors; serde names no field here, so the body does.
+                let errors = (status == StatusCode::UNPROCESSABLE_ENTITY)
+                    .then(|| json!([{ "field": "body", "message": detail }]));
+                Err(problem_response(status, code, title, &detail, errors))
             }
         }
     }
