@@ -9,6 +9,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::domain::{CourseQuery, Principal};
+use crate::dto::admin::{
+    AdminForm, AdminList, AdminListQuery, AdminMenu, AuditPage, AuditQuery, Dashboard,
+    DeletePreview, PermissionMatrix, UserAccess,
+};
 use crate::dto::{
     CourseDetail, CoursePage, DirectionFacet, HomeData, LoginInput, RegisterInput, UserView,
 };
@@ -85,12 +89,105 @@ pub trait AuthzService: Send + Sync {
     }
 }
 
+/// The back office. Every method checks the caller's permissions itself (a server function is
+/// a public endpoint): 401 for nobody, 403 without the model's permission.
+#[async_trait]
+pub trait AdminService: Send + Sync {
+    async fn menu(&self, request: &http::request::Parts) -> Result<AdminMenu, AppError>;
+    async fn dashboard(&self, request: &http::request::Parts) -> Result<Dashboard, AppError>;
+    async fn list(
+        &self,
+        request: &http::request::Parts,
+        model: &str,
+        query: AdminListQuery,
+    ) -> Result<AdminList, AppError>;
+    /// The edit form of a row, or the create form when `id` is `None`.
+    async fn form(
+        &self,
+        request: &http::request::Parts,
+        model: &str,
+        id: Option<i64>,
+    ) -> Result<AdminForm, AppError>;
+    /// Creates (no `id`) or changes a row from form values; returns its id.
+    async fn save(
+        &self,
+        request: &http::request::Parts,
+        model: &str,
+        id: Option<i64>,
+        values: Vec<(String, String)>,
+    ) -> Result<i64, AppError>;
+    async fn delete_preview(
+        &self,
+        request: &http::request::Parts,
+        model: &str,
+        id: i64,
+    ) -> Result<DeletePreview, AppError>;
+    async fn delete(
+        &self,
+        request: &http::request::Parts,
+        model: &str,
+        id: i64,
+    ) -> Result<(), AppError>;
+    /// Runs a bulk action; returns how many rows it changed.
+    async fn action(
+        &self,
+        request: &http::request::Parts,
+        model: &str,
+        action: &str,
+        ids: Vec<i64>,
+    ) -> Result<usize, AppError>;
+    async fn audit(
+        &self,
+        request: &http::request::Parts,
+        query: AuditQuery,
+    ) -> Result<AuditPage, AppError>;
+    async fn permission_matrix(
+        &self,
+        request: &http::request::Parts,
+        role_id: i64,
+    ) -> Result<PermissionMatrix, AppError>;
+    /// Replaces the role's permissions with `codenames`.
+    async fn set_role_permissions(
+        &self,
+        request: &http::request::Parts,
+        role_id: i64,
+        codenames: Vec<String>,
+    ) -> Result<(), AppError>;
+    async fn user_access(
+        &self,
+        request: &http::request::Parts,
+        user_id: i64,
+    ) -> Result<UserAccess, AppError>;
+    /// Replaces the user's roles and direct permissions.
+    async fn set_user_access(
+        &self,
+        request: &http::request::Parts,
+        user_id: i64,
+        role_ids: Vec<i64>,
+        codenames: Vec<String>,
+    ) -> Result<(), AppError>;
+    /// Makes the user choose a new password at next sign-in, and ends their sessions.
+    async fn force_password_reset(
+        &self,
+        request: &http::request::Parts,
+        user_id: i64,
+    ) -> Result<(), AppError>;
+    /// Ends one session (by its handle from [`UserAccess`]) or, with `None`, all of them.
+    async fn end_sessions(
+        &self,
+        request: &http::request::Parts,
+        user_id: i64,
+        handle: Option<String>,
+    ) -> Result<(), AppError>;
+}
+
 /// Everything the server provides to the UI, cheap to clone.
 #[derive(Clone)]
 pub struct Services {
     pub catalog: Arc<dyn CatalogService>,
     pub accounts: Arc<dyn AccountService>,
     pub authz: Arc<dyn AuthzService>,
+    pub admin: Arc<dyn AdminService>,
 }
 
 /// The HTTP request being served (page render or server-function call).

@@ -32,7 +32,12 @@ pub fn db_error(err: sqlx::Error, what: &str) -> AppError {
         sqlx::Error::Database(db) if db.is_unique_violation() => {
             AppError::Conflict(format!("this {what} already exists"))
         }
-        sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+        // SQLite reports an `ON DELETE RESTRICT` refusal as a trigger constraint (1811), not
+        // as a foreign-key one, with the same message.
+        sqlx::Error::Database(db)
+            if db.is_foreign_key_violation()
+                || db.message().contains("FOREIGN KEY constraint failed") =>
+        {
             AppError::Conflict(format!("this {what} is still referenced by other records"))
         }
         _ => {

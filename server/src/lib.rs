@@ -4,6 +4,7 @@
 //! build the very same application.
 
 pub mod accounts;
+pub mod admin;
 pub mod auth;
 pub mod catalog;
 pub mod cli;

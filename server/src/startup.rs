@@ -27,6 +27,7 @@ use tower_http::{
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
 use crate::accounts::Accounts;
+use crate::admin::Admin;
 use crate::auth::session_store::{DbSessionStore, Sessions};
 use crate::auth::{jwt::JwtKeys, tokens::TokenService};
 use crate::catalog::Catalog;
@@ -47,6 +48,7 @@ pub struct AppState {
     pub accounts: Accounts,
     pub authz: Authz,
     pub models: ModelService,
+    pub admin: Admin,
     pub tokens: TokenService,
     pub sessions: Sessions,
     pub pages: page_cache::PageCache,
@@ -65,6 +67,7 @@ impl AppState {
             catalog: Arc::new(self.catalog.clone()),
             accounts: Arc::new(self.accounts.clone()),
             authz: Arc::new(self.authz.clone()),
+            admin: Arc::new(self.admin.clone()),
         }
     }
 }
@@ -106,10 +109,13 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         settings.auth.clone(),
         crate::accounts::throttle::LoginThrottle::new(redis.clone(), &settings.redis_prefix),
     );
+    let authz = Authz::new(db.clone(), accounts.clone());
+    let models = ModelService::new(db.clone());
     Ok(AppState {
         catalog: Catalog::new(db.clone(), settings.page_cache_ttl),
-        authz: Authz::new(db.clone(), accounts.clone()),
-        models: ModelService::new(db.clone()),
+        admin: Admin::new(db.clone(), models.clone(), authz.clone()),
+        authz,
+        models,
         accounts,
         tokens,
         sessions,

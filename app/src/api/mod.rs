@@ -6,4 +6,5 @@
 //! maps to (`server/src/http/server_fn_status.rs`).
 
 pub mod accounts;
+pub mod admin;
 pub mod catalog;

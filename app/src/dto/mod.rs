@@ -1,6 +1,7 @@
 //! Request and response types on the wire (server functions and REST share them).
 
 pub mod account;
+pub mod admin;
 pub mod catalog;
 
 pub use account::*;

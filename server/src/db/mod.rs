@@ -8,6 +8,7 @@ pub mod audit;
 pub mod catalog;
 pub mod rbac;
 pub mod records;
+pub mod stats;
 pub mod tokens;
 pub mod users;
 

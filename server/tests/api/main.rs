@@ -10,6 +10,7 @@ mod accounts;
 mod catalog_pages;
 mod catalog_repository;
 mod cli;
+mod models;
 mod operations;
 mod rest_auth;
 mod rest_conventions;

@@ -1,0 +1,170 @@
+//! The change list: columns, filters, search, sorting, paging and the actions a user may run.
+
+use app::admin::{FieldKind, ModelSpec};
+use app::domain::Principal;
+use app::dto::admin::{
+    AdminActionView, AdminColumn, AdminFilter, AdminList, AdminListQuery, AdminRow,
+};
+use app::error::AppError;
+
+use super::{display, Admin, PER_PAGE};
+use crate::db::records;
+use crate::error::ResultExt;
+use crate::models::{Filter, FilterOp, ListQuery};
+
+impl Admin {
+    pub(super) async fn list_page(
+        &self,
+        who: &Principal,
+        model: &str,
+        query: AdminListQuery,
+    ) -> Result<AdminList, AppError> {
+        let spec = self.spec(model)?;
+        who.require(&spec.permission("view"))?;
+        let page = query.page.max(1);
+        let list_query = ListQuery {
+            search: query.search.clone(),
+            filters: filters(spec, &query.filters),
+            order: query
+                .sort
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .map(|s| vec![(s.trim_start_matches('-').to_string(), s.starts_with('-'))])
+                .unwrap_or_default(),
+            offset: u64::from(page - 1) * u64::from(PER_PAGE),
+            limit: u64::from(PER_PAGE),
+        };
+        let result = self.models.list(Some(who), spec.name, &list_query).await?;
+        let labels = self.models.labels(spec, &result.rows).await?;
+        let empty = Default::default();
+        let rows = result
+            .rows
+            .iter()
+            .map(|record| AdminRow {
+                id: record
+                    .get("id")
+                    .and_then(serde_json::Value::as_i64)
+                    .unwrap_or_default(),
+                cells: spec
+                    .list_display
+                    .iter()
+                    .filter_map(|name| spec.field(name))
+                    .map(|f| {
+                        display::cell(f, record.get(f.name), labels.get(f.name).unwrap_or(&empty))
+                    })
+                    .collect(),
+            })
+            .collect();
+        Ok(AdminList {
+            plural: spec.plural.into(),
+            label: spec.label.into(),
+            label_plural: spec.label_plural.into(),
+            columns: spec
+                .list_display
+                .iter()
+                .filter_map(|name| spec.field(name))
+                .map(|f| AdminColumn {
+                    name: f.name.into(),
+                    label: f.label.into(),
+                    sortable: spec.ordering.contains(&f.name),
+                })
+                .collect(),
+            rows,
+            count: result.count,
+            page,
+            per_page: PER_PAGE,
+            filters: self.filter_panel(spec).await?,
+            actions: spec
+                .actions
+                .iter()
+                .filter(|a| who.has(a.permission))
+                .map(|a| AdminActionView {
+                    name: a.name.into(),
+                    label: a.label.into(),
+                    confirm: a.confirm,
+                })
+                .collect(),
+            can_add: who.has(&spec.permission("add")),
+            searchable: !spec.search_fields.is_empty(),
+        })
+    }
+
+    async fn filter_panel(&self, spec: &ModelSpec) -> Result<Vec<AdminFilter>, AppError> {
+        let mut out = Vec::new();
+        for name in spec.filters {
+            let Some(field) = spec.field(name) else {
+                continue;
+            };
+            let options = match field.kind {
+                FieldKind::Bool => {
+                    vec![("true".into(), "Yes".into()), ("false".into(), "No".into())]
+                }
+                FieldKind::Choice(values) => values
+                    .iter()
+                    .map(|v| (v.to_string(), v.to_string()))
+                    .collect(),
+                FieldKind::ForeignKey(target) => match app::admin::find(target) {
+                    Some(target) => self.choices(target).await?,
+                    None => Vec::new(),
+                },
+                // Numbers get min/max inputs instead of options.
+                _ => Vec::new(),
+            };
+            out.push(AdminFilter {
+                field: field.name.into(),
+                label: field.label.into(),
+                options,
+            });
+        }
+        Ok(out)
+    }
+
+    /// `(id, name)` of a model's rows, for selects (the first 500 by name).
+    pub(super) async fn choices(
+        &self,
+        target: &ModelSpec,
+    ) -> Result<Vec<(String, String)>, AppError> {
+        let alive = if target.soft_delete {
+            " WHERE deleted_at IS NULL"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT id, CAST({repr} AS TEXT) FROM {table}{alive} ORDER BY {repr} LIMIT 500",
+            repr = target.repr,
+            table = target.table
+        );
+        let pairs = records::labels(&self.db, &sql, &[])
+            .await
+            .db_err(target.name)?;
+        Ok(pairs
+            .into_iter()
+            .map(|(id, l)| (id.to_string(), l))
+            .collect())
+    }
+
+    pub(super) fn spec(&self, model: &str) -> Result<&'static ModelSpec, AppError> {
+        self.models
+            .spec(model)
+            .ok_or_else(|| AppError::NotFound("page".into()))
+    }
+}
+
+/// `price_cents_min=100` → `price_cents >= 100`; blanks are "no filter".
+fn filters(spec: &ModelSpec, raw: &[(String, String)]) -> Vec<Filter> {
+    raw.iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(name, value)| {
+            let (field, op) = match (name.strip_suffix("_min"), name.strip_suffix("_max")) {
+                (Some(base), _) if spec.field(base).is_some() => (base, FilterOp::Min),
+                (_, Some(base)) if spec.field(base).is_some() => (base, FilterOp::Max),
+                _ => (name.as_str(), FilterOp::Eq),
+            };
+            Filter {
+                field: field.into(),
+                op,
+                value: value.clone(),
+            }
+        })
+        .collect()
+}
