@@ -74,10 +74,9 @@ async fn every_route_checks_permissions(backend: Backend) {
             let method: Method = method.parse().unwrap();
             let is_item = path.ends_with("{id}");
             // Deleting addresses a row that is not there: the permission check comes first.
-            let id = if method == Method::DELETE || item_id.is_none() {
-                99_999_999
-            } else {
-                item_id.unwrap()
+            let id = match item_id {
+                Some(id) if method != Method::DELETE => id,
+                _ => 99_999_999,
             };
             let url = with_parent(path).replace("{id}", &id.to_string());
             let body = match method {
