@@ -162,7 +162,66 @@ pub fn empty(status: StatusCode) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use super::admits_json;
+    use super::*;
+    use axum::{routing::get, Router};
+    use tower::ServiceExt;
+
+    async fn body_of(response: Response) -> String {
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn errors_become_problems_and_500s_hide_their_cause() {
+        let app = Router::new()
+            .route(
+                "/boom",
+                get(|| async {
+                    (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "driver said: password=hunter2",
+                    )
+                }),
+            )
+            .route(
+                "/panic",
+                get(|| async {
+                    if true {
+                        panic!("secret state");
+                    }
+                    ""
+                }),
+            )
+            .route(
+                "/teapot",
+                get(|| async { (StatusCode::BAD_REQUEST, "bad q") }),
+            )
+            .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+                panic_problem,
+            ))
+            .layer(axum::middleware::from_fn(problems_only));
+        for path in ["/boom", "/panic"] {
+            let request = Request::builder().uri(path).body(Body::empty()).unwrap();
+            let response = app.clone().oneshot(request).await.unwrap();
+            assert_eq!(response.status(), 500);
+            assert_eq!(
+                response.headers()[header::CONTENT_TYPE],
+                "application/problem+json"
+            );
+            let text = body_of(response).await;
+            assert!(
+                !text.contains("hunter2") && !text.contains("secret"),
+                "{text}"
+            );
+            assert!(text.contains("something went wrong"));
+        }
+        let request = Request::builder()
+            .uri("/teapot")
+            .body(Body::empty())
+            .unwrap();
+        let text = body_of(app.oneshot(request).await.unwrap()).await;
+        assert!(text.contains("\"detail\":\"bad q\""), "{text}");
+    }
 
     #[test]
     fn accept_ranges() {

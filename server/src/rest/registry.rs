@@ -98,9 +98,13 @@ impl Operation {
     fn to_json(&self, path: &str) -> Value {
         let mut params: Vec<Value> = path_params(path)
             .map(|name| {
+                let description = match name.strip_suffix("_id") {
+                    Some(parent) => format!("The id of the {parent}."),
+                    None => "The record's id.".to_string(),
+                };
                 json!({
                     "name": name, "in": "path", "required": true,
-                    "description": "The record's id.",
+                    "description": description,
                     "schema": {"type": "integer", "format": "int64", "minimum": 1}
                 })
             })
