@@ -72,6 +72,8 @@ pub struct Settings {
     /// Proxies whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`).
     pub trusted_proxies: Vec<ipnet::IpNet>,
     pub mail: MailSettings,
+    /// The JSON API's throttle rates, CORS origins and limits (`API_*`).
+    pub api: crate::rest::settings::ApiSettings,
 }
 
 #[derive(Debug, Clone)]
@@ -181,6 +183,7 @@ impl Settings {
                 )
             })?;
 
+        let public_url_given = var("PUBLIC_URL").is_some();
         let public_url = match var("PUBLIC_URL") {
             Some(raw) => {
                 let url =
@@ -269,6 +272,10 @@ impl Settings {
                 "expected an address such as Xuecheng <no-reply@example.com>",
             ));
         }
+        let api = crate::rest::settings::ApiSettings::from_lookup(
+            &var,
+            public_url_given.then(|| public_url.clone()),
+        )?;
         Ok(Settings {
             trusted_proxies,
             mail: MailSettings {
@@ -297,6 +304,7 @@ impl Settings {
             data_dir: PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "data".into())),
             auth,
             oauth: crate::oauth::settings::from_lookup(&var)?,
+            api,
         })
     }
 

@@ -211,7 +211,9 @@ pub async fn seed_demo(db: &Db, courses: u32) -> anyhow::Result<()> {
                 let chapter_id: i64 = sqlx::query_scalar("INSERT INTO chapters (course_id, title, position, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
                     .bind(course_id)
                     .bind(LESSON_TOPICS[((ch + rng.below(4)) % LESSON_TOPICS.len() as u64) as usize])
-                    .bind(ch as i32).bind(now)
+                    // i64 like the model engine binds: PostgreSQL connections cache statements by
+                    // SQL text, and the engine's chapter insert has this very text.
+                    .bind(ch as i64).bind(now)
                     .fetch_one(&mut *tx).await?;
                 for le in 0..(rng.below(4) + 2) {
                     let kind = ["video", "video", "article", "lab"][rng.below(4) as usize];
@@ -219,9 +221,9 @@ pub async fn seed_demo(db: &Db, courses: u32) -> anyhow::Result<()> {
                         .bind(chapter_id)
                         .bind(format!("{}.{} {}", ch + 1, le + 1, LESSON_TOPICS[rng.below(LESSON_TOPICS.len() as u64) as usize]))
                         .bind(kind)
-                        .bind((rng.below(40) as i32 + 3) * 60)
+                        .bind((rng.below(40) as i64 + 3) * 60)
                         .bind(ch == 0 && le == 0)
-                        .bind(le as i32).bind(now)
+                        .bind(le as i64).bind(now)
                         .execute(&mut *tx).await?;
                 }
             }

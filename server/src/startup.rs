@@ -215,7 +215,7 @@ pub fn router(state: AppState) -> Router {
     let app_routes = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .merge(crate::rest::routes())
+        .merge(crate::rest::routes(&state))
         .merge(crate::oauth::routes())
         .nest_service("/pkg", pkg)
         .leptos_routes_with_context(

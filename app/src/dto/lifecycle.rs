@@ -34,7 +34,7 @@ pub struct ProfileView {
     pub email_verified: bool,
 }
 
-/// What anyone may see of an account (`GET /api/v1/users/{username}`).
+/// What anyone may see of an account (`GET /api/v1/profiles/{username}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublicProfile {
     pub username: String,

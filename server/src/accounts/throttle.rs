@@ -17,7 +17,7 @@ pub const IP_LIMIT: u64 = 20;
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
 
 /// INCR with the window's expiry set on the first hit; returns the count and the ms left.
-const HIT: &str = "local n = redis.call('INCR', KEYS[1]) \
+pub(crate) const HIT: &str = "local n = redis.call('INCR', KEYS[1]) \
     if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end \
     return {n, redis.call('PTTL', KEYS[1])}";
 

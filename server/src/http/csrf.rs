@@ -57,6 +57,15 @@ pub async fn layer(
             v.split(';')
                 .any(|p| p.trim_start().starts_with(&format!("{SESSION_COOKIE}=")))
         });
+    // A bearer token without our cookie is an API client's own credential: a forged request
+    // cannot carry it, so browsers on other origins (CORS, `API_CORS_ORIGINS`) may send it.
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer "));
+    if bearer && !has_cookie {
+        return next.run(request).await;
+    }
     let verdict = match origin_of(headers) {
         Some(origin) => allowed.0.contains(&origin) || same_host(&origin, headers),
         None => !has_cookie,

@@ -1,26 +1,266 @@
-//! The JSON API under `/api/v1` (DRF-style), and `/.well-known/jwks.json`.
+//! The JSON API under `/api/v1` (DRF style), its OpenAPI 3.1 document and docs page, and
+//! `/.well-known/jwks.json`.
 //!
-//! Handlers are thin adapters over the same services the pages use. Errors are RFC 9457
-//! `application/problem+json` ([`problem`]).
+//! Handlers are thin adapters over the same services the pages use (the model engine for the
+//! resources). Routes are registered with their OpenAPI operation in one call
+//! ([`registry::ApiBuilder`]), so the document lists every route by construction.
+//!
+//! Layers on every API response, outermost first: CORS (`API_CORS_ORIGINS`), problem+json for
+//! any error ([`conneg::problems_only`]), throttling with `X-RateLimit-*` ([`throttle`]), 406
+//! when `Accept` admits no JSON, a panic guard, and the body limit (413). Unknown paths and
+//! versions under `/api` are 404 problems.
 
 pub mod actor;
 pub mod auth;
+pub mod conneg;
+pub mod docs;
+pub mod etag;
+pub mod links;
+pub mod openapi;
+pub mod params;
 pub mod problem;
+pub mod registry;
+pub mod resources;
+pub mod settings;
+pub mod throttle;
 pub mod users;
 
+use std::sync::{Arc, OnceLock};
+
 use axum::{
-    routing::{get, post},
+    extract::DefaultBodyLimit,
+    http::{header, HeaderName, HeaderValue, Method},
+    response::{Html, IntoResponse, Response},
+    routing::any,
     Router,
 };
+use bytes::Bytes;
+use serde_json::json;
+use tower_http::{catch_panic::CatchPanicLayer, cors::CorsLayer};
 
 use crate::startup::AppState;
+use openapi::schema::{ok, problem_ref};
+use registry::{ApiBuilder, Auth, Operation};
+use resources::ListCache;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/.well-known/jwks.json", get(auth::jwks))
-        .route("/api/v1/auth/token", post(auth::token))
-        .route("/api/v1/auth/refresh", post(auth::refresh))
-        .route("/api/v1/auth/revoke", post(auth::revoke))
-        .route("/api/v1/users/me", get(users::me))
-        .route("/api/v1/users/{username}", get(users::public_profile))
+/// The document, rendered once at start-up.
+struct Published {
+    json: Bytes,
+    html: String,
+}
+
+fn schema_ref(name: &str) -> serde_json::Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+/// Every route of the API with its operation.
+fn build(cache: &ListCache, published: Arc<OnceLock<Published>>) -> ApiBuilder {
+    let mut api = ApiBuilder::new();
+    api.route(
+        Method::POST,
+        "/api/v1/auth/token",
+        auth::token,
+        Operation::new(
+            "create_token",
+            "auth",
+            "Access and refresh token for a username and password",
+        )
+        .auth(Auth::Public)
+        .describe(
+            "Throttled in the `auth` scope (per IP) and per account; a wrong password is 401.",
+        )
+        .body(schema_ref("TokenRequest"))
+        .response(200, ok(schema_ref("TokenPair"), false))
+        .response(401, problem_ref(401)),
+    );
+    api.route(
+        Method::POST,
+        "/api/v1/auth/refresh",
+        auth::refresh,
+        Operation::new(
+            "refresh_token",
+            "auth",
+            "Trade a refresh token for a new pair (single use)",
+        )
+        .auth(Auth::Public)
+        .body(schema_ref("RefreshRequest"))
+        .response(200, ok(schema_ref("TokenPair"), false))
+        .response(401, problem_ref(401)),
+    );
+    api.route(
+        Method::POST,
+        "/api/v1/auth/revoke",
+        auth::revoke,
+        Operation::new(
+            "revoke_token",
+            "auth",
+            "End a refresh token's family and the calling access token",
+        )
+        .body(schema_ref("RevokeRequest"))
+        .response(
+            204,
+            json!({"description": "Revoked (also for unknown tokens, RFC 7009).",
+                "headers": openapi::schema::rate_headers()}),
+        ),
+    );
+    api.route(
+        Method::GET,
+        "/.well-known/jwks.json",
+        auth::jwks,
+        Operation::new(
+            "get_jwks",
+            "auth",
+            "The public keys that verify access tokens",
+        )
+        .auth(Auth::Public)
+        .response(200, ok(schema_ref("Jwks"), false)),
+    );
+    api.route(
+        Method::GET,
+        "/api/v1/users/me",
+        users::me,
+        Operation::new("get_me", "users", "The calling user")
+            .auth(Auth::Required)
+            .response(200, ok(schema_ref("Me"), false)),
+    );
+    api.route(
+        Method::GET,
+        "/api/v1/profiles/{username}",
+        users::public_profile,
+        Operation::new("get_profile", "users", "An account's public profile")
+            .auth(Auth::Public)
+            .describe("Username, nickname, avatar and bio; never the e-mail or any flag.")
+            .response(200, ok(schema_ref("PublicProfile"), false)),
+    );
+    let doc = published.clone();
+    api.route(
+        Method::GET,
+        "/api/v1/openapi.json",
+        move || {
+            let doc = doc.clone();
+            async move { serve_document(&doc, false) }
+        },
+        Operation::new("get_openapi", "meta", "This OpenAPI 3.1 document")
+            .auth(Auth::Public)
+            .response(200, ok(schema_ref("OpenApi"), false)),
+    );
+    api.route(
+        Method::GET,
+        "/api/docs",
+        move || {
+            let doc = published.clone();
+            async move { serve_document(&doc, true) }
+        },
+        Operation::new("get_docs", "meta", "This document as a readable page")
+            .auth(Auth::Public)
+            .response(200, json!({"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}})),
+    );
+    resources::register(&mut api, cache);
+    api
+}
+
+fn serve_document(doc: &OnceLock<Published>, html: bool) -> Response {
+    match (doc.get(), html) {
+        (Some(p), false) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            p.json.clone(),
+        )
+            .into_response(),
+        (Some(p), true) => Html(p.html.clone()).into_response(),
+        (None, _) => axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// `(METHOD, path)` of every route the API serves, as registered.
+pub fn registered_routes() -> Vec<(String, String)> {
+    let api = build(&ListCache::new(std::time::Duration::ZERO), Arc::default());
+    api.routes()
+        .map(|(m, p, _)| (m.to_string(), p.to_string()))
+        .collect()
+}
+
+/// The document as served.
+pub fn document() -> serde_json::Value {
+    openapi::document(&build(
+        &ListCache::new(std::time::Duration::ZERO),
+        Arc::default(),
+    ))
+}
+
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let settings = &state.settings;
+    let cache = ListCache::new(settings.page_cache_ttl);
+    let published = Arc::new(OnceLock::new());
+    let api = build(&cache, published.clone());
+    let doc = openapi::document(&api);
+    let _ = published.set(Published {
+        json: Bytes::from(serde_json::to_vec(&doc).unwrap_or_default()),
+        html: docs::render(&doc),
+    });
+    let throttle = throttle::ThrottleState {
+        app: state.clone(),
+        throttle: throttle::ApiThrottle::new(state.redis.clone(), &settings.redis_prefix),
+    };
+    let router = api
+        .into_router()
+        .route("/api", any(conneg::unknown_route))
+        .route("/api/{*rest}", any(conneg::unknown_route))
+        .layer(DefaultBodyLimit::max(settings.api.body_limit))
+        .layer(CatchPanicLayer::custom(conneg::panic_problem))
+        .layer(axum::middleware::from_fn(conneg::require_json_accept))
+        .layer(axum::middleware::from_fn_with_state(
+            throttle,
+            throttle::layer,
+        ))
+        .layer(axum::middleware::from_fn(conneg::problems_only));
+    match cors(&settings.api.cors_origins) {
+        Some(layer) => router.layer(layer),
+        None => router,
+    }
+}
+
+/// Browsers on the allowed origins may call the API with bearer tokens (no cookies: those stay
+/// same-site, under the CSRF check).
+fn cors(origins: &[String]) -> Option<CorsLayer> {
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    if origins.is_empty() {
+        return None;
+    }
+    let exposed = [
+        "etag",
+        "location",
+        "retry-after",
+        "x-ratelimit-limit",
+        "x-ratelimit-remaining",
+        "x-ratelimit-reset",
+        "x-request-id",
+    ]
+    .map(HeaderName::from_static);
+    Some(
+        CorsLayer::new()
+            .allow_origin(origins)
+            .allow_methods([
+                Method::GET,
+                Method::HEAD,
+                Method::POST,
+                Method::PUT,
+                Method::PATCH,
+                Method::DELETE,
+            ])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::ACCEPT,
+                header::IF_MATCH,
+                header::IF_NONE_MATCH,
+            ])
+            .expose_headers(exposed)
+            .max_age(std::time::Duration::from_secs(600)),
+    )
 }

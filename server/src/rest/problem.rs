@@ -77,6 +77,32 @@ impl IntoResponse for Problem {
     }
 }
 
+/// 400 for query parameters that cannot be used, every one listed in `errors`.
+pub fn bad_params(errors: &[app::error::FieldError]) -> Response {
+    let list = errors
+        .iter()
+        .map(|f| json!({ "field": f.field, "message": f.message }))
+        .collect::<Vec<_>>();
+    problem_response(
+        StatusCode::BAD_REQUEST,
+        "bad-request",
+        "Bad Request",
+        "some query parameters are not valid",
+        Some(json!(list)),
+    )
+}
+
+/// 412: the client's copy (its `If-Match`) is not the current one.
+pub fn precondition_failed() -> Response {
+    problem_response(
+        StatusCode::PRECONDITION_FAILED,
+        "precondition-failed",
+        "Precondition Failed",
+        "the resource changed since you read it (If-Match); fetch it again",
+        None,
+    )
+}
+
 /// `Json<T>` with problem+json rejections.
 pub struct ApiJson<T>(pub T);
 
@@ -98,16 +124,19 @@ where
                     JsonRejection::JsonDataError(_) => {
                         (StatusCode::UNPROCESSABLE_ENTITY, "validation")
                     }
+                    JsonRejection::JsonSyntaxError(_) => (StatusCode::BAD_REQUEST, "bad-request"),
+                    // A body over the limit (413) or one that could not be read.
+                    other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                        (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large")
+                    }
                     _ => (StatusCode::BAD_REQUEST, "bad-request"),
                 };
                 let title = status.canonical_reason().unwrap_or("Error");
-                Err(problem_response(
-                    status,
-                    code,
-                    title,
-                    &rejection.body_text(),
-                    None,
-                ))
+                let detail = rejection.body_text();
+                // A 422 always lists its errors; serde names no field here, so the body does.
+                let errors = (status == StatusCode::UNPROCESSABLE_ENTITY)
+                    .then(|| json!([{ "field": "body", "message": detail }]));
+                Err(problem_response(status, code, title, &detail, errors))
             }
         }
     }

@@ -21,7 +21,7 @@ pub async fn me(State(state): State<AppState>, actor: Actor) -> Result<Json<User
     Ok(Json(user))
 }
 
-/// `GET /api/v1/users/{username}`: the public face of an account (no e-mail, no flags); open
+/// `GET /api/v1/profiles/{username}`: the public face of an account (no e-mail, no flags); open
 /// to anonymous callers.
 pub async fn public_profile(
     State(state): State<AppState>,

@@ -173,12 +173,22 @@ impl Default for Options {
 /// Two app servers behind one load balancer: one database, one Redis, one key prefix and one
 /// JWT signing key. Returns the prefix too, for tests that look into Redis.
 pub async fn spawn_pair(backend: Backend) -> (TestApp, TestApp, String) {
+    spawn_pair_with(backend, Vec::new()).await
+}
+
+/// [`spawn_pair`] with more settings for both instances.
+pub async fn spawn_pair_with(
+    backend: Backend,
+    settings: Vec<(&'static str, String)>,
+) -> (TestApp, TestApp, String) {
     let prefix = format!("xc-test-{}:", uuid::Uuid::new_v4().simple());
+    let mut extra = settings.clone();
+    extra.push(("REDIS_KEY_PREFIX", prefix.clone()));
     let one = spawn_app_with(
         backend,
         Options {
             redis: true,
-            extra: vec![("REDIS_KEY_PREFIX", prefix.clone())],
+            extra,
             ..Default::default()
         },
     )
@@ -190,10 +200,13 @@ pub async fn spawn_pair(backend: Backend) -> (TestApp, TestApp, String) {
             redis: true,
             seed_demo: false,
             database_url: Some(one.database_url.clone()),
-            extra: vec![
-                ("REDIS_KEY_PREFIX", prefix.clone()),
-                ("JWT_PRIVATE_KEY_PATH", key),
-            ],
+            extra: settings
+                .into_iter()
+                .chain([
+                    ("REDIS_KEY_PREFIX", prefix.clone()),
+                    ("JWT_PRIVATE_KEY_PATH", key),
+                ])
+                .collect(),
             ..Default::default()
         },
     )

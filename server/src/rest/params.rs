@@ -1,0 +1,318 @@
+//! List query strings (DRF style) to the engine's [`ListQuery`].
+//!
+//! - Paging, one style per request: `?limit=20&offset=40` or `?page=3&per_page=20`; at most
+//!   [`MAX_PAGE_SIZE`] rows, [`DEFAULT_PAGE_SIZE`] when not given.
+//! - Sorting: `?sortby=price_cents,-created_at` (or `sortby` repeated). A `-` sorts that key
+//!   descending; `order=asc|desc` sets the direction of the keys without a sign.
+//! - `?search=` matches the model's search fields.
+//! - Field filters: `?level=beginner` (equality) and `?price_cents_min=…&price_cents_max=…`
+//!   (numbers). Money fields also answer to their name without `_cents` (`price_min`).
+//!
+//! Anything else is a 400 naming the parameter: a misspelt filter silently ignored would return
+//! the wrong rows.
+
+use app::admin::{FieldKind, ModelSpec};
+use app::error::FieldError;
+
+use crate::models::{Filter, FilterOp, ListQuery};
+
+pub const DEFAULT_PAGE_SIZE: u64 = 20;
+pub const MAX_PAGE_SIZE: u64 = 100;
+const MAX_SEARCH_CHARS: usize = 200;
+/// Deep offsets cost the database a scan; past this, clients should filter instead.
+pub const MAX_OFFSET: u64 = 1_000_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paging {
+    Offset { limit: u64, offset: u64 },
+    Page { page: u64, per_page: u64 },
+}
+
+impl Paging {
+    pub fn limit_offset(self) -> (u64, u64) {
+        match self {
+            Paging::Offset { limit, offset } => (limit, offset),
+            Paging::Page { page, per_page } => (per_page, (page - 1) * per_page),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListParams {
+    pub query: ListQuery,
+    pub paging: Paging,
+}
+
+/// The query's `(key, value)` pairs, decoded, in order.
+pub fn pairs(raw: Option<&str>) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// A field of the model by its name, or a money field by its name without `_cents`.
+fn field_name(spec: &ModelSpec, name: &str) -> Option<&'static str> {
+    if let Some(f) = spec.field(name) {
+        return Some(f.name);
+    }
+    spec.field(&format!("{name}_cents"))
+        .filter(|f| f.kind == FieldKind::Cents)
+        .map(|f| f.name)
+}
+
+fn numeric(kind: FieldKind) -> bool {
+    matches!(kind, FieldKind::Int { .. } | FieldKind::Cents)
+}
+
+/// Parses a list request. `fixed` names filters set by the path (a nested list's parent key),
+/// which the query may not repeat.
+pub fn parse(
+    spec: &ModelSpec,
+    pairs: &[(String, String)],
+    fixed: &[&str],
+) -> Result<ListParams, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut once = |key: &str| -> Option<&str> {
+        let mut values = pairs.iter().filter(|(k, _)| k == key).map(|(_, v)| v);
+        let first = values.next()?;
+        if values.next().is_some() {
+            errors.push(FieldError::new(key, "give this parameter once"));
+        }
+        Some(first.as_str())
+    };
+    let limit = once("limit").map(str::to_string);
+    let offset = once("offset").map(str::to_string);
+    let page = once("page").map(str::to_string);
+    let per_page = once("per_page").map(str::to_string);
+    let search = once("search").map(str::to_string);
+    let order = once("order").map(str::to_string);
+
+    let mut number = |key: &str, raw: Option<String>, min: u64, max: u64, default: u64| match raw {
+        None => default,
+        Some(raw) => match raw.trim().parse::<u64>() {
+            Ok(n) if (min..=max).contains(&n) => n,
+            _ => {
+                errors.push(FieldError::new(
+                    key,
+                    format!("must be a whole number from {min} to {max}"),
+                ));
+                default
+            }
+        },
+    };
+    let offset_style = limit.is_some() || offset.is_some();
+    let page_style = page.is_some() || per_page.is_some();
+    let paging = if offset_style {
+        Paging::Offset {
+            limit: number("limit", limit, 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE),
+            offset: number("offset", offset, 0, MAX_OFFSET, 0),
+        }
+    } else {
+        let per_page = number("per_page", per_page, 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE);
+        Paging::Page {
+            page: number("page", page, 1, MAX_OFFSET / per_page, 1),
+            per_page,
+        }
+    };
+    if offset_style && page_style {
+        errors.push(FieldError::new(
+            "page",
+            "use either limit/offset or page/per_page, not both",
+        ));
+    }
+
+    let search = search
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    if search
+        .as_ref()
+        .is_some_and(|s| s.chars().count() > MAX_SEARCH_CHARS)
+    {
+        errors.push(FieldError::new(
+            "search",
+            format!("at most {MAX_SEARCH_CHARS} characters"),
+        ));
+    }
+
+    let default_desc = match order.as_deref().map(str::trim) {
+        None | Some("asc") => false,
+        Some("desc") => true,
+        Some(_) => {
+            errors.push(FieldError::new("order", "must be asc or desc"));
+            false
+        }
+    };
+    let mut sort = Vec::new();
+    let keys = pairs
+        .iter()
+        .filter(|(k, _)| k == "sortby")
+        .flat_map(|(_, v)| v.split(','))
+        .map(str::trim)
+        .filter(|k| !k.is_empty());
+    for key in keys {
+        let (name, desc) = match key.strip_prefix('-') {
+            Some(name) => (name, true),
+            None => (key.strip_prefix('+').unwrap_or(key), default_desc),
+        };
+        match field_name(spec, name).filter(|f| spec.ordering.contains(f)) {
+            Some(field) if !sort.iter().any(|(f, _)| f == field) => {
+                sort.push((field.to_string(), desc))
+            }
+            Some(_) => errors.push(FieldError::new("sortby", format!("{name} is given twice"))),
+            None => errors.push(FieldError::new(
+                "sortby",
+                format!(
+                    "cannot sort by {name}; choose from {}",
+                    spec.ordering.join(", ")
+                ),
+            )),
+        }
+    }
+    if order.is_some() && sort.is_empty() {
+        errors.push(FieldError::new("order", "order needs sortby"));
+    }
+
+    let mut filters = Vec::new();
+    for (key, value) in pairs {
+        if matches!(
+            key.as_str(),
+            "limit" | "offset" | "page" | "per_page" | "search" | "order" | "sortby"
+        ) {
+            continue;
+        }
+        match filter_for(spec, key, fixed) {
+            Some((field, op)) => filters.push(Filter {
+                field: field.to_string(),
+                op,
+                value: value.clone(),
+            }),
+            None => errors.push(FieldError::new(
+                key.as_str(),
+                format!(
+                    "unknown query parameter; filters here are: {}",
+                    filter_names(spec, fixed).join(", ")
+                ),
+            )),
+        }
+    }
+
+    if errors.is_empty() {
+        let (limit, offset) = paging.limit_offset();
+        Ok(ListParams {
+            query: ListQuery {
+                search,
+                filters,
+                order: sort,
+                offset,
+                limit,
+            },
+            paging,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+fn filter_for(spec: &ModelSpec, key: &str, fixed: &[&str]) -> Option<(&'static str, FilterOp)> {
+    let allowed = |name: &str| spec.filters.contains(&name) && !fixed.contains(&name);
+    if let Some(field) = field_name(spec, key).filter(|f| allowed(f)) {
+        return Some((field, FilterOp::Eq));
+    }
+    for (suffix, op) in [("_min", FilterOp::Min), ("_max", FilterOp::Max)] {
+        let Some(base) = key.strip_suffix(suffix) else {
+            continue;
+        };
+        let field = field_name(spec, base)
+            .filter(|f| allowed(f))
+            .and_then(|f| spec.field(f))
+            .filter(|f| numeric(f.kind))?;
+        return Some((field.name, op));
+    }
+    None
+}
+
+/// Every filter parameter the model takes (for errors and the OpenAPI document).
+pub fn filter_names(spec: &ModelSpec, fixed: &[&str]) -> Vec<String> {
+    let mut names = Vec::new();
+    for name in spec.filters.iter().filter(|n| !fixed.contains(n)) {
+        names.push(name.to_string());
+        if spec.field(name).is_some_and(|f| numeric(f.kind)) {
+            names.push(format!("{name}_min"));
+            names.push(format!("{name}_max"));
+        }
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::admin::models::COURSE;
+
+    fn parsed(q: &str) -> Result<ListParams, Vec<FieldError>> {
+        parse(&COURSE, &pairs(Some(q)), &[])
+    }
+
+    fn fields(q: &str) -> Vec<String> {
+        parsed(q)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect()
+    }
+
+    #[test]
+    fn both_paging_styles_and_defaults() {
+        let p = parsed("").unwrap();
+        assert_eq!((p.query.limit, p.query.offset), (DEFAULT_PAGE_SIZE, 0));
+        let p = parsed("limit=10&offset=30").unwrap();
+        assert_eq!((p.query.limit, p.query.offset), (10, 30));
+        let p = parsed("page=3&per_page=15").unwrap();
+        assert_eq!((p.query.limit, p.query.offset), (15, 30));
+        assert_eq!(fields("limit=10&page=2"), ["page"]);
+        assert_eq!(fields("per_page=101"), ["per_page"]);
+        assert_eq!(fields("page=0"), ["page"]);
+        assert_eq!(fields("limit=x&offset=-1"), ["limit", "offset"]);
+        assert_eq!(fields("limit=1&limit=2"), ["limit"]);
+    }
+
+    #[test]
+    fn sorting_is_multi_key_with_signs_and_order() {
+        let p = parsed("sortby=price,-created_at&order=desc").unwrap();
+        assert_eq!(
+            p.query.order,
+            [("price_cents".into(), true), ("created_at".into(), true)]
+        );
+        let p = parsed("sortby=title&sortby=-price_cents").unwrap();
+        assert_eq!(
+            p.query.order,
+            [("title".into(), false), ("price_cents".into(), true)]
+        );
+        assert_eq!(fields("sortby=slug"), ["sortby"]);
+        assert_eq!(fields("order=asc"), ["order"]);
+        assert_eq!(fields("sortby=title&order=up"), ["order"]);
+    }
+
+    #[test]
+    fn filters_search_and_unknown_parameters() {
+        let p = parsed("level=beginner&price_min=100&category_id=3&search=%20rust%20").unwrap();
+        assert_eq!(p.query.search.as_deref(), Some("rust"));
+        let f: Vec<(&str, FilterOp)> = p
+            .query
+            .filters
+            .iter()
+            .map(|f| (f.field.as_str(), f.op))
+            .collect();
+        assert_eq!(
+            f,
+            [
+                ("level", FilterOp::Eq),
+                ("price_cents", FilterOp::Min),
+                ("category_id", FilterOp::Eq)
+            ]
+        );
+        assert_eq!(fields("colour=red"), ["colour"]);
+        assert_eq!(fields("level_min=1"), ["level_min"]);
+        assert!(parse(&COURSE, &pairs(Some("teacher_id=1")), &["teacher_id"]).is_err());
+    }
+}

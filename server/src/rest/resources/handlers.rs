@@ -1,0 +1,340 @@
+//! The five generic handlers (list, create, retrieve, replace/patch, destroy) every model
+//! resource shares. Each parses the request, asks the model engine, and shapes the answer;
+//! validation, permissions, soft delete and the audit log are the engine's.
+
+use std::net::SocketAddr;
+
+use app::domain::Principal;
+use app::error::{AppError, FieldError};
+use axum::{
+    body::Body,
+    extract::{ConnectInfo, FromRequestParts, RawPathParams},
+    http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode, Uri},
+    response::{IntoResponse, Response},
+};
+use serde_json::Value;
+
+use super::{shape, ListCache, Resource};
+use crate::models::{Filter, FilterOp, Record};
+use crate::rest::actor::{Actor, MaybeActor};
+use crate::rest::problem::{bad_params, precondition_failed, Problem};
+use crate::rest::{conneg, etag, links, params};
+use crate::startup::AppState;
+
+/// The client's address, for the audit log.
+pub struct ClientIp(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip().to_string()),
+        ))
+    }
+}
+
+/// The ids in the path: the parent's (nested collections) and the item's.
+struct Ids {
+    parent: Option<i64>,
+    id: Option<i64>,
+}
+
+fn ids(r: &Resource, raw: &RawPathParams) -> Result<Ids, Vec<FieldError>> {
+    let mut out = Ids {
+        parent: None,
+        id: None,
+    };
+    let mut errors = Vec::new();
+    for (name, value) in raw {
+        match value.parse::<i64>().ok().filter(|n| *n >= 1) {
+            Some(n) if name == "id" => out.id = Some(n),
+            Some(n) if r.parent.is_some_and(|(_, fk)| fk == name) => out.parent = Some(n),
+            Some(_) => {}
+            None => errors.push(FieldError::new(name, "must be a positive whole number")),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut response = (status, Body::from(body)).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// A record with its ETag, or 304 when the client's copy is current.
+fn item_response(status: StatusCode, record: &Value, headers: Option<&HeaderMap>) -> Response {
+    let body = serde_json::to_vec(record).unwrap_or_default();
+    let tag = etag::of(&body);
+    let mut response = if headers.is_some_and(|h| etag::not_modified(h, &tag)) {
+        conneg::empty(StatusCode::NOT_MODIFIED)
+    } else {
+        json_response(status, body)
+    };
+    if let Ok(value) = HeaderValue::from_str(&tag) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+}
+
+impl Resource {
+    /// The parent must be visible to the caller (404/410 otherwise).
+    async fn check_parent(
+        &self,
+        state: &AppState,
+        who: Option<&Principal>,
+        parent_id: Option<i64>,
+    ) -> Result<(), AppError> {
+        if let (Some((parent, _)), Some(id)) = (self.parent, parent_id) {
+            state.models.get(who, parent.name, id).await?;
+        }
+        Ok(())
+    }
+
+    /// The row, checked to belong to the parent named in the path.
+    async fn current(
+        &self,
+        state: &AppState,
+        who: Option<&Principal>,
+        ids: &Ids,
+    ) -> Result<Record, AppError> {
+        self.check_parent(state, who, ids.parent).await?;
+        let id = ids.id.ok_or(AppError::NotFound(self.spec.name.into()))?;
+        let record = state.models.get(who, self.spec.name, id).await?;
+        if let (Some((_, fk)), Some(parent)) = (self.parent, ids.parent) {
+            if record.get(fk).and_then(Value::as_i64) != Some(parent) {
+                return Err(AppError::NotFound(self.spec.name.into()));
+            }
+        }
+        Ok(record)
+    }
+
+    /// Nested writes take the parent from the path; a different one in the body is an error.
+    fn with_parent(&self, mut input: Record, parent: Option<i64>) -> Result<Record, AppError> {
+        if let (Some((_, fk)), Some(parent)) = (self.parent, parent) {
+            match input.get(fk) {
+                None => {
+                    input.insert(fk.to_string(), Value::from(parent));
+                }
+                Some(v) if v.as_i64() == Some(parent) => {}
+                Some(_) => {
+                    return Err(AppError::Validation(vec![FieldError::new(
+                        fk,
+                        "is given by the URL; leave it out or repeat it",
+                    )]))
+                }
+            }
+        }
+        Ok(input)
+    }
+
+    fn item_location(&self, base: &str, parent: Option<i64>, id: Option<i64>) -> String {
+        let mut path = self.collection_path();
+        if let (Some((_, fk)), Some(parent)) = (self.parent, parent) {
+            path = path.replace(&format!("{{{fk}}}"), &parent.to_string());
+        }
+        format!("{base}{path}/{}", id.unwrap_or_default())
+    }
+}
+
+pub async fn list(
+    r: &'static Resource,
+    cache: &ListCache,
+    state: AppState,
+    actor: MaybeActor,
+    raw: RawPathParams,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let ids = match ids(r, &raw) {
+        Ok(ids) => ids,
+        Err(errors) => return Ok(bad_params(&errors)),
+    };
+    let base = links::base(&state.settings, &headers);
+    let key = format!("{base}{uri}");
+    let anonymous = actor.0.is_none();
+    if anonymous {
+        if let Some(body) = cache.get(&key).await {
+            return Ok(json_response(StatusCode::OK, body.to_vec()));
+        }
+    }
+    let who = actor.principal(&state).await?;
+    r.check_parent(&state, who.as_ref(), ids.parent).await?;
+    let pairs = params::pairs(uri.query());
+    let fixed: Vec<&str> = r.parent.map(|(_, fk)| fk).into_iter().collect();
+    let mut parsed = match params::parse(r.spec, &pairs, &fixed) {
+        Ok(p) => p,
+        Err(errors) => return Ok(bad_params(&errors)),
+    };
+    if let (Some((_, fk)), Some(parent)) = (r.parent, ids.parent) {
+        parsed.query.filters.push(Filter {
+            field: fk.to_string(),
+            op: FilterOp::Eq,
+            value: parent.to_string(),
+        });
+    }
+    let page = match state
+        .models
+        .list(who.as_ref(), r.spec.name, &parsed.query)
+        .await
+    {
+        Ok(page) => page,
+        // Filter values and sort keys come from the query string: a 400, not a 422.
+        Err(AppError::Validation(errors)) => return Ok(bad_params(&errors)),
+        Err(other) => return Err(other.into()),
+    };
+    let results = page
+        .rows
+        .into_iter()
+        .map(|row| shape(r.spec, row))
+        .collect();
+    let body = links::envelope(
+        &base,
+        uri.path(),
+        &pairs,
+        parsed.paging,
+        page.count,
+        results,
+    );
+    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    if anonymous {
+        cache.insert(key, bytes::Bytes::from(bytes.clone())).await;
+    }
+    Ok(json_response(StatusCode::OK, bytes))
+}
+
+pub async fn retrieve(
+    r: &'static Resource,
+    state: AppState,
+    actor: MaybeActor,
+    raw: RawPathParams,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let ids = match ids(r, &raw) {
+        Ok(ids) => ids,
+        Err(errors) => return Ok(bad_params(&errors)),
+    };
+    let who = actor.principal(&state).await?;
+    let record = r.current(&state, who.as_ref(), &ids).await?;
+    Ok(item_response(
+        StatusCode::OK,
+        &shape(r.spec, record),
+        Some(&headers),
+    ))
+}
+
+#[expect(clippy::too_many_arguments, reason = "one per extracted request part")]
+pub async fn create(
+    r: &'static Resource,
+    cache: &ListCache,
+    state: AppState,
+    actor: Actor,
+    raw: RawPathParams,
+    ip: ClientIp,
+    headers: HeaderMap,
+    input: Record,
+) -> Result<Response, Problem> {
+    let ids = match ids(r, &raw) {
+        Ok(ids) => ids,
+        Err(errors) => return Ok(bad_params(&errors)),
+    };
+    let who = actor.principal(&state).await?;
+    r.check_parent(&state, Some(&who), ids.parent).await?;
+    let input = r.with_parent(input, ids.parent)?;
+    let record = state
+        .models
+        .create(&who, r.spec.name, input, ip.0.as_deref())
+        .await?;
+    cache.invalidate_all();
+    let id = record.get("id").and_then(Value::as_i64);
+    let location = r.item_location(&links::base(&state.settings, &headers), ids.parent, id);
+    let mut response = item_response(StatusCode::CREATED, &shape(r.spec, record), None);
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    Ok(response)
+}
+
+#[expect(clippy::too_many_arguments, reason = "one per extracted request part")]
+pub async fn update(
+    r: &'static Resource,
+    partial: bool,
+    cache: &ListCache,
+    state: AppState,
+    actor: Actor,
+    raw: RawPathParams,
+    ip: ClientIp,
+    headers: HeaderMap,
+    input: Record,
+) -> Result<Response, Problem> {
+    let ids = match ids(r, &raw) {
+        Ok(ids) => ids,
+        Err(errors) => return Ok(bad_params(&errors)),
+    };
+    let who = actor.principal(&state).await?;
+    // Needs the change permission before anything about the row is revealed.
+    who.require(&r.spec.permission("change"))?;
+    let current = r.current(&state, Some(&who), &ids).await?;
+    if !etag::write_allowed(
+        &headers,
+        &etag::of(&serde_json::to_vec(&shape(r.spec, current)).unwrap_or_default()),
+    ) {
+        return Ok(precondition_failed());
+    }
+    let input = if partial {
+        input
+    } else {
+        r.with_parent(input, ids.parent)?
+    };
+    let id = ids.id.unwrap_or_default();
+    let record = state
+        .models
+        .update(&who, r.spec.name, id, input, partial, ip.0.as_deref())
+        .await?;
+    cache.invalidate_all();
+    Ok(item_response(StatusCode::OK, &shape(r.spec, record), None))
+}
+
+pub async fn destroy(
+    r: &'static Resource,
+    cache: &ListCache,
+    state: AppState,
+    actor: Actor,
+    raw: RawPathParams,
+    ip: ClientIp,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let ids = match ids(r, &raw) {
+        Ok(ids) => ids,
+        Err(errors) => return Ok(bad_params(&errors)),
+    };
+    let who = actor.principal(&state).await?;
+    who.require(&r.spec.permission("delete"))?;
+    let current = r.current(&state, Some(&who), &ids).await?;
+    let tag = etag::of(&serde_json::to_vec(&shape(r.spec, current)).unwrap_or_default());
+    if !etag::write_allowed(&headers, &tag) {
+        return Ok(precondition_failed());
+    }
+    state
+        .models
+        .delete(
+            &who,
+            r.spec.name,
+            ids.id.unwrap_or_default(),
+            ip.0.as_deref(),
+        )
+        .await?;
+    cache.invalidate_all();
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

@@ -1,0 +1,352 @@
+//! The model resources of `/api/v1`, one line each in [`RESOURCES`]: the routes, handlers and
+//! OpenAPI operations and schemas all come from the model's declaration
+//! ([`app::admin::ModelSpec`]), so a new model is a line here, not a file.
+
+mod handlers;
+
+use std::time::Duration;
+
+use app::admin::{models as m, FieldKind, ModelSpec};
+use axum::{
+    extract::{RawPathParams, State},
+    http::{HeaderMap, Method, Uri},
+};
+use bytes::Bytes;
+use serde_json::{json, Value};
+
+use super::actor::{Actor, MaybeActor};
+use super::openapi::schema;
+use super::problem::ApiJson;
+use super::registry::{ApiBuilder, Auth, Operation};
+use crate::models::Record;
+use crate::startup::AppState;
+use handlers::ClientIp;
+
+/// A model served under `/api/v1`, at the top level or nested under its parent.
+#[derive(Debug)]
+pub struct Resource {
+    pub spec: &'static ModelSpec,
+    /// For nested collections: the parent model and the child's foreign key to it.
+    pub parent: Option<(&'static ModelSpec, &'static str)>,
+}
+
+impl Resource {
+    const fn top(spec: &'static ModelSpec) -> Self {
+        Self { spec, parent: None }
+    }
+
+    const fn nested(
+        parent: &'static ModelSpec,
+        spec: &'static ModelSpec,
+        fk: &'static str,
+    ) -> Self {
+        Self {
+            spec,
+            parent: Some((parent, fk)),
+        }
+    }
+
+    /// `/api/v1/courses` or `/api/v1/courses/{course_id}/chapters`.
+    pub fn collection_path(&self) -> String {
+        match self.parent {
+            Some((parent, fk)) => {
+                format!("/api/v1/{}/{{{fk}}}/{}", parent.plural, self.spec.plural)
+            }
+            None => format!("/api/v1/{}", self.spec.plural),
+        }
+    }
+
+    fn read_only(&self) -> bool {
+        self.spec.writable().next().is_none()
+    }
+
+    /// Anonymous callers see the model's public rows, if it has any.
+    fn read_auth(&self) -> Auth {
+        if self.spec.public_rows.is_some() {
+            Auth::Optional
+        } else {
+            Auth::Required
+        }
+    }
+}
+
+/// Every model resource of the API.
+pub static RESOURCES: &[Resource] = &[
+    Resource::top(&m::DIRECTION),
+    Resource::top(&m::CATEGORY),
+    Resource::top(&m::COURSE),
+    Resource::nested(&m::COURSE, &m::CHAPTER, "course_id"),
+    Resource::top(&m::LESSON),
+    Resource::top(&m::TEACHER),
+    Resource::top(&m::USER),
+    Resource::top(&m::ROLE),
+    Resource::top(&m::PERMISSION),
+];
+
+/// The currency of every amount in cents (the catalogue sells in one currency).
+pub const CURRENCY: &str = "CNY";
+
+/// A record as the API shows it: money comes with its currency code.
+pub fn shape(spec: &ModelSpec, mut record: Record) -> Value {
+    if spec.fields.iter().any(|f| f.kind == FieldKind::Cents) {
+        record.insert("currency".into(), json!(CURRENCY));
+    }
+    Value::Object(record)
+}
+
+/// Anonymous list answers, per absolute URL, for `PAGE_CACHE_SECONDS` (the same policy as the
+/// public pages): listing costs a count and a page query, and anonymous lists are the same for
+/// everyone. Writes through the API clear it; other writers are seen within the TTL.
+#[derive(Clone)]
+pub struct ListCache(Option<moka::future::Cache<String, Bytes>>);
+
+impl ListCache {
+    pub fn new(ttl: Duration) -> Self {
+        Self((!ttl.is_zero()).then(|| {
+            moka::future::Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(ttl)
+                .build()
+        }))
+    }
+
+    async fn get(&self, key: &str) -> Option<Bytes> {
+        self.0.as_ref()?.get(key).await
+    }
+
+    async fn insert(&self, key: String, body: Bytes) {
+        if let Some(cache) = &self.0 {
+            cache.insert(key, body).await;
+        }
+    }
+
+    fn invalidate_all(&self) {
+        if let Some(cache) = &self.0 {
+            cache.invalidate_all();
+        }
+    }
+}
+
+pub fn register(api: &mut ApiBuilder, cache: &ListCache) {
+    for resource in RESOURCES {
+        resource.register(api, cache);
+    }
+}
+
+impl Resource {
+    fn register(&'static self, api: &mut ApiBuilder, cache: &ListCache) {
+        let r = self;
+        let spec = self.spec;
+        let name = schema::type_name(spec);
+        api.schema(&name, schema::read_schema(spec));
+        api.schema(&format!("{name}List"), schema::list_schema(&name));
+        let fixed: Vec<&str> = self.parent.map(|(_, fk)| fk).into_iter().collect();
+        let coll = self.collection_path();
+        let item = format!("{coll}/{{id}}");
+        let (ops, tag) = match self.parent {
+            Some((parent, _)) => (format!("{}_{}", parent.name, spec.plural), spec.plural),
+            None => (spec.plural.to_string(), spec.plural),
+        };
+        let one = match self.parent {
+            Some((parent, _)) => format!("{}_{}", parent.name, spec.name),
+            None => spec.name.to_string(),
+        };
+        let read_ref = json!({"$ref": format!("#/components/schemas/{name}")});
+        let gone = spec.soft_delete || self.parent.is_some_and(|(p, _)| p.soft_delete);
+
+        let c = cache.clone();
+        let mut list = Operation::new(
+            format!("list_{ops}"),
+            tag,
+            format!("List {}", spec.label_plural.to_lowercase()),
+        )
+        .auth(self.read_auth())
+        .describe(schema::list_description(spec))
+        .params(schema::list_params(spec, &fixed))
+        .response(
+            200,
+            schema::ok(
+                json!({"$ref": format!("#/components/schemas/{name}List")}),
+                false,
+            ),
+        );
+        if gone {
+            list = list.response(410, schema::problem_ref(410));
+        }
+        api.route(
+            Method::GET,
+            &coll,
+            move |State(s): State<AppState>,
+                  a: MaybeActor,
+                  p: RawPathParams,
+                  uri: Uri,
+                  h: HeaderMap| {
+                let c = c.clone();
+                async move { handlers::list(r, &c, s, a, p, uri, h).await }
+            },
+            list,
+        );
+
+        let mut get = Operation::new(
+            format!("get_{one}"),
+            tag,
+            format!("One {}", spec.label.to_lowercase()),
+        )
+        .auth(self.read_auth())
+        .params([schema::header_param(
+            "If-None-Match",
+            "An ETag from an earlier answer: 304 when it is still current.",
+        )])
+        .response(200, schema::ok(read_ref.clone(), true))
+        .response(
+            304,
+            json!({"description": "Not modified: the ETag in If-None-Match is current."}),
+        );
+        if gone {
+            get = get.response(410, schema::problem_ref(410));
+        }
+        api.route(
+            Method::GET,
+            &item,
+            move |State(s): State<AppState>, a: MaybeActor, p: RawPathParams, h: HeaderMap| async move {
+                handlers::retrieve(r, s, a, p, h).await
+            },
+            get,
+        );
+        if self.read_only() {
+            return;
+        }
+
+        let input = |suffix: &str, partial: bool| {
+            let schema_name = format!("{name}{suffix}");
+            api_schema_ref(&schema_name, schema::input_schema(spec, partial, &fixed))
+        };
+        let (create_input, create_body) = input("Input", false);
+        let (patch_input, patch_body) = input("Patch", true);
+        api.schema(&create_input.0, create_input.1.clone());
+        api.schema(&patch_input.0, patch_input.1.clone());
+        let conflict = schema::problem_ref(409);
+
+        let c = cache.clone();
+        let mut create = Operation::new(
+            format!("create_{one}"),
+            tag,
+            format!("Create a {}", spec.label.to_lowercase()),
+        )
+        .auth(Auth::Required)
+        .body(create_body.clone())
+        .response(201, schema::created(read_ref.clone()))
+        .response(409, conflict.clone());
+        if self.parent.is_some() {
+            create = create.response(404, schema::problem_ref(404));
+            if gone {
+                create = create.response(410, schema::problem_ref(410));
+            }
+        }
+        api.route(
+            Method::POST,
+            &coll,
+            move |State(s): State<AppState>,
+                  a: Actor,
+                  p: RawPathParams,
+                  ip: ClientIp,
+                  h: HeaderMap,
+                  ApiJson(body): ApiJson<Record>| {
+                let c = c.clone();
+                async move { handlers::create(r, &c, s, a, p, ip, h, body).await }
+            },
+            create,
+        );
+
+        for (method, partial, verb, body) in [
+            (Method::PUT, false, "replace", create_body.clone()),
+            (Method::PATCH, true, "update", patch_body.clone()),
+        ] {
+            let c = cache.clone();
+            let mut op = Operation::new(
+                format!("{verb}_{one}"),
+                tag,
+                format!(
+                    "{} a {}",
+                    if partial {
+                        "Change fields of"
+                    } else {
+                        "Replace"
+                    },
+                    spec.label.to_lowercase()
+                ),
+            )
+            .auth(Auth::Required)
+            .params([schema::header_param(
+                "If-Match",
+                "The ETag you read: 412 when the record changed since.",
+            )])
+            .body(body)
+            .response(200, schema::ok(read_ref.clone(), true))
+            .response(409, conflict.clone())
+            .response(412, schema::problem_ref(412));
+            if gone {
+                op = op.response(410, schema::problem_ref(410));
+            }
+            api.route(
+                method,
+                &item,
+                move |State(s): State<AppState>,
+                      a: Actor,
+                      p: RawPathParams,
+                      ip: ClientIp,
+                      h: HeaderMap,
+                      ApiJson(body): ApiJson<Record>| {
+                    let c = c.clone();
+                    async move { handlers::update(r, partial, &c, s, a, p, ip, h, body).await }
+                },
+                op,
+            );
+        }
+
+        let c = cache.clone();
+        let mut delete = Operation::new(
+            format!("delete_{one}"),
+            tag,
+            format!("Delete a {}", spec.label.to_lowercase()),
+        )
+        .auth(Auth::Required)
+        .describe(if spec.soft_delete {
+            "Soft delete: the record stays in the database and answers 410 Gone from then on."
+        } else {
+            "Refused with 409 while other records still refer to it."
+        })
+        .params([schema::header_param(
+            "If-Match",
+            "The ETag you read: 412 when the record changed since.",
+        )])
+        .response(
+            204,
+            json!({"description": "Deleted.", "headers": schema::rate_headers()}),
+        )
+        .response(409, conflict)
+        .response(412, schema::problem_ref(412));
+        if gone {
+            delete = delete.response(410, schema::problem_ref(410));
+        }
+        api.route(
+            Method::DELETE,
+            &item,
+            move |State(s): State<AppState>,
+                  a: Actor,
+                  p: RawPathParams,
+                  ip: ClientIp,
+                  h: HeaderMap| {
+                let c = c.clone();
+                async move { handlers::destroy(r, &c, s, a, p, ip, h).await }
+            },
+            delete,
+        );
+    }
+}
+
+/// A named component schema and a `$ref` to it.
+fn api_schema_ref(name: &str, schema: Value) -> ((String, Value), Value) {
+    let reference = json!({"$ref": format!("#/components/schemas/{name}")});
+    ((name.to_string(), schema), reference)
+}

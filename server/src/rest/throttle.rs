@@ -1,0 +1,204 @@
+//! API throttling: anonymous callers by client IP, authenticated ones by user, and the `auth`
+//! scope (password grant, refresh: argon2id is expensive) by IP, each at the rate configured in
+//! [`super::settings::ApiSettings`].
+//!
+//! Fixed windows counted atomically: one Redis script (INCR, PEXPIRE on the first hit) shared by
+//! every instance, or an in-process counter in embedded mode. Every response carries
+//! `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (seconds until the
+//! window ends); past the limit the answer is 429 with `Retry-After`.
+
+use std::{
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use app::error::AppError;
+use axum::{
+    extract::{ConnectInfo, Request, State},
+    http::{HeaderMap, HeaderValue, Method},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use fred::prelude::*;
+use moka::future::Cache;
+
+use super::actor::{Actor, Resolved};
+use super::problem::Problem;
+use super::settings::Rate;
+use crate::accounts::throttle::HIT;
+use crate::redis::Redis;
+use crate::startup::AppState;
+
+#[derive(Clone)]
+pub struct ApiThrottle {
+    counters: Counters,
+    prefix: String,
+}
+
+type Window = Arc<Mutex<(u64, Instant)>>;
+
+#[derive(Clone)]
+enum Counters {
+    Redis(Redis),
+    Local(Cache<String, Window>),
+}
+
+/// The outcome of one counted request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    pub limit: u64,
+    pub remaining: u64,
+    pub reset_secs: u64,
+    pub allowed: bool,
+}
+
+impl ApiThrottle {
+    pub fn new(redis: Option<Redis>, prefix: &str) -> Self {
+        let counters = match redis {
+            Some(redis) => Counters::Redis(redis),
+            None => Counters::Local(
+                Cache::builder()
+                    .max_capacity(200_000)
+                    .time_to_idle(Duration::from_secs(86_400))
+                    .build(),
+            ),
+        };
+        Self {
+            counters,
+            prefix: format!("{prefix}throttle:api:"),
+        }
+    }
+
+    /// Counts one request against `scope:ident` and says whether it may proceed.
+    pub async fn hit(&self, scope: &str, ident: &str, rate: Rate) -> Decision {
+        let key = format!("{}{scope}:{ident}", self.prefix);
+        let period_ms = u64::try_from(rate.period.as_millis()).unwrap_or(u64::MAX);
+        let (count, left_ms) = match &self.counters {
+            Counters::Redis(redis) => {
+                let result: Result<Vec<i64>, _> = redis
+                    .pool()
+                    .eval(
+                        HIT,
+                        vec![key],
+                        vec![i64::try_from(period_ms).unwrap_or(i64::MAX)],
+                    )
+                    .await;
+                match result.as_deref() {
+                    Ok([n, ttl]) => (
+                        u64::try_from(*n).unwrap_or(0),
+                        u64::try_from(*ttl).unwrap_or(period_ms),
+                    ),
+                    other => {
+                        // Failing open keeps the API up when Redis hiccups; limits resume with
+                        // the next request that reaches it.
+                        tracing::warn!(ok = other.is_ok(), "API throttle: Redis unavailable");
+                        (0, period_ms)
+                    }
+                }
+            }
+            Counters::Local(cache) => {
+                let window = cache
+                    .get_with(key, async { Arc::new(Mutex::new((0, Instant::now()))) })
+                    .await;
+                let mut w = match window.lock() {
+                    Ok(w) => w,
+                    Err(poisoned) => poisoned.into_inner(),
+                };
+                if w.1.elapsed() >= rate.period {
+                    *w = (0, Instant::now());
+                }
+                w.0 += 1;
+                let left = rate.period.saturating_sub(w.1.elapsed());
+                (w.0, u64::try_from(left.as_millis()).unwrap_or(0))
+            }
+        };
+        Decision {
+            limit: rate.count,
+            remaining: rate.count.saturating_sub(count),
+            reset_secs: left_ms.div_ceil(1000).max(1),
+            allowed: count <= rate.count,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct ThrottleState {
+    pub app: AppState,
+    pub throttle: ApiThrottle,
+}
+
+fn is_auth_scope(method: &Method, path: &str) -> bool {
+    method == Method::POST && matches!(path, "/api/v1/auth/token" | "/api/v1/auth/refresh")
+}
+
+/// Resolves the caller once (handlers reuse it), counts the request, adds the headers.
+pub async fn layer(State(s): State<ThrottleState>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let ip = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    // Bad credentials count as anonymous here; the handler answers them with 401.
+    let caller = match Actor::resolve(&mut parts, &s.app).await {
+        Ok(actor) => {
+            let user = actor.as_ref().map(|a| a.user_id);
+            parts.extensions.insert(Resolved(actor));
+            user
+        }
+        Err(_) => None,
+    };
+    let api = &s.app.settings.api;
+    let (scope, ident, rate) = if is_auth_scope(&parts.method, parts.uri.path()) {
+        ("auth", ip, api.throttle_auth)
+    } else if let Some(user) = caller {
+        ("user", user.to_string(), api.throttle_user)
+    } else {
+        ("anon", ip, api.throttle_anon)
+    };
+    let Some(rate) = rate else {
+        return next.run(Request::from_parts(parts, body)).await;
+    };
+    let decision = s.throttle.hit(scope, &ident, rate).await;
+    let mut response = if decision.allowed {
+        next.run(Request::from_parts(parts, body)).await
+    } else {
+        Problem(AppError::RateLimited {
+            retry_after_secs: decision.reset_secs,
+        })
+        .into_response()
+    };
+    set_headers(response.headers_mut(), decision);
+    response
+}
+
+fn set_headers(headers: &mut HeaderMap, d: Decision) {
+    for (name, value) in [
+        ("x-ratelimit-limit", d.limit),
+        ("x-ratelimit-remaining", d.remaining),
+        ("x-ratelimit-reset", d.reset_secs),
+    ] {
+        headers.insert(name, HeaderValue::from(value));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn local_windows_count_and_refuse_past_the_limit() {
+        let t = ApiThrottle::new(None, "t:");
+        let rate = Rate {
+            count: 2,
+            period: Duration::from_secs(60),
+        };
+        let a = t.hit("anon", "1.2.3.4", rate).await;
+        assert_eq!((a.allowed, a.remaining), (true, 1));
+        assert!(t.hit("anon", "1.2.3.4", rate).await.allowed);
+        let c = t.hit("anon", "1.2.3.4", rate).await;
+        assert!(!c.allowed && c.remaining == 0 && c.reset_secs <= 60);
+        assert!(t.hit("anon", "5.6.7.8", rate).await.allowed);
+    }
+}

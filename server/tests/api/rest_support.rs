@@ -1,0 +1,96 @@
+//! Personas for the REST tests: users with chosen permissions and their bearer tokens.
+
+use reqwest::{Method, RequestBuilder};
+use serde_json::{json, Value};
+use server::models::sql::SqlValue;
+
+use crate::helpers::TestApp;
+
+pub const PASSWORD: &str = "a long enough secret";
+
+/// A user holding exactly `permissions` (or everything, for a superuser); returns an access token.
+pub async fn token_for(
+    app: &TestApp,
+    username: &str,
+    superuser: bool,
+    permissions: &[&str],
+) -> String {
+    let hash = server::auth::password::hash_password(PASSWORD.into())
+        .await
+        .unwrap();
+    let email = format!("{username}@example.com");
+    let id = server::db::users::insert(
+        &app.db,
+        &server::db::users::NewUser {
+            username,
+            email: &email,
+            password_hash: Some(&hash),
+            is_staff: superuser || !permissions.is_empty(),
+            is_superuser: superuser,
+        },
+    )
+    .await
+    .unwrap();
+    for codename in permissions {
+        let added = server::db::records::execute(
+            &app.db,
+            "INSERT INTO user_permissions (user_id, permission_id) \
+             SELECT $1, id FROM permissions WHERE codename = $2",
+            &[SqlValue::Int(id), SqlValue::Text(codename.to_string())],
+        )
+        .await
+        .unwrap();
+        assert_eq!(added, 1, "unknown permission {codename}");
+    }
+    let response = app
+        .post_json(
+            "/api/v1/auth/token",
+            &json!({"username": username, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let pair: Value = response.json().await.unwrap();
+    pair["access_token"].as_str().unwrap().to_string()
+}
+
+/// A request with the app's own origin (the CSRF check wants it) and an optional token.
+pub fn call(app: &TestApp, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+    let request = app
+        .client
+        .request(method, app.url(path))
+        .header("Origin", &app.address);
+    match token {
+        Some(token) => request.bearer_auth(token),
+        None => request,
+    }
+}
+
+/// Sends and returns the status and the JSON body (`Null` when empty or not JSON).
+pub async fn send(request: RequestBuilder) -> (u16, Value, reqwest::header::HeaderMap) {
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::Null),
+        headers,
+    )
+}
+
+pub fn content_type(headers: &reqwest::header::HeaderMap) -> String {
+    headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// Asserts an RFC 9457 problem with this status.
+pub fn assert_problem(status: u16, body: &Value, headers: &reqwest::header::HeaderMap, want: u16) {
+    assert_eq!(status, want, "{body}");
+    assert_eq!(content_type(headers), "application/problem+json", "{body}");
+    assert_eq!(body["status"], want);
+    assert!(body["type"].as_str().unwrap().starts_with("https://"));
+    assert!(body["title"].is_string() && body["detail"].is_string());
+}
