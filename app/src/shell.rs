@@ -3,11 +3,12 @@
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::{
-    components::{Route, Router, Routes},
+    components::{ParentRoute, Route, Router, Routes},
     path, SsrMode,
 };
 
 use crate::components::layout::Layout;
+use crate::pages::admin;
 use crate::pages::{
     AccountPage, CourseDetailPage, CourseListPage, HomePage, LoginPage, NotFound, RegisterPage,
 };
@@ -49,6 +50,16 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=LoginPage />
                     <Route path=path!("/register") view=RegisterPage />
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                    <ParentRoute path=path!("/admin") view=admin::AdminLayout ssr=SsrMode::Async>
+                        <Route path=path!("") view=admin::DashboardPage />
+                        <Route path=path!("/audit") view=admin::AuditLogPage />
+                        <Route path=path!("/roles/:id/permissions") view=admin::RolePermissionsPage />
+                        <Route path=path!("/users/:id/access") view=admin::UserAccessPage />
+                        <Route path=path!("/:model") view=admin::ListPage />
+                        <Route path=path!("/:model/new") view=admin::CreatePage />
+                        <Route path=path!("/:model/:id") view=admin::EditPage />
+                        <Route path=path!("/:model/:id/delete") view=admin::DeletePage />
+                    </ParentRoute>
                 </Routes>
             </Layout>
         </Router>

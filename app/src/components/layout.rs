@@ -55,6 +55,9 @@ fn UserMenu() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match user.await {
                         Ok(Some(user)) => view! {
+                            {(user.is_staff || user.is_superuser).then(|| view! {
+                                <A href="/admin" attr:class="admin-link">"后台 Admin"</A>
+                            })}
                             <A href="/account" attr:class="current-user">{user.username}</A>
                         }.into_any(),
                         _ => view! {

@@ -1,6 +1,7 @@
 //! One file per page.
 
 mod account;
+pub mod admin;
 mod course_detail;
 mod course_list;
 mod home;

@@ -1,0 +1,93 @@
+//! `/admin/audit`: every create, change and delete, filterable by actor, action and object;
+//! an object's "History" link lands here filtered to it.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Form, A};
+use leptos_router::hooks::use_query_map;
+
+use super::{with_param, AdminError};
+use crate::api::admin::load_audit;
+use crate::dto::admin::{AuditEntryView, AuditQuery};
+
+#[component]
+pub fn AuditLogPage() -> impl IntoView {
+    let query = use_query_map();
+    let page = Resource::new(
+        move || {
+            let q = query.read();
+            AuditQuery {
+                actor: q.get("actor"),
+                action: q.get("action"),
+                object_type: q.get("object_type"),
+                object_id: q.get("object_id"),
+                page: q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1),
+            }
+        },
+        load_audit,
+    );
+    view! {
+        <Title text="Audit log" />
+        <h1>"操作日志 Audit log"</h1>
+        <Form method="GET" action="" attr:class="audit-filters">
+            <input name="actor" placeholder="user" value=move || query.read().get("actor").unwrap_or_default() />
+            <select name="action">
+                <option value="">"any action"</option>
+                {["create", "change", "delete", "login", "custom"].into_iter().map(|a| view! {
+                    <option value=a selected=move || query.read().get("action").as_deref() == Some(a)>{a}</option>
+                }).collect_view()}
+            </select>
+            <input name="object_type" placeholder="model" value=move || query.read().get("object_type").unwrap_or_default() />
+            <input name="object_id" placeholder="id" value=move || query.read().get("object_id").unwrap_or_default() />
+            <button type="submit">"筛选 Filter"</button>
+        </Form>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(p) => {
+                        let pages = p.count.div_ceil(u64::from(p.per_page)).max(1) as u32;
+                        let q = query.get_untracked();
+                        view! {
+                            <p class="admin-count">{format!("{} entries", p.count)}</p>
+                            <AuditRows entries=p.entries />
+                            <nav class="pagination">
+                                {(p.page > 1).then(|| view! { <a href=with_param(&q, "page", Some((p.page - 1).to_string()))>"‹ Previous"</a> })}
+                                {(p.page < pages).then(|| view! { <a href=with_param(&q, "page", Some((p.page + 1).to_string()))>"Next ›"</a> })}
+                            </nav>
+                        }.into_any()
+                    }
+                    Err(error) => view! { <AdminError error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn AuditRows(entries: Vec<AuditEntryView>) -> impl IntoView {
+    view! {
+        <table class="admin-table audit">
+            <thead><tr><th>"When (UTC)"</th><th>"Who"</th><th>"Action"</th><th>"Object"</th><th>"Changes"</th></tr></thead>
+            <tbody>
+                {entries.into_iter().map(|e| {
+                    let row_class = format!("audit-{}", e.action);
+                    view! {
+                    <tr class=row_class>
+                        <td>{e.at.replace('T', " ").replace('Z', "")}</td>
+                        <td>{e.actor}</td>
+                        <td>{e.action}</td>
+                        <td>{match e.object_url {
+                            Some(url) => view! { <A href=url>{format!("{} “{}”", e.object_type, e.object_repr)}</A> }.into_any(),
+                            None => view! { <span>{format!("{} “{}”", e.object_type, e.object_repr)}</span> }.into_any(),
+                        }}</td>
+                        <td><ul class="changes">
+                            {e.changes.into_iter().map(|c| view! {
+                                <li><code>{c.field}</code>{format!(": {} → {}", c.from, c.to)}</li>
+                            }).collect_view()}
+                        </ul></td>
+                    </tr>
+                }}).collect_view()}
+            </tbody>
+        </table>
+    }
+}
