@@ -12,16 +12,30 @@
 
 mod cases;
 mod fixture;
+mod pages;
 
 use std::collections::BTreeSet;
 
-use cases::{cases_for, Case, Needs, ENDPOINTS, KNOWN_BUGS};
-use fixture::{Fixture, PASSWORD};
+use cases::{cases_for, Needs, ENDPOINTS, KNOWN_BUGS};
+use fixture::{Fixture, Request, PASSWORD};
+use pages::{page_cases, ROUTES};
 
 use crate::backend_tests;
 use crate::helpers::Backend;
 
-backend_tests!(every_admin_server_function_checks_permissions);
+backend_tests!(
+    every_admin_server_function_checks_permissions,
+    every_admin_page_checks_permissions
+);
+
+/// The admin pages in the Leptos router, as axum paths (`/admin/{model}/{id}`).
+fn routed_admin_pages() -> BTreeSet<String> {
+    leptos_axum::generate_route_list(app::App)
+        .iter()
+        .map(|route| route.path().to_string())
+        .filter(|path| path == "/admin" || path.starts_with("/admin/"))
+        .collect()
+}
 
 /// The admin server functions Leptos registered: the real routing table, not a copy.
 fn registered_admin_functions() -> BTreeSet<String> {
@@ -55,6 +69,24 @@ fn the_table_covers_exactly_the_registered_functions() {
             "{endpoint} is listed but has no cases"
         );
     }
+}
+
+// Walking the router spawns reactive tasks, which want a runtime.
+#[tokio::test]
+async fn the_page_table_covers_exactly_the_routed_pages() {
+    let routed = routed_admin_pages();
+    assert!(!routed.is_empty(), "the router lists no /admin page");
+    let table: BTreeSet<String> = ROUTES.iter().map(|r| r.to_string()).collect();
+    let untested: Vec<_> = routed.difference(&table).collect();
+    let stale: Vec<_> = table.difference(&routed).collect();
+    assert!(
+        untested.is_empty(),
+        "admin pages without a permission case (add them to admin_access/pages.rs): {untested:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "cases for pages that are no longer routed: {stale:?}"
+    );
 }
 
 /// Signed-in personas whose permissions are replaced before each request.
@@ -95,25 +127,59 @@ async fn every_admin_server_function_checks_permissions(backend: Backend) {
         };
         for case in cases {
             tried += 1;
-            failures.extend(run(&f, &people, endpoint, &case).await);
+            let id = match case.target {
+                Some(spec) => f.fresh(spec).await,
+                None => 0,
+            };
+            let request = Request::Post {
+                path: endpoint.clone(),
+                form: (case.form)(&f, id),
+            };
+            failures.extend(check(&f, &people, &case.name, &case.needs, &request).await);
         }
     }
+    report(failures, tried);
+}
+
+async fn every_admin_page_checks_permissions(backend: Backend) {
+    let f = Fixture::new(backend).await;
+    let people = Personas::new(&f).await;
+    let mut failures = Vec::new();
+    let mut tried = 0;
+    for route in routed_admin_pages() {
+        let Some(cases) = page_cases(&route, &f) else {
+            failures.push(format!("{route}: no case in admin_access/pages.rs"));
+            continue;
+        };
+        for case in cases {
+            tried += 1;
+            let name = format!("GET {}", case.path);
+            let request = Request::Get { path: case.path };
+            failures.extend(check(&f, &people, &name, &case.needs, &request).await);
+        }
+    }
+    assert!(tried > 0, "the router lists no /admin page");
+    report(failures, tried);
+}
+
+fn report(failures: Vec<String>, tried: usize) {
     assert!(
         failures.is_empty(),
-        "{} of {tried} cases failed:\n{}",
+        "{} of {tried} checks failed:\n{}",
         failures.len(),
         failures.join("\n")
     );
 }
 
-/// Tries one case as every persona; the failures, if any.
-async fn run(f: &Fixture, people: &Personas, endpoint: &str, case: &Case) -> Vec<String> {
-    let id = match case.target {
-        Some(spec) => f.fresh(spec).await,
-        None => 0,
-    };
-    let form = (case.form)(f, id);
-    let (held, withheld): (Vec<String>, Vec<String>) = match &case.needs {
+/// Sends one request as every persona; the failures, if any.
+async fn check(
+    f: &Fixture,
+    people: &Personas,
+    name: &str,
+    needs: &Needs,
+    request: &Request,
+) -> Vec<String> {
+    let (held, withheld): (Vec<String>, Vec<String>) = match needs {
         // Any one permission opens the door; none keeps it shut.
         Needs::Staff => (vec![f.all_codenames[0].clone()], Vec::new()),
         Needs::All(needed) => (
@@ -125,46 +191,59 @@ async fn run(f: &Fixture, people: &Personas, endpoint: &str, case: &Case) -> Vec
                 .collect(),
         ),
     };
+    let page = matches!(request, Request::Get { .. });
     let mut failures = Vec::new();
     let mut expect = |who: &str, status: reqwest::StatusCode, ok: bool, want: &str| {
         if !ok {
-            failures.push(format!("{}: {who} got {status}, want {want}", case.name));
+            failures.push(format!("{name}: {who} got {status}, want {want}"));
         }
     };
 
-    let status = f.post(endpoint, None, &form).await.status();
-    expect("anonymous", status, status == 401, "401");
+    let response = f.send(request, None).await;
+    let status = response.status();
+    // A page may also send visitors to the sign-in page.
+    let to_login = status.is_redirection()
+        && response
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .is_some_and(|l| l.starts_with("/login"));
+    let ok = status == 401 || (page && to_login);
+    expect(
+        "anonymous",
+        status,
+        ok,
+        "401 (or, for a page, a redirect to /login)",
+    );
 
     f.grant(people.outsider.0, &withheld).await;
-    let status = f
-        .post(endpoint, Some(&people.outsider.1), &form)
-        .await
-        .status();
+    let status = f.send(request, Some(&people.outsider.1)).await.status();
     expect("staff without it", status, status == 403, "403");
 
-    let status = f
-        .post(endpoint, Some(&people.customer), &form)
-        .await
-        .status();
+    let status = f.send(request, Some(&people.customer)).await.status();
     expect("non-staff with everything", status, status == 403, "403");
 
     f.grant(people.allowed.0, &held).await;
-    let response = f.post(endpoint, Some(&people.allowed.1), &form).await;
+    let response = f.send(request, Some(&people.allowed.1)).await;
     let status = response.status();
-    let ok = status.is_success() || status.is_redirection();
-    if let Some((_, known, why)) = KNOWN_BUGS.iter().find(|(name, _, _)| *name == case.name) {
+    let ok = if page {
+        status == 200
+    } else {
+        status.is_success() || status.is_redirection()
+    };
+    if let Some((_, known, why)) = KNOWN_BUGS.iter().find(|(n, _, _)| *n == name) {
         if status.as_u16() != *known {
             failures.push(format!(
-                "{}: known bug ({why}) now answers {status}, not {known}: \
-                 if it is fixed, remove it from KNOWN_BUGS",
-                case.name
+                "{name}: known bug ({why}) now answers {status}, not {known}: \
+                 if it is fixed, remove it from KNOWN_BUGS"
             ));
         }
     } else if !ok {
         let body = response.text().await.unwrap_or_default();
+        let body: String = body.chars().take(300).collect();
         failures.push(format!(
-            "{}: staff with exactly {held:?} got {status} ({body}), want 2xx/3xx",
-            case.name
+            "{name}: staff with exactly {held:?} got {status} ({body}), want {}",
+            if page { "200" } else { "2xx/3xx" }
         ));
     }
     failures

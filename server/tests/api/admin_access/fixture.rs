@@ -13,6 +13,17 @@ use server::models::{ModelService, Record};
 
 use crate::helpers::{spawn_app, Backend, TestApp};
 
+/// A server-function call or a page view.
+pub enum Request {
+    Post {
+        path: String,
+        form: Vec<(String, String)>,
+    },
+    Get {
+        path: String,
+    },
+}
+
 pub const PASSWORD: &str = "correct horse battery staple";
 
 /// The app, an engine acting as a superuser, and one live row of every model (for foreign
@@ -230,19 +241,16 @@ impl Fixture {
             .expect("signing in sets the session cookie")
     }
 
-    /// POSTs a form as a browser on our own origin would, with `cookie` when given.
-    pub async fn post(
-        &self,
-        path: &str,
-        cookie: Option<&str>,
-        form: &[(String, String)],
-    ) -> reqwest::Response {
-        let mut request = self
-            .app
-            .client
-            .post(self.app.url(path))
-            .header("origin", self.app.address.clone())
-            .form(form);
+    /// Sends the request as a browser on our own origin would, with `cookie` when given.
+    pub async fn send(&self, request: &Request, cookie: Option<&str>) -> reqwest::Response {
+        let client = &self.app.client;
+        let mut request = match request {
+            Request::Post { path, form } => client
+                .post(self.app.url(path))
+                .header("origin", self.app.address.clone())
+                .form(form),
+            Request::Get { path } => client.get(self.app.url(path)),
+        };
         if let Some(cookie) = cookie {
             request = request.header("cookie", cookie);
         }
