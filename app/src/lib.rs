@@ -4,6 +4,9 @@
 //! run there) and with `hydrate` into the wasm bundle. Everything here must therefore build for
 //! both; server-only code sits behind `#[cfg(feature = "ssr")]` (see [`ports`]).
 
+// Leptos view types nest deeply; the admin pages pass rustc's default layout depth in release.
+#![recursion_limit = "256"]
+
 pub mod admin;
 pub mod api;
 pub mod components;

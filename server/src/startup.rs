@@ -72,6 +72,16 @@ impl AppState {
     }
 }
 
+/// Models whose rows show on the cached public pages.
+const CATALOGUE_MODELS: [&str; 6] = [
+    "course",
+    "chapter",
+    "lesson",
+    "category",
+    "direction",
+    "teacher",
+];
+
 /// Connects to the backends, migrates and (on first start) seeds.
 pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
     let db = Db::connect(&settings).await?;
@@ -110,16 +120,28 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         crate::accounts::throttle::LoginThrottle::new(redis.clone(), &settings.redis_prefix),
     );
     let authz = Authz::new(db.clone(), accounts.clone());
-    let models = ModelService::new(db.clone());
+    let catalog = Catalog::new(db.clone(), settings.page_cache_ttl);
+    let pages = page_cache::PageCache::new(settings.page_cache_ttl);
+    // A change to the catalogue shows on this instance's public pages at once; other instances
+    // see it when their cache entries expire (PAGE_CACHE_SECONDS).
+    let models = ModelService::new(db.clone()).with_change_hook({
+        let (catalog, pages) = (catalog.clone(), pages.clone());
+        Arc::new(move |model: &'static str| {
+            if CATALOGUE_MODELS.contains(&model) {
+                catalog.invalidate();
+                pages.clear();
+            }
+        })
+    });
     Ok(AppState {
-        catalog: Catalog::new(db.clone(), settings.page_cache_ttl),
+        catalog,
         admin: Admin::new(db.clone(), models.clone(), authz.clone()),
         authz,
         models,
         accounts,
         tokens,
         sessions,
-        pages: page_cache::PageCache::new(settings.page_cache_ttl),
+        pages,
         settings: Arc::new(settings),
         db,
         redis,

@@ -169,7 +169,8 @@ impl Admin {
 }
 
 /// Form values as the engine's input. An unchecked checkbox sends nothing, so a missing flag
-/// means "no"; a blank password keeps the current one; blank numbers keep their default.
+/// means "no"; a blank password keeps the current one; blank numbers and choices keep their
+/// default.
 fn record_from_form(spec: &ModelSpec, values: &[(String, String)]) -> Record {
     let get = |name: &str| {
         values
@@ -184,7 +185,10 @@ fn record_from_form(spec: &ModelSpec, values: &[(String, String)]) -> Record {
         let value = match field.kind {
             FieldKind::Bool => Some(Value::Bool(matches!(raw, Some("on" | "true")))),
             FieldKind::Password => raw.filter(|v| !v.is_empty()).map(Value::from),
-            FieldKind::Int { .. } | FieldKind::Cents if !field.nullable && !field.required => {
+            // Blank optional numbers and choices keep their default (a blank text stays blank).
+            FieldKind::Int { .. } | FieldKind::Cents | FieldKind::Choice(_)
+                if !field.nullable && !field.required =>
+            {
                 raw.filter(|v| !v.trim().is_empty()).map(Value::from)
             }
             _ => raw.map(Value::from),

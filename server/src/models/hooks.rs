@@ -130,6 +130,7 @@ pub fn before_delete(who: &Principal, spec: &ModelSpec, id: i64) -> Result<(), A
 }
 
 pub async fn after_write(svc: &ModelService, spec: &ModelSpec, id: i64, values: &Assignments) {
+    svc.changed(spec.name);
     let privileged = ["is_superuser", "is_staff", "is_active", "password_hash"];
     if spec.name == "user" && values.iter().any(|(f, _)| privileged.contains(&f.name)) {
         svc.privileges_changed(id).await;
@@ -137,6 +138,7 @@ pub async fn after_write(svc: &ModelService, spec: &ModelSpec, id: i64, values: 
 }
 
 pub async fn after_delete(svc: &ModelService, spec: &ModelSpec, id: i64) {
+    svc.changed(spec.name);
     if spec.name == "user" {
         svc.privileges_changed(id).await;
     }

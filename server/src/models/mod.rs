@@ -31,10 +31,14 @@ pub trait PrivilegeListener: Send + Sync {
     async fn privileges_changed(&self, user_id: i64);
 }
 
+/// Told the model name after every successful write (caches of public pages listen).
+pub type ChangeHook = std::sync::Arc<dyn Fn(&'static str) + Send + Sync>;
+
 #[derive(Clone)]
 pub struct ModelService {
     db: Db,
     listener: Option<std::sync::Arc<dyn PrivilegeListener>>,
+    on_change: Option<ChangeHook>,
 }
 
 /// What a caller may see of a model.
@@ -46,7 +50,22 @@ enum Visibility {
 
 impl ModelService {
     pub fn new(db: Db) -> Self {
-        Self { db, listener: None }
+        Self {
+            db,
+            listener: None,
+            on_change: None,
+        }
+    }
+
+    pub fn with_change_hook(mut self, hook: ChangeHook) -> Self {
+        self.on_change = Some(hook);
+        self
+    }
+
+    pub(crate) fn changed(&self, model: &'static str) {
+        if let Some(hook) = &self.on_change {
+            hook(model);
+        }
     }
 
     pub fn with_privilege_listener(mut self, l: std::sync::Arc<dyn PrivilegeListener>) -> Self {
