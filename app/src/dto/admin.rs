@@ -24,7 +24,9 @@ pub struct MenuEntry {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AdminListQuery {
     pub search: Option<String>,
-    /// `(field, value)`; numbers also take `field_min` / `field_max`.
+    /// `(field, value)`; numbers also take `field_min` / `field_max`. Defaulted because a
+    /// form encoding writes nothing for an empty list (a list without filters was a 400).
+    #[serde(default)]
     pub filters: Vec<(String, String)>,
     /// A column name, `-column` for descending.
     pub sort: Option<String>,

@@ -7,6 +7,7 @@
 mod helpers;
 
 mod accounts;
+mod admin_access;
 mod catalog_pages;
 mod catalog_repository;
 mod cli;
