@@ -84,7 +84,7 @@ impl Admin {
                     confirm: a.confirm,
                 })
                 .collect(),
-            can_add: who.has(&spec.permission("add")),
+            can_add: who.has(&spec.permission("add")) && spec.writable().next().is_some(),
             searchable: !spec.search_fields.is_empty(),
         })
     }

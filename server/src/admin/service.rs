@@ -23,7 +23,7 @@ impl AdminService for Admin {
             .map(|m| MenuEntry {
                 plural: m.plural.into(),
                 label_plural: m.label_plural.into(),
-                can_add: who.has(&m.permission("add")),
+                can_add: who.has(&m.permission("add")) && m.writable().next().is_some(),
             })
             .collect();
         Ok(AdminMenu {

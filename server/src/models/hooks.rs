@@ -84,7 +84,11 @@ async fn user(
         let Some(SqlValue::Bool(to)) = value_of(values, flag) else {
             continue;
         };
-        let from = before.and_then(|b| b.get(flag)).and_then(Value::as_bool);
+        // A new account starts without any flag, so `false` on create changes nothing.
+        let from = match before {
+            Some(b) => b.get(flag).and_then(Value::as_bool),
+            None => Some(false),
+        };
         if from == Some(*to) {
             continue;
         }

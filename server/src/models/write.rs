@@ -23,6 +23,12 @@ impl ModelService {
     ) -> Result<Record, AppError> {
         let spec = self.spec_or_404(model)?;
         who.require(&spec.permission("add"))?;
+        if spec.writable().next().is_none() {
+            return Err(AppError::BadRequest(format!(
+                "{} are defined by the application, not created here",
+                spec.label_plural.to_lowercase()
+            )));
+        }
         let mut values = input::parse(spec, &input, Mode::Create).map_err(AppError::Validation)?;
         hooks::before_write(who, spec, None, &mut values).await?;
         self.check_references(&values).await?;

@@ -35,11 +35,9 @@ fn FormPage(creating: bool) -> impl IntoView {
             } else {
                 p.get("id").and_then(|i| i.parse::<i64>().ok()).or(Some(0))
             };
-            (
-                p.get("model").unwrap_or_default(),
-                id,
-                inline_save.version().get(),
-            )
+            // Saving in place redirects to this same URL: the versions make the form re-read.
+            let versions = (save.version().get(), inline_save.version().get());
+            (p.get("model").unwrap_or_default(), id, versions)
         },
         |(model, id, _)| load_form(model, id),
     );
