@@ -28,9 +28,11 @@ pub use roles::RolePermissionsPage;
 #[component]
 pub fn AdminLayout() -> impl IntoView {
     let menu = Resource::new(|| (), |_| load_menu());
+    // The page beside the menu has its own Suspense; keeping the two side by side (not nested)
+    // lets each resolve on its own.
     view! {
         <div class="admin">
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <Suspense fallback=|| view! { <nav class="admin-menu loading">"…"</nav> }>
                 {move || Suspend::new(async move {
                     match menu.await {
                         Ok(menu) => view! {
@@ -47,12 +49,13 @@ pub fn AdminLayout() -> impl IntoView {
                                 </ul>
                                 <p class="admin-user">{menu.username}</p>
                             </nav>
-                            <section class="admin-main"><Outlet /></section>
                         }.into_any(),
-                        Err(error) => view! { <AdminError error /> }.into_any(),
+                        // The page beside says what is wrong (and sets the status).
+                        Err(_) => ().into_any(),
                     }
                 })}
             </Suspense>
+            <section class="admin-main"><Outlet /></section>
         </div>
     }
 }
