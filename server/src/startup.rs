@@ -188,9 +188,21 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
     })
 }
 
+/// The app's routes as axum paths, walked once per process.
+///
+/// Walking the router (`generate_route_list`) sets a process-wide flag in leptos_server that
+/// parks every resource first polled meanwhile, for good (leptos issue #4773). A second walk
+/// while another router serves pages (tests start many apps in one process) would hang one of
+/// that router's responses forever; one walk, before any app serves, cannot.
+pub fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 pub fn router(state: AppState) -> Router {
     let services = state.services();
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let site_root = state.settings.site_root.clone();
     let options = state.leptos_options.clone();
 

@@ -23,27 +23,14 @@ use pages::{page_cases, ROUTES};
 use crate::backend_tests;
 use crate::helpers::Backend;
 
-backend_tests!(every_admin_server_function_checks_permissions);
-
-// The page matrix passes on its own (`cargo test -p server --test api admin_pages -- --ignored`,
-// about 2 s per backend) but, run beside the whole suite, one page request sometimes never gets
-// an answer (every thread idle). Until that hang is found it runs on demand, not in CI.
-mod admin_pages {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "hangs beside the full suite; run alone with --ignored"]
-    async fn sqlite() {
-        super::every_admin_page_checks_permissions(crate::helpers::Backend::Sqlite).await
-    }
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "hangs beside the full suite; run alone with --ignored"]
-    async fn postgres() {
-        super::every_admin_page_checks_permissions(crate::helpers::Backend::Postgres).await
-    }
-}
+backend_tests!(
+    every_admin_server_function_checks_permissions,
+    every_admin_page_checks_permissions
+);
 
 /// The admin pages in the Leptos router, as axum paths (`/admin/{model}/{id}`).
 fn routed_admin_pages() -> BTreeSet<String> {
-    leptos_axum::generate_route_list(app::App)
+    server::startup::route_list()
         .iter()
         .map(|route| route.path().to_string())
         .filter(|path| path == "/admin" || path.starts_with("/admin/"))
