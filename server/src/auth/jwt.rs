@@ -257,6 +257,12 @@ impl JwtKeys {
         })
     }
 
+    /// Whether claims that verified earlier have run out since, by the same rule (and the same
+    /// clock-skew leeway) that verification applies to `exp`.
+    pub fn has_expired(claims: &Claims, now: DateTime<Utc>) -> bool {
+        claims.exp.saturating_add(LEEWAY_SECS as i64) < now.timestamp()
+    }
+
     /// Checks signature, algorithm, key, issuer, audience and lifetime. Not revocation.
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;

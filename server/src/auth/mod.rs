@@ -9,5 +9,6 @@ pub mod password;
 pub mod redis_sessions;
 pub mod registry;
 mod registry_ports;
+pub mod revoked;
 pub mod session_store;
 pub mod tokens;

@@ -19,8 +19,11 @@ use crate::{
     error::{internal, ResultExt},
 };
 
-/// Revoked ids are kept this long past their expiry, because verification tolerates clock skew.
-const PURGE_MARGIN: TimeDelta = TimeDelta::minutes(5);
+use super::revoked::{RevokedIds, PURGE_MARGIN};
+
+/// How many verified tokens are remembered: enough for every active API client of a busy
+/// instance; beyond it the least used are verified again.
+const VERIFIED_CAPACITY: u64 = 20_000;
 
 /// The OAuth 2.0 token response (RFC 6749 §5.1).
 #[derive(Clone, Serialize)]
@@ -55,9 +58,12 @@ pub struct TokenService {
     db: Db,
     keys: Arc<JwtKeys>,
     refresh_ttl: TimeDelta,
-    /// With Redis, revoked access-token ids live there (shared, expiring on their own, and
-    /// checked on every bearer request without touching the database).
-    revoked_in_redis: Option<(crate::redis::Redis, String)>,
+    revoked: RevokedIds,
+    /// Tokens whose signature and claims already checked out, by their exact text: RS256
+    /// verification costs more than the rest of a small API request, and a client sends the
+    /// same token for its whole life. Only `exp` depends on the clock, so it is checked again
+    /// on every use; anything else about the same bytes gives the same answer.
+    verified: moka::future::Cache<String, Claims>,
 }
 
 impl fmt::Debug for TokenService {
@@ -72,10 +78,14 @@ impl TokenService {
     pub fn new(db: Db, keys: Arc<JwtKeys>, refresh_ttl: Duration) -> Self {
         let refresh_ttl = TimeDelta::from_std(refresh_ttl).unwrap_or(TimeDelta::MAX);
         TokenService {
+            revoked: RevokedIds::new(db.clone()),
             db,
             keys,
             refresh_ttl,
-            revoked_in_redis: None,
+            verified: moka::future::Cache::builder()
+                .max_capacity(VERIFIED_CAPACITY)
+                .time_to_idle(Duration::from_secs(15 * 60))
+                .build(),
         }
     }
 
@@ -180,11 +190,8 @@ impl TokenService {
             Some(scheme) if scheme.eq_ignore_ascii_case("bearer ") => bearer[7..].trim_start(),
             _ => bearer,
         };
-        let claims = self.keys.verify(token).map_err(|reason| {
-            tracing::debug!(%reason, "access token refused");
-            AppError::Unauthenticated
-        })?;
-        if self.is_jti_revoked(&claims.jti).await? {
+        let claims = self.verified_claims(token).await?;
+        if self.revoked.is_revoked(&claims.jti).await? {
             tracing::debug!("access token refused: revoked");
             return Err(AppError::Unauthenticated);
         }
@@ -199,48 +206,34 @@ impl TokenService {
             .db_err("token")
     }
 
-    // The revoked-jti list sits behind these two methods so that Redis can replace the table.
-
-    /// Keeps revoked access-token ids in Redis under `prefix` instead of the database.
+    /// Keeps revoked access-token ids in Redis under `prefix` instead of the database, shared
+    /// with every instance on the same Redis.
     pub fn with_redis(mut self, redis: crate::redis::Redis, prefix: &str) -> Self {
-        self.revoked_in_redis = Some((redis, format!("{prefix}revoked-jti:")));
+        self.revoked = RevokedIds::with_redis(self.db.clone(), redis, prefix);
         self
     }
 
     async fn revoke_jti(&self, jti: &str, expires_at: DateTime<Utc>) -> Result<(), AppError> {
-        if let Some((redis, prefix)) = &self.revoked_in_redis {
-            use fred::prelude::*;
-            // Kept exactly as long as the token could still be presented (plus a minute of leeway).
-            let ttl_ms = (expires_at - Utc::now()).num_milliseconds().max(0) + 60_000;
-            let result: Result<(), _> = redis
-                .pool()
-                .set(
-                    format!("{prefix}{jti}"),
-                    1,
-                    Some(Expiration::PX(ttl_ms)),
-                    None,
-                    false,
-                )
-                .await;
-            return result
-                .map_err(|e| crate::error::internal(e, "recording a revoked token in Redis"));
-        }
-        db::tokens::insert_revoked_jti(&self.db, jti, expires_at)
-            .await
-            .db_err("revoked token")
+        self.revoked.revoke(jti, expires_at).await
     }
 
-    async fn is_jti_revoked(&self, jti: &str) -> Result<bool, AppError> {
-        if let Some((redis, prefix)) = &self.revoked_in_redis {
-            use fred::prelude::*;
-            let found: Result<i64, _> = redis.pool().exists(format!("{prefix}{jti}")).await;
-            return found
-                .map(|n| n > 0)
-                .map_err(|e| crate::error::internal(e, "checking a revoked token in Redis"));
+    async fn verified_claims(&self, token: &str) -> Result<Claims, AppError> {
+        if let Some(claims) = self.verified.get(token).await {
+            if !JwtKeys::has_expired(&claims, Utc::now()) {
+                return Ok(claims);
+            }
+            self.verified.invalidate(token).await;
+            tracing::debug!("access token refused: expired");
+            return Err(AppError::Unauthenticated);
         }
-        db::tokens::is_jti_revoked(&self.db, jti)
-            .await
-            .db_err("revoked token")
+        let claims = self.keys.verify(token).map_err(|reason| {
+            tracing::debug!(%reason, "access token refused");
+            AppError::Unauthenticated
+        })?;
+        self.verified
+            .insert(token.to_string(), claims.clone())
+            .await;
+        Ok(claims)
     }
 
     async fn reuse_detected(&self, family_id: &str, now: DateTime<Utc>) -> AppError {

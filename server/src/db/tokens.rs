@@ -164,6 +164,16 @@ pub async fn is_jti_revoked(db: &Db, jti: &str) -> Result<bool, sqlx::Error> {
     Ok(found.is_some())
 }
 
+/// Every revoked id still worth refusing (expiring at or after `since`), with its expiry.
+#[tracing::instrument(skip(db))]
+pub async fn revoked_since(
+    db: &Db,
+    since: DateTime<Utc>,
+) -> Result<Vec<(String, DateTime<Utc>)>, sqlx::Error> {
+    const SQL: &str = "SELECT jti, expires_at FROM revoked_tokens WHERE expires_at >= $1";
+    on_pool!(db, pool => sqlx::query_as(SQL).bind(since).fetch_all(pool).await)
+}
+
 /// Deletes refresh tokens and revoked ids whose expiry has passed; returns the rows removed.
 /// Expired refresh tokens are refused anyway, and an expired access token no longer verifies,
 /// so neither row guards anything any more.

@@ -193,8 +193,19 @@ pub async fn spawn_pair_with(
         },
     )
     .await;
+    let two = spawn_peer(backend, &one, &prefix, settings).await;
+    (one, two, prefix)
+}
+
+/// Another instance beside `one`: the same database, Redis prefix and signing key.
+pub async fn spawn_peer(
+    backend: Backend,
+    one: &TestApp,
+    prefix: &str,
+    settings: Vec<(&'static str, String)>,
+) -> TestApp {
     let key = format!("{}/jwt_private.pem", one.data_dir());
-    let two = spawn_app_with(
+    spawn_app_with(
         backend,
         Options {
             redis: true,
@@ -203,15 +214,14 @@ pub async fn spawn_pair_with(
             extra: settings
                 .into_iter()
                 .chain([
-                    ("REDIS_KEY_PREFIX", prefix.clone()),
+                    ("REDIS_KEY_PREFIX", prefix.to_string()),
                     ("JWT_PRIVATE_KEY_PATH", key),
                 ])
                 .collect(),
             ..Default::default()
         },
     )
-    .await;
-    (one, two, prefix)
+    .await
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {

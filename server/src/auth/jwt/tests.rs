@@ -169,6 +169,23 @@ fn expired_tokens_are_refused_beyond_the_leeway() {
     );
 }
 
+/// The verified-token cache re-checks `exp` with this rule: it must agree with `verify`.
+#[test]
+fn has_expired_agrees_with_verification() {
+    let dir = TempDir::new();
+    let keys = load(&dir, &[]).unwrap();
+    let kid = Some(keys.kid());
+    let now = Utc::now();
+    for exp_in in [600, 0, -5, -29, -31, -120] {
+        let c = claims(exp_in);
+        assert_eq!(
+            JwtKeys::has_expired(&c, now),
+            keys.verify(&signed(&keys, kid, &c)).is_err(),
+            "exp {exp_in} s from now"
+        );
+    }
+}
+
 #[test]
 fn unknown_or_missing_kid_is_refused() {
     let dir = TempDir::new();
