@@ -55,8 +55,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Worker => {
             let db = Db::connect(&settings).await?;
             db.migrate().await?;
-            tracing::info!("worker started; background jobs arrive with the jobs feature");
-            shutdown_signal().await;
+            tracing::info!("worker started: housekeeping (more jobs arrive with the jobs feature)");
+            crate::housekeeping::run(db.clone(), shutdown_signal()).await;
             db.close().await;
             Ok(())
         }
@@ -97,7 +97,9 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let addr = app.local_addr().context("listener has no address")?;
     tracing::info!(%addr, %public_url, ?worker, ready_in_ms = started.elapsed().as_millis() as u64, "学城 Xuecheng is listening");
     if worker == WorkerMode::Embedded {
-        tracing::debug!("embedded worker: no background jobs are registered yet");
+        // Background work shares the process; it ends when the runtime does.
+        let db = app.state().db.clone();
+        tokio::spawn(crate::housekeeping::run(db, std::future::pending()));
     }
     app.run_until(shutdown_signal()).await
 }

@@ -114,6 +114,13 @@ impl DbSessionStore {
     pub fn db(&self) -> &Db {
         &self.db
     }
+
+    /// Deletes sessions past their expiry (loading already ignores them); returns how many.
+    /// Redis expires its keys by itself, so only this store needs the sweep.
+    pub async fn delete_expired(&self, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+        const SQL: &str = "DELETE FROM sessions WHERE expires_at <= $1";
+        on_pool!(&self.db, pool => sqlx::query(SQL).bind(now).execute(pool).await.map(|r| r.rows_affected()))
+    }
 }
 
 /// The columns a record fills besides its data.

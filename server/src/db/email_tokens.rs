@@ -79,3 +79,9 @@ pub async fn holder(
         .bind(token_hash).bind(purpose.as_str()).bind(now)
         .fetch_optional(pool).await)
 }
+
+/// Deletes links that can no longer be used: spent, or past their expiry. Returns how many.
+pub async fn purge_dead(db: &Db, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    const SQL: &str = "DELETE FROM email_tokens WHERE used_at IS NOT NULL OR expires_at <= $1";
+    on_pool!(db, pool => sqlx::query(SQL).bind(now).execute(pool).await.map(|r| r.rows_affected()))
+}

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod helpers;
+mod housekeeping;
 
 mod accounts;
 mod admin_access;
