@@ -12,11 +12,15 @@ use tower_sessions::Session;
 use crate::db::oauth::NewIdentity;
 use crate::error::internal;
 
-pub const FLOW_KEY: &str = "oauth_flow";
+/// The sign-ins started in this session and not finished yet: a list, so that two tabs (or a
+/// second try before the first came back) do not cancel each other.
+pub const FLOWS_KEY: &str = "oauth_flows";
 pub const PENDING_KEY: &str = "oauth_pending";
 
 /// A person has this long at the provider before the `state` is worthless.
 const FLOW_TTL_MINUTES: i64 = 10;
+/// At most this many open sign-ins per session; starting another forgets the oldest.
+const MAX_OPEN_FLOWS: usize = 5;
 /// …and this long on the "finish sign-up" page.
 const PENDING_TTL_MINUTES: i64 = 30;
 
@@ -35,31 +39,59 @@ pub struct Flow {
 }
 
 impl Flow {
+    /// Adds this flow to the session's open ones, dropping expired ones and the oldest beyond
+    /// [`MAX_OPEN_FLOWS`].
     pub async fn save(&self, session: &Session) -> Result<(), AppError> {
+        let mut flows = open_flows(session).await?;
+        flows.retain(Flow::is_fresh);
+        while flows.len() >= MAX_OPEN_FLOWS {
+            flows.remove(0);
+        }
+        flows.push(self.clone());
         session
-            .insert(FLOW_KEY, self)
+            .insert(FLOWS_KEY, flows)
             .await
             .map_err(|e| internal(e, "writing the session"))
     }
 
-    /// Takes the flow out of the session (a `state` is good for one callback) and returns it
-    /// only if it belongs to `provider`, carries this `state` and is recent.
+    /// Takes the flow carrying this `state` out of the session (a `state` is good for one
+    /// callback) and returns it only if it belongs to `provider` and is recent.
     pub async fn take_matching(
         session: &Session,
         provider: Provider,
         state: Option<&str>,
     ) -> Result<Option<Flow>, AppError> {
-        let flow: Option<Flow> = session
-            .remove(FLOW_KEY)
-            .await
-            .map_err(|e| internal(e, "reading the session"))?;
-        let (Some(flow), Some(state)) = (flow, state) else {
+        let Some(state) = state else {
             return Ok(None);
         };
-        let same_state: bool = flow.state.as_bytes().ct_eq(state.as_bytes()).into();
-        let fresh = Utc::now() - flow.started_at < Duration::minutes(FLOW_TTL_MINUTES);
-        Ok((same_state && fresh && flow.provider == provider).then_some(flow))
+        let mut flows = open_flows(session).await?;
+        let Some(index) = flows
+            .iter()
+            .position(|flow| bool::from(flow.state.as_bytes().ct_eq(state.as_bytes())))
+        else {
+            return Ok(None);
+        };
+        let flow = flows.remove(index);
+        let written = if flows.is_empty() {
+            session.remove::<Vec<Flow>>(FLOWS_KEY).await.map(|_| ())
+        } else {
+            session.insert(FLOWS_KEY, flows).await
+        };
+        written.map_err(|e| internal(e, "writing the session"))?;
+        Ok((flow.is_fresh() && flow.provider == provider).then_some(flow))
     }
+
+    fn is_fresh(&self) -> bool {
+        Utc::now() - self.started_at < Duration::minutes(FLOW_TTL_MINUTES)
+    }
+}
+
+async fn open_flows(session: &Session) -> Result<Vec<Flow>, AppError> {
+    let flows: Option<Vec<Flow>> = session
+        .get(FLOWS_KEY)
+        .await
+        .map_err(|e| internal(e, "reading the session"))?;
+    Ok(flows.unwrap_or_default())
 }
 
 /// An identity the provider confirmed, waiting for "create an account" or "bind".
@@ -169,6 +201,44 @@ mod tests {
             .await
             .unwrap();
         assert!(wrong.is_none());
+    }
+
+    #[tokio::test]
+    async fn sign_ins_started_in_two_tabs_both_finish() {
+        let s = session();
+        let mut first = flow(1);
+        first.state = "first-tab".into();
+        let mut second = flow(0);
+        second.state = "second-tab".into();
+        first.save(&s).await.unwrap();
+        second.save(&s).await.unwrap();
+        for state in ["first-tab", "second-tab"] {
+            let taken = Flow::take_matching(&s, Provider::Github, Some(state))
+                .await
+                .unwrap();
+            assert_eq!(taken.map(|f| f.state), Some(state.to_string()));
+        }
+        let none_left: Option<Vec<Flow>> = s.get(FLOWS_KEY).await.unwrap();
+        assert!(none_left.is_none());
+    }
+
+    #[tokio::test]
+    async fn only_the_newest_open_sign_ins_are_kept() {
+        let s = session();
+        for n in 0..=MAX_OPEN_FLOWS {
+            let mut f = flow(0);
+            f.state = format!("tab-{n}");
+            f.save(&s).await.unwrap();
+        }
+        let oldest = Flow::take_matching(&s, Provider::Github, Some("tab-0"))
+            .await
+            .unwrap();
+        assert!(oldest.is_none(), "forgotten");
+        let newest = format!("tab-{MAX_OPEN_FLOWS}");
+        let taken = Flow::take_matching(&s, Provider::Github, Some(&newest))
+            .await
+            .unwrap();
+        assert!(taken.is_some());
     }
 
     #[test]
