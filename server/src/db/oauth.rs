@@ -170,3 +170,9 @@ pub async fn unbind(db: &Db, user_id: i64, id: i64) -> Result<Unbind, sqlx::Erro
         Ok(Unbind::Removed { provider })
     })
 }
+
+/// Removes every identity bound to the account; returns their providers.
+pub async fn unbind_all(db: &Db, user_id: i64) -> Result<Vec<String>, sqlx::Error> {
+    const SQL: &str = "DELETE FROM oauth_identities WHERE user_id = $1 RETURNING provider";
+    on_pool!(db, pool => sqlx::query_scalar(SQL).bind(user_id).fetch_all(pool).await)
+}

@@ -12,6 +12,7 @@ backend_tests!(
     password_reset_by_mailed_link_ends_every_session,
     reset_answers_the_same_for_unknown_addresses_and_is_throttled,
     email_verification_and_profile_changes,
+    a_reset_drops_identities_bound_before_the_address_was_verified,
 );
 
 async fn app_with_mail(backend: Backend) -> (TestApp, FakeSmtp) {
@@ -292,4 +293,85 @@ async fn email_verification_and_profile_changes(backend: Backend) {
     .await;
     assert_eq!(status, 422, "{body}");
     assert!(body.to_string().contains("another account"));
+}
+
+/// Account pre-hijacking: an account opened through a provider under someone else's address
+/// must not keep that provider's sign-in once the address's owner resets the password.
+async fn a_reset_drops_identities_bound_before_the_address_was_verified(backend: Backend) {
+    use server::db::{oauth, users};
+    let (app, mut smtp) = app_with_mail(backend).await;
+    let identity = |subject: &'static str| oauth::NewIdentity {
+        provider: "github",
+        subject,
+        openid: subject,
+        unionid: None,
+        display_name: subject,
+        avatar_url: None,
+    };
+    let account = |username: &'static str, email: &'static str| users::NewUser {
+        username,
+        email,
+        password_hash: None,
+        is_staff: false,
+        is_superuser: false,
+    };
+    // Opened by someone else, through a provider, under the victim's unverified address.
+    let hijacked = users::insert(&app.db, &account("victim", "victim@example.com"))
+        .await
+        .unwrap();
+    oauth::insert(&app.db, hijacked, &identity("gh-attacker"))
+        .await
+        .unwrap();
+    // A verified account keeps its identities through a reset.
+    let verified = users::insert(&app.db, &account("owner", "owner@example.com"))
+        .await
+        .unwrap();
+    users::set_email_verified(&app.db, verified, chrono::Utc::now())
+        .await
+        .unwrap();
+    oauth::insert(&app.db, verified, &identity("gh-owner"))
+        .await
+        .unwrap();
+
+    for email in ["victim@example.com", "owner@example.com"] {
+        let (status, _) = post(
+            &app,
+            "/fn/accounts/password/forgot",
+            None,
+            &[("email", email)],
+        )
+        .await;
+        assert_eq!(status, 200);
+        let token = smtp.next().await.token();
+        let (status, body) = post(
+            &app,
+            "/fn/accounts/password/reset",
+            None,
+            &[("token", &token), ("password", "a fresh reset passphrase")],
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+
+    assert!(
+        oauth::list_for_user(&app.db, hijacked)
+            .await
+            .unwrap()
+            .is_empty(),
+        "the provider identity bound before verification is gone"
+    );
+    let victim = users::find_by_id(&app.db, hijacked).await.unwrap().unwrap();
+    assert!(
+        victim.email_verified_at.is_some(),
+        "the link proved the mailbox"
+    );
+    assert_eq!(
+        oauth::list_for_user(&app.db, verified).await.unwrap().len(),
+        1
+    );
+    let audited: i64 = server::on_pool!(&app.db, pool => sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log WHERE object_type = 'user' AND object_id = $1 AND changes LIKE '%github%'")
+        .bind(hijacked.to_string()).fetch_one(pool).await)
+    .unwrap();
+    assert_eq!(audited, 1, "the removal is in the audit log");
 }
