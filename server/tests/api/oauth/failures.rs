@@ -132,7 +132,8 @@ async fn bad_or_replayed_state_is_refused(backend: Backend) {
         bad_state
     );
 
-    // A flow, but the wrong state; the flow is spent by that attempt.
+    // A flow, but the wrong state: refused, and the genuine callback still completes (a
+    // forged callback cannot cancel someone's sign-in); replaying it is refused.
     let mut browser = Browser::new(&app);
     let callback = browser.through_provider("github", "").await;
     let code = param(&callback, "code").unwrap();
@@ -144,7 +145,8 @@ async fn bad_or_replayed_state_is_refused(backend: Backend) {
             .await,
         bad_state
     );
-    assert_eq!(browser.callback(&callback).await, bad_state);
+    assert_ne!(browser.callback(&callback).await, bad_state);
+    assert_eq!(browser.callback(&callback).await, bad_state, "spent");
     // Missing state.
     browser.through_provider("github", "").await;
     assert_eq!(
