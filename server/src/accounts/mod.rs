@@ -7,4 +7,5 @@ mod service;
 pub mod throttle;
 
 pub use lifecycle::{parse_profile, Lifecycle};
+pub(crate) use service::taken_field;
 pub use service::{peer_ip, view, Accounts};

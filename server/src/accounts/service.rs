@@ -197,19 +197,8 @@ impl AccountService for Accounts {
         let id = match users::insert(&self.db, &new).await {
             Ok(id) => id,
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                // Say which one is taken: both are public facts on a course site.
-                let taken = users::find_by_login(&self.db, username.as_str())
-                    .await
-                    .db_err("user")?
-                    .is_some();
-                let field = if taken {
-                    FieldError::new("username", "this username is taken")
-                } else {
-                    FieldError::new(
-                        "email",
-                        "an account with this e-mail exists; sign in instead",
-                    )
-                };
+                let hint = "an account with this e-mail exists; sign in instead";
+                let field = taken_field(&self.db, &username, hint).await?;
                 return Err(AppError::Validation(vec![field]));
             }
             Err(e) => return Err(e).db_err("user"),
@@ -328,4 +317,23 @@ impl AccountService for Accounts {
             }
         }
     }
+}
+
+/// After a new account hit a unique constraint: which of its username and e-mail is taken,
+/// with `email_hint` as the e-mail's message. Saying which leaks nothing: both are public facts
+/// on a course site.
+pub(crate) async fn taken_field(
+    db: &Db,
+    username: &Username,
+    email_hint: &str,
+) -> Result<FieldError, AppError> {
+    let taken = users::find_by_login(db, username.as_str())
+        .await
+        .db_err("user")?
+        .is_some();
+    Ok(if taken {
+        FieldError::new("username", "this username is taken")
+    } else {
+        FieldError::new("email", email_hint)
+    })
 }

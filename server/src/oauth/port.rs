@@ -4,14 +4,14 @@
 use app::domain::account::{Email, Username};
 use app::domain::oauth::{OAuthFailure, Provider};
 use app::dto::{Connection, Connections, PendingIdentity, ProviderInfo};
-use app::error::{AppError, FieldError};
+use app::error::AppError;
 use app::ports::{AccountService, OAuthService};
 use async_trait::async_trait;
 use tower_sessions::Session;
 
 use super::service::OAuth;
 use super::session::Pending;
-use crate::accounts::peer_ip;
+use crate::accounts::{peer_ip, taken_field};
 use crate::db::{oauth as identities, users};
 use crate::error::ResultExt;
 
@@ -75,29 +75,20 @@ impl OAuthService for OAuth {
         let id = match identities::create_user_with_identity(&self.db, &user, &identity).await {
             Ok(id) => id,
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                let field = if identities::find(
+                let known = identities::find(
                     &self.db,
                     identity.provider,
                     identity.subject,
                     identity.openid,
                 )
                 .await
-                .db_err("connected account")?
-                .is_some()
-                {
+                .db_err("connected account")?;
+                if known.is_some() {
                     return Err(connected_elsewhere(pending.provider));
-                } else if users::find_by_login(&self.db, username.as_str())
-                    .await
-                    .db_err("user")?
-                    .is_some()
-                {
-                    FieldError::new("username", "this username is taken")
-                } else {
-                    FieldError::new(
-                        "email",
-                        "an account with this e-mail exists; connect to it below with its password",
-                    )
-                };
+                }
+                let hint =
+                    "an account with this e-mail exists; connect to it below with its password";
+                let field = taken_field(&self.db, &username, hint).await?;
                 return Err(AppError::Validation(vec![field]));
             }
             Err(e) => return Err(e).db_err("user"),
