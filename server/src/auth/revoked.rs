@@ -335,7 +335,10 @@ impl Inner {
             return false;
         }
         let stale_before = (Utc::now() - PURGE_MARGIN).timestamp_millis() as f64;
-        let loaded: Result<Vec<Value>, _> = client
+        // Through the pool: a subscribed connection takes no other commands (RESP2).
+        let loaded: Result<Vec<Value>, _> = side
+            .redis
+            .pool()
             .zrangebyscore(&side.set_key, stale_before, "+inf", true, None)
             .await;
         match loaded {

@@ -213,6 +213,11 @@ impl TokenService {
         self
     }
 
+    /// Whether revoked ids are answered from memory right now (see [`RevokedIds`]).
+    pub fn revocations_in_memory(&self) -> bool {
+        self.revoked.is_complete()
+    }
+
     async fn revoke_jti(&self, jti: &str, expires_at: DateTime<Utc>) -> Result<(), AppError> {
         self.revoked.revoke(jti, expires_at).await
     }

@@ -19,6 +19,7 @@ backend_tests!(
     revoking_a_refresh_token_ends_its_family,
     a_revoked_access_token_is_refused,
     an_expired_refresh_token_is_refused,
+    redis_instances_follow_revocations_in_memory,
 );
 
 const THIRTY_DAYS: Duration = Duration::from_secs(30 * 86_400);
@@ -158,6 +159,12 @@ async fn a_revoked_access_token_is_refused(backend: Backend) {
 
     assert!(refused(f.service.authenticate(&pair.access_token).await));
     assert!(f.service.authenticate(&other.access_token).await.is_ok());
+    // Embedded SQLite answers from memory; PostgreSQL without Redis asks the table each time,
+    // because other instances may share it.
+    assert_eq!(
+        f.service.revocations_in_memory(),
+        matches!(backend, Backend::Sqlite)
+    );
     // Only the access token was revoked: its refresh token still works.
     assert!(f.service.refresh(&pair.refresh_token).await.is_ok());
     assert!(refused(f.service.authenticate("Bearer nonsense").await));
@@ -172,4 +179,42 @@ async fn an_expired_refresh_token_is_refused(backend: Backend) {
     assert!(refused(f.service.refresh(&pair.refresh_token).await));
     // The access token lives by its own lifetime.
     assert!(f.service.authenticate(&pair.access_token).await.is_ok());
+}
+
+/// Two instances on one Redis: each follows the other's revocations in memory, and a
+/// revocation is in the other's memory by the time `revoke` returns.
+async fn redis_instances_follow_revocations_in_memory(backend: Backend) {
+    let f = fixture(backend, THIRTY_DAYS).await;
+    let redis = server::redis::Redis::connect(&crate::helpers::redis_url())
+        .await
+        .unwrap();
+    let prefix = format!("xc-test-{}:", uuid::Uuid::new_v4().simple());
+    let one = f.service.clone().with_redis(redis.clone(), &prefix);
+    let two = f.service.clone().with_redis(redis.clone(), &prefix);
+    for service in [&one, &two] {
+        let mut waited = 0;
+        while !service.revocations_in_memory() {
+            assert!(waited < 100, "the subscriber never caught up");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            waited += 1;
+        }
+    }
+    let pair = one.issue_pair(f.user_id, "ada").await.unwrap();
+    let claims = two.authenticate(&pair.access_token).await.unwrap();
+    one.revoke(None, Some((claims.jti.as_str(), claims.expires_at())))
+        .await
+        .unwrap();
+    assert!(
+        refused(two.authenticate(&pair.access_token).await),
+        "at once"
+    );
+    // Proof that the answer came from memory: with the set gone from Redis it still holds.
+    use fred::interfaces::KeysInterface as _;
+    let _: i64 = redis
+        .pool()
+        .del(format!("{prefix}revoked-jti"))
+        .await
+        .unwrap();
+    assert!(refused(two.authenticate(&pair.access_token).await));
+    assert!(refused(one.authenticate(&pair.access_token).await));
 }
