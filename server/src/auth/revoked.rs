@@ -8,11 +8,20 @@
 //!   copy, loaded from the table on first use, is complete.
 //! - PostgreSQL without Redis may run several instances that cannot hear of each other's
 //!   revocations: every check asks the table.
-//! - Redis: every instance subscribes to a channel before loading the set, so nothing revoked
-//!   after the load is missed; revoking publishes the id and waits until every subscribed
-//!   instance has acknowledged it, so a token refused on one instance is refused on all of them
-//!   by the time the revocation is answered. While the subscription is down (or in Redis Cluster,
-//!   where a publish cannot count the subscribers of other nodes) checks go to Redis.
+//! - Redis: a revocation is one script (add the id to the set, bump a sequence number, publish
+//!   "sequence expiry id"). Every instance subscribes before it reads the sequence and loads the
+//!   set, so nothing revoked after the load is missed; it acknowledges each announcement once the
+//!   id is in its memory, and the revoker waits for as many acknowledgements as the publish
+//!   reached, so a token refused on one instance is refused on all of them by the time the
+//!   revocation is answered. Each instance also reads the sequence every second: a number it
+//!   never heard announced (a lost message, a connection that died without a word) makes it
+//!   reload, and acknowledge, within a second. While it is not in step (subscription down, Redis
+//!   unreachable) and in Redis Cluster, where a publish cannot count other nodes' subscribers,
+//!   checks go to Redis.
+//!
+//! Embedded SQLite assumes one serving process per database file (the default; a separate
+//! `xuecheng worker` process revokes nothing). Run several web instances on PostgreSQL, with
+//! Redis, to share logins and revocations.
 //!
 //! An id found in memory is revoked for certain (ids are never un-revoked), so the memory is
 //! consulted first in every mode.
@@ -20,8 +29,8 @@
 use std::{
     collections::HashMap,
     sync::{
-        atomic::{AtomicBool, AtomicUsize, Ordering},
-        Arc, RwLock,
+        atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
+        Arc, PoisonError, RwLock,
     },
     time::Duration,
 };
@@ -40,6 +49,19 @@ use crate::{
 /// How long a revoker waits for the other instances to acknowledge; a live instance answers in
 /// about a millisecond.
 const ACK_WAIT: Duration = Duration::from_secs(1);
+/// How often an instance compares its memory's sequence number with Redis's.
+const STEP_CHECK: Duration = Duration::from_secs(1);
+
+/// Adds the id, forgets ids past their margin, bumps the sequence and announces the id, in one
+/// step: an instance that reads the sequence afterwards finds the id in the set.
+/// KEYS: set, sequence. ARGV: expiry ms, id, forget-before ms, channel.
+const REVOKE: &str = r#"
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+local seq = redis.call('INCR', KEYS[2])
+local listeners = redis.call('PUBLISH', ARGV[4], seq .. ' ' .. ARGV[1] .. ' ' .. ARGV[2])
+return {seq, listeners}
+"#;
 /// Revoked ids are kept this long past their expiry, because verification tolerates clock skew.
 pub const PURGE_MARGIN: TimeDelta = TimeDelta::minutes(5);
 
@@ -58,12 +80,16 @@ struct Inner {
     /// SQLite's one-time load of the table.
     loaded: OnceCell<()>,
     inserts: AtomicUsize,
+    /// Redis: the last revocation sequence number the memory is known to include.
+    in_step_with: AtomicU64,
 }
 
 struct RedisSide {
     redis: crate::redis::Redis,
     /// The sorted set of revoked ids.
     set_key: String,
+    /// The revocation counter; shares the set's hash slot (the `{…}` tag) for the script.
+    seq_key: String,
     /// The channel a revocation is announced on.
     channel: String,
     /// Prefix of the per-revocation acknowledgement counters.
@@ -80,7 +106,8 @@ impl RevokedIds {
     pub fn with_redis(db: Db, redis: crate::redis::Redis, prefix: &str) -> Self {
         let side = RedisSide {
             redis,
-            set_key: format!("{prefix}revoked-jti"),
+            set_key: format!("{prefix}{{revoked-jti}}"),
+            seq_key: format!("{prefix}{{revoked-jti}}:seq"),
             channel: format!("{prefix}revoked-jti-events"),
             ack_prefix: format!("{prefix}revoked-jti-ack:"),
         };
@@ -103,6 +130,7 @@ impl RevokedIds {
                 complete: AtomicBool::new(false),
                 loaded: OnceCell::new(),
                 inserts: AtomicUsize::new(0),
+                in_step_with: AtomicU64::new(0),
             }),
         }
     }
@@ -151,35 +179,28 @@ impl RevokedIds {
             self.inner.remember(jti, expires_at);
             return Ok(());
         };
-        let pool = side.redis.pool();
-        let now_ms = Utc::now().timestamp_millis();
-        // Scores as f64: fred takes an integer bound for a rank, not a score.
-        let stale_before = (Utc::now() - PURGE_MARGIN).timestamp_millis() as f64;
-        let redis_err = |e| internal(e, "recording a revoked token in Redis");
-        let _: i64 = pool
-            .zadd(
-                &side.set_key,
-                None,
-                None,
-                false,
-                false,
-                (expires_at.timestamp_millis() as f64, jti),
+        let started = tokio::time::Instant::now();
+        // Scores as f64 strings: fred reads an integer range bound as a rank, not a score.
+        let stale_before = (Utc::now() - PURGE_MARGIN).timestamp_millis();
+        let done: Vec<i64> = side
+            .redis
+            .pool()
+            .eval(
+                REVOKE,
+                vec![side.set_key.clone(), side.seq_key.clone()],
+                vec![
+                    expires_at.timestamp_millis().to_string(),
+                    jti.to_string(),
+                    stale_before.to_string(),
+                    side.channel.clone(),
+                ],
             )
             .await
-            .map_err(redis_err)?;
-        let _: i64 = pool
-            .zremrangebyscore(&side.set_key, "-inf", stale_before)
-            .await
-            .map_err(redis_err)?;
+            .map_err(|e| internal(e, "recording a revoked token in Redis"))?;
         self.inner.remember(jti, expires_at);
-        let announcement = format!("{} {jti}", expires_at.timestamp_millis());
-        // A pool does not publish; any one of its clients does.
-        let listeners: i64 = pool
-            .next()
-            .publish(side.channel.as_str(), announcement)
-            .await
-            .map_err(redis_err)?;
-        side.await_acks(jti, listeners, now_ms).await;
+        if let [seq, listeners] = done[..] {
+            side.await_acks(seq, listeners, started).await;
+        }
         Ok(())
     }
 
@@ -207,18 +228,15 @@ impl RevokedIds {
 
 impl Inner {
     fn remembers(&self, jti: &str) -> bool {
+        // A panic elsewhere while writing cannot leave a half-inserted id: use the map as is.
         self.known
             .read()
-            .map(|known| known.contains_key(jti))
-            .unwrap_or(false)
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains_key(jti)
     }
 
     fn remember(&self, jti: &str, expires_at: DateTime<Utc>) {
-        let Ok(mut known) = self.known.write() else {
-            // A panic while holding the lock: stop trusting the memory rather than guess.
-            self.complete.store(false, Ordering::Release);
-            return;
-        };
+        let mut known = self.known.write().unwrap_or_else(PoisonError::into_inner);
         // Forget ids that can no longer be presented, every so many inserts.
         if self.inserts.fetch_add(1, Ordering::Relaxed) % 1024 == 1023 {
             let stale_before = Utc::now() - PURGE_MARGIN;
@@ -229,27 +247,49 @@ impl Inner {
 }
 
 impl RedisSide {
-    /// Waits until `listeners` instances have counted `jti` as received (the revoker's own
-    /// subscriber among them). An instance that does not answer in time is logged: it stays
-    /// subscribed, so it will still apply the revocation, only late.
-    async fn await_acks(&self, jti: &str, listeners: i64, started_ms: i64) {
-        let key = format!("{}{jti}", self.ack_prefix);
-        let deadline = tokio::time::Instant::now() + ACK_WAIT;
+    fn ack_key(&self, seq: u64) -> String {
+        format!("{}{seq}", self.ack_prefix)
+    }
+
+    /// Waits until `listeners` instances have acknowledged revocation `seq` (the revoker's own
+    /// subscriber among them). One that does not answer in time is logged; its once-a-second
+    /// check still brings it into step.
+    async fn await_acks(&self, seq: i64, listeners: i64, started: tokio::time::Instant) {
+        let key = self.ack_key(u64::try_from(seq).unwrap_or(0));
+        let mut pause = Duration::from_millis(1);
         loop {
             let acked: Option<i64> = self.redis.pool().get(&key).await.unwrap_or(None);
             if acked.unwrap_or(0) >= listeners {
                 return;
             }
-            if tokio::time::Instant::now() >= deadline {
+            if started.elapsed() >= ACK_WAIT {
                 tracing::warn!(
                     listeners,
                     acked = acked.unwrap_or(0),
-                    waited_ms = Utc::now().timestamp_millis() - started_ms,
                     "not every instance acknowledged a token revocation in time"
                 );
                 return;
             }
-            tokio::time::sleep(Duration::from_millis(2)).await;
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(50));
+        }
+    }
+
+    /// The sequence number of the last revocation, from Redis.
+    async fn current_seq(&self) -> Result<u64, fred::error::Error> {
+        let seq: Option<u64> = self.redis.pool().get(&self.seq_key).await?;
+        Ok(seq.unwrap_or(0))
+    }
+
+    /// Says that this instance's memory holds revocations `from..=to`.
+    async fn acknowledge(&self, from: u64, to: u64) {
+        let pool = self.redis.pool();
+        for seq in from..=to {
+            let key = self.ack_key(seq);
+            let counted: Result<i64, _> = pool.incr(&key).await;
+            if counted.is_ok() {
+                let _: Result<bool, _> = pool.expire(&key, 60, None).await;
+            }
         }
     }
 }
@@ -262,43 +302,51 @@ async fn follow(weak: std::sync::Weak<Inner>) {
     let mut messages = client.message_rx();
     let mut errors = client.error_rx();
     let mut reconnects = client.reconnect_rx();
-    let mut in_sync = false;
+    // Connect once; afterwards the reconnect policy takes over (calling `init` again would
+    // replace fred's own reconnection).
+    loop {
+        if weak.strong_count() == 0 {
+            return;
+        }
+        if client.init().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let mut in_step = false;
+    let mut checks = tokio::time::interval(STEP_CHECK);
+    checks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let Some(inner) = weak.upgrade() else { break };
-        // The first connection, or a retry when it failed (later drops reconnect by themselves).
-        if client.state() == ClientState::Disconnected {
-            let _detached = client.init().await;
-        }
-        if !in_sync {
-            in_sync = inner.resync(&client).await;
-            if !in_sync {
-                drop(inner);
-                tokio::time::sleep(Duration::from_millis(500)).await;
-                continue;
-            }
+        if !in_step {
+            in_step = inner.resync(&client).await;
         }
         drop(inner);
         tokio::select! {
             message = messages.recv() => {
                 let Some(inner) = weak.upgrade() else { break };
                 match message {
-                    Ok(message) => inner.on_announcement(message).await,
+                    Ok(message) => in_step = inner.on_announcement(message).await,
                     // Messages were dropped: the memory may miss some ids.
-                    Err(_) => {
-                        inner.complete.store(false, Ordering::Release);
-                        in_sync = false;
-                    }
+                    Err(_) => in_step = inner.fall_out_of_step(),
                 }
             }
             _ = errors.recv() => {
                 if let Some(inner) = weak.upgrade() {
-                    inner.complete.store(false, Ordering::Release);
+                    in_step = inner.fall_out_of_step();
                 }
-                in_sync = false;
             }
-            _ = reconnects.recv() => in_sync = false,
-            // Notices an owner that went away without a message.
-            _ = tokio::time::sleep(Duration::from_secs(30)) => {}
+            _ = reconnects.recv() => {
+                if let Some(inner) = weak.upgrade() {
+                    in_step = inner.fall_out_of_step();
+                }
+            }
+            _ = checks.tick() => {
+                let Some(inner) = weak.upgrade() else { break };
+                if in_step {
+                    in_step = inner.still_in_step().await;
+                }
+            }
         }
     }
     let _ = client.quit().await;
@@ -323,8 +371,16 @@ impl Inner {
         }
     }
 
-    /// Subscribes, then loads the set: a revocation is either in the load or announced after
-    /// the subscription, so none falls between the two. True once the memory is complete.
+    /// Stops trusting the memory until the next resync; returns the new in-step state (false).
+    fn fall_out_of_step(&self) -> bool {
+        self.complete.store(false, Ordering::Release);
+        false
+    }
+
+    /// Subscribes, reads the sequence, then loads the set: a revocation numbered up to what was
+    /// read is in the load (the script adds before it counts), a later one is announced to the
+    /// subscription. True once the memory is complete; revocations this instance had missed are
+    /// acknowledged then.
     async fn resync(&self, client: &Client) -> bool {
         self.complete.store(false, Ordering::Release);
         let Some(side) = &self.redis else {
@@ -334,6 +390,13 @@ impl Inner {
             tracing::warn!(%error, "cannot subscribe to token revocations; asking Redis per request");
             return false;
         }
+        let seq = match side.current_seq().await {
+            Ok(seq) => seq,
+            Err(error) => {
+                tracing::warn!(%error, "cannot read the revocation sequence; asking Redis per request");
+                return false;
+            }
+        };
         let stale_before = (Utc::now() - PURGE_MARGIN).timestamp_millis() as f64;
         // Through the pool: a subscribed connection takes no other commands (RESP2).
         let loaded: Result<Vec<Value>, _> = side
@@ -341,33 +404,59 @@ impl Inner {
             .pool()
             .zrangebyscore(&side.set_key, stale_before, "+inf", true, None)
             .await;
-        match loaded {
-            Ok(values) => {
-                for (jti, expires_at) in members_with_scores(values) {
-                    self.remember(&jti, expires_at);
-                }
-                self.complete.store(true, Ordering::Release);
-                true
-            }
+        let values = match loaded {
+            Ok(values) => values,
             Err(error) => {
                 tracing::warn!(%error, "cannot load revoked tokens; asking Redis per request");
-                false
+                return false;
             }
+        };
+        for (jti, expires_at) in members_with_scores(values) {
+            self.remember(&jti, expires_at);
+        }
+        let before = self.in_step_with.swap(seq, Ordering::AcqRel);
+        self.complete.store(true, Ordering::Release);
+        // A revoker may be waiting for these: they are in memory now.
+        if seq > before && before > 0 {
+            side.acknowledge(before + 1, seq).await;
+        }
+        true
+    }
+
+    /// The once-a-second check: false (and out of step) when Redis counted a revocation this
+    /// instance never heard of, or cannot be asked.
+    async fn still_in_step(&self) -> bool {
+        let Some(side) = &self.redis else {
+            return false;
+        };
+        match side.current_seq().await {
+            Ok(seq) if seq <= self.in_step_with.load(Ordering::Acquire) => true,
+            Ok(_) => {
+                tracing::warn!("a token revocation was not announced here; reloading");
+                self.fall_out_of_step()
+            }
+            Err(_) => self.fall_out_of_step(),
         }
     }
 
-    /// Another instance (or this one) revoked a token: remember it, then say so.
-    async fn on_announcement(&self, message: fred::types::Message) {
-        let Some(side) = &self.redis else { return };
-        if &*message.channel != side.channel.as_str() {
-            return;
-        }
-        let Some(text) = message.value.as_string() else {
-            return;
+    /// An announcement: remember the id, acknowledge it, and say whether the memory is still in
+    /// step (a gap in the numbers means one was missed).
+    async fn on_announcement(&self, message: fred::types::Message) -> bool {
+        let Some(side) = &self.redis else {
+            return false;
         };
-        // "<expiry in ms> <id>", as `revoke` publishes it.
-        let Some((expires_ms, jti)) = text.split_once(' ') else {
-            return;
+        if &*message.channel != side.channel.as_str() {
+            return self.complete.load(Ordering::Acquire);
+        }
+        // "<sequence> <expiry in ms> <id>", as the revoke script publishes it.
+        let text = message.value.as_string().unwrap_or_default();
+        let mut parts = text.splitn(3, ' ');
+        let (Some(seq), Some(expires_ms), Some(jti)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return self.complete.load(Ordering::Acquire);
+        };
+        let Ok(seq) = seq.parse::<u64>() else {
+            return self.complete.load(Ordering::Acquire);
         };
         let expires_at = expires_ms
             .parse::<i64>()
@@ -375,12 +464,13 @@ impl Inner {
             .and_then(DateTime::from_timestamp_millis)
             .unwrap_or(DateTime::<Utc>::MAX_UTC);
         self.remember(jti, expires_at);
-        let key = format!("{}{jti}", side.ack_prefix);
-        let pool = side.redis.pool();
-        let counted: Result<i64, _> = pool.incr(&key).await;
-        if counted.is_ok() {
-            let _: Result<bool, _> = pool.expire(&key, 60, None).await;
+        side.acknowledge(seq, seq).await;
+        let previous = self.in_step_with.fetch_max(seq, Ordering::AcqRel);
+        if seq > previous + 1 {
+            tracing::warn!("a token revocation announcement was missed; reloading");
+            return self.fall_out_of_step();
         }
+        self.complete.load(Ordering::Acquire)
     }
 }
 

@@ -231,7 +231,7 @@ async fn revocation_is_shared_through_redis(backend: Backend) {
     use fred::interfaces::SortedSetsInterface as _;
     let stored: Option<f64> = redis
         .pool()
-        .zscore(format!("{prefix}revoked-jti"), &jti)
+        .zscore(format!("{prefix}{{revoked-jti}}"), &jti)
         .await
         .unwrap();
     assert!(stored.is_some(), "the revocation lives in Redis");

@@ -209,12 +209,37 @@ async fn redis_instances_follow_revocations_in_memory(backend: Backend) {
         "at once"
     );
     // Proof that the answer came from memory: with the set gone from Redis it still holds.
-    use fred::interfaces::KeysInterface as _;
-    let _: i64 = redis
-        .pool()
-        .del(format!("{prefix}revoked-jti"))
-        .await
-        .unwrap();
+    use fred::interfaces::{KeysInterface as _, SortedSetsInterface as _};
+    let set = format!("{prefix}{{revoked-jti}}");
+    let _: i64 = redis.pool().del(&set).await.unwrap();
     assert!(refused(two.authenticate(&pair.access_token).await));
     assert!(refused(one.authenticate(&pair.access_token).await));
+
+    // A revocation whose announcement never arrives (recorded and counted, not published):
+    // the once-a-second sequence check brings both instances into step.
+    let lost = one.issue_pair(f.user_id, "ada").await.unwrap();
+    let claims = two.authenticate(&lost.access_token).await.unwrap();
+    let expiry = claims.expires_at().timestamp_millis() as f64;
+    let _: i64 = redis
+        .pool()
+        .zadd(
+            &set,
+            None,
+            None,
+            false,
+            false,
+            (expiry, claims.jti.as_str()),
+        )
+        .await
+        .unwrap();
+    let _: i64 = redis.pool().incr(format!("{set}:seq")).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let _: i64 = redis.pool().del(&set).await.unwrap();
+    for service in [&one, &two] {
+        assert!(service.revocations_in_memory(), "back in step");
+        assert!(
+            refused(service.authenticate(&lost.access_token).await),
+            "reloaded into memory"
+        );
+    }
 }
