@@ -136,15 +136,27 @@ impl Lifecycle {
         username: &str,
         now: chrono::DateTime<Utc>,
     ) -> Result<(), AppError> {
-        users::set_email_verified(&self.db, user_id, now)
-            .await
-            .db_err("user")?;
+        // Identities go first and the address is marked verified last: if a step fails, the
+        // next reset on the still-unverified address tries again.
         let dropped = crate::db::oauth::unbind_all(&self.db, user_id)
             .await
             .db_err("identity")?;
-        if dropped.is_empty() {
-            return Ok(());
+        if !dropped.is_empty() {
+            self.audit_dropped_identities(user_id, username, &dropped)
+                .await?;
         }
+        users::set_email_verified(&self.db, user_id, now)
+            .await
+            .db_err("user")?;
+        Ok(())
+    }
+
+    async fn audit_dropped_identities(
+        &self,
+        user_id: i64,
+        username: &str,
+        dropped: &[String],
+    ) -> Result<(), AppError> {
         tracing::warn!(
             user_id,
             ?dropped,
@@ -261,6 +273,14 @@ impl AccountLifecycle for Lifecycle {
             // The address signs in and receives reset links: treat the change like a privilege
             // change (new session ids) and have the new address confirmed.
             self.registry.on_privilege_change(user.id).await;
+            // Links mailed to the old address must not vouch for the new one: a reset or
+            // verification link marks the *current* address verified.
+            let now = Utc::now();
+            for purpose in [Purpose::ResetPassword, Purpose::VerifyEmail] {
+                email_tokens::retire(&self.db, user.id, purpose, now)
+                    .await
+                    .db_err("link")?;
+            }
             self.links
                 .send(user.id, email.as_str().to_string(), Purpose::VerifyEmail);
             tracing::info!(user_id = user.id, "e-mail address changed");

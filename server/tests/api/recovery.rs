@@ -13,6 +13,7 @@ backend_tests!(
     reset_answers_the_same_for_unknown_addresses_and_is_throttled,
     email_verification_and_profile_changes,
     a_reset_drops_identities_bound_before_the_address_was_verified,
+    links_mailed_to_a_replaced_address_stop_working,
 );
 
 async fn app_with_mail(backend: Backend) -> (TestApp, FakeSmtp) {
@@ -374,4 +375,56 @@ async fn a_reset_drops_identities_bound_before_the_address_was_verified(backend:
         .bind(hijacked.to_string()).fetch_one(pool).await)
     .unwrap();
     assert_eq!(audited, 1, "the removal is in the audit log");
+}
+
+/// A reset link marks the current address verified, so one mailed to an address the account
+/// has since left must not work (it would vouch for an address nobody proved).
+async fn links_mailed_to_a_replaced_address_stop_working(backend: Backend) {
+    let (app, mut smtp) = app_with_mail(backend).await;
+    let cookie = register(&app, "quinn").await;
+    let verify_old = smtp.next().await.token();
+    let (status, _) = post(
+        &app,
+        "/fn/accounts/password/forgot",
+        None,
+        &[("email", "quinn@example.com")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let reset_old = smtp.next().await.token();
+    let (status, body) = post(
+        &app,
+        "/fn/accounts/profile/update",
+        Some(&cookie),
+        &[
+            ("nickname", "Quinn"),
+            ("avatar_url", ""),
+            ("bio", ""),
+            ("email", "someone.else@example.com"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = post(
+        &app,
+        "/fn/accounts/password/reset",
+        None,
+        &[
+            ("token", &reset_old),
+            ("password", "a brand new passphrase"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 400, "the old address's reset link is retired");
+    let (status, _) = post(
+        &app,
+        "/fn/accounts/verify-email",
+        None,
+        &[("token", &verify_old)],
+    )
+    .await;
+    assert_eq!(
+        status, 400,
+        "the old address's verification link is retired"
+    );
 }
