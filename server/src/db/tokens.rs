@@ -179,7 +179,10 @@ pub async fn revoked_since(
 /// so neither row guards anything any more.
 #[tracing::instrument(skip(db))]
 pub async fn purge_expired(db: &Db, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
-    const REFRESH: &str = "DELETE FROM refresh_tokens WHERE expires_at < $1";
+    // A family in use keeps its spent rows: presenting one of them again is how reuse (a
+    // stolen token) is detected, which revokes the family.
+    const REFRESH: &str = "DELETE FROM refresh_tokens WHERE expires_at < $1 AND family_id NOT IN \
+         (SELECT family_id FROM refresh_tokens WHERE expires_at >= $1)";
     const REVOKED: &str = "DELETE FROM revoked_tokens WHERE expires_at < $1";
     on_pool!(db, pool => {
         let refresh = sqlx::query(REFRESH).bind(now).execute(pool).await?.rows_affected();

@@ -44,10 +44,17 @@ async fn the_sweep_removes_dead_rows_and_keeps_live_ones(backend: Backend) {
             .execute(pool).await.map(|_| ()))
         .unwrap();
     }
-    for (hash, expires_at) in [("r-dead", now - hour), ("r-live", now + hour)] {
+    // A family whose every row expired goes; one still in use keeps its spent rows (they catch
+    // a stolen token presented again).
+    for (family, hash, expires_at) in [
+        ("f-dead", "r-dead", now - hour),
+        ("f-live", "r-live", now + hour),
+        ("f-used", "r-spent", now - hour),
+        ("f-used", "r-current", now + hour),
+    ] {
         let row = NewRefreshToken {
             user_id,
-            family_id: hash,
+            family_id: family,
             token_hash: hash,
             expires_at,
         };
@@ -90,7 +97,10 @@ async fn the_sweep_removes_dead_rows_and_keeps_live_ones(backend: Backend) {
         rows
     };
     assert_eq!(left("sessions", "id").await, ["s-live"]);
-    assert_eq!(left("refresh_tokens", "token_hash").await, ["r-live"]);
+    assert_eq!(
+        left("refresh_tokens", "token_hash").await,
+        ["r-current", "r-live", "r-spent"]
+    );
     assert_eq!(left("revoked_tokens", "jti").await, ["j-recent"]);
     assert_eq!(left("email_tokens", "token_hash").await, ["e-live"]);
     // A second sweep finds nothing left to do.
