@@ -35,12 +35,12 @@ impl Username {
 pub struct Email(String);
 
 impl Email {
-    /// A pragmatic check (one `@`, a dot in the domain, no spaces); the verification mail is the
-    /// real test. Stored lower-cased.
+    /// A pragmatic check (one `@`, a dot in the domain, no spaces or control characters); the
+    /// verification mail is the real test. Stored lower-cased.
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let s = raw.trim().to_lowercase();
         let valid = s.len() <= 254
-            && !s.contains(char::is_whitespace)
+            && !s.contains(|c: char| c.is_whitespace() || c.is_control())
             && matches!(s.split_once('@'), Some((local, domain))
                 if !local.is_empty() && !domain.contains('@') && domain.contains('.')
                     && !domain.starts_with('.') && !domain.ends_with('.'));
@@ -129,7 +129,9 @@ mod tests {
             Email::parse(" Alice@Example.COM ").unwrap().as_str(),
             "alice@example.com"
         );
-        for bad in ["alice", "a@b", "a@@b.c", "@b.c", "a b@c.d", "a@.c"] {
+        for bad in [
+            "alice", "a@b", "a@@b.c", "@b.c", "a b@c.d", "a@.c", "a\0b@c.d",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }

@@ -92,6 +92,9 @@ pub fn parse_profile(
             "bio",
             format!("at most {MAX_BIO} characters"),
         ));
+    } else if bio.contains('\0') {
+        // PostgreSQL's text cannot hold U+0000.
+        errors.push(FieldError::new("bio", "must not contain NUL characters"));
     }
     let email = Email::parse(&input.email).map_err(|e| errors.push(e)).ok();
     match email {

@@ -148,7 +148,12 @@ fn value(field: &FieldSpec, raw: &Value) -> Result<SqlValue, String> {
 }
 
 fn text(raw: &Value) -> Result<&str, String> {
-    raw.as_str().ok_or_else(|| "must be text".to_string())
+    let s = raw.as_str().ok_or_else(|| "must be text".to_string())?;
+    // PostgreSQL's text cannot hold U+0000; refuse it on both backends alike.
+    if s.contains('\0') {
+        return Err("must not contain NUL characters".into());
+    }
+    Ok(s)
 }
 
 fn within(s: &str, max: usize) -> Result<(), String> {
@@ -213,6 +218,15 @@ mod tests {
         let input = record(json!({"cover_url": " "}));
         let out = parse(&app::admin::models::COURSE, &input, Mode::Patch).unwrap();
         assert_eq!(out[0].1, SqlValue::Null);
+    }
+
+    #[test]
+    fn nul_characters_are_refused_in_text() {
+        assert_eq!(
+            text(&json!("a\0b")),
+            Err("must not contain NUL characters".into())
+        );
+        assert_eq!(text(&json!("ab")), Ok("ab"));
     }
 
     #[test]

@@ -375,6 +375,7 @@ async fn fuzzed_requests_get_documented_answers(backend: Backend) {
                 token
             };
             let mut request = call(&app, probe.method.clone(), &url, token);
+            let mut sent = String::new();
             if let Some(schema) = probe
                 .op
                 .pointer("/requestBody/content/application~1json/schema")
@@ -387,7 +388,11 @@ async fn fuzzed_requests_get_documented_answers(backend: Backend) {
                     2 => request
                         .header("Content-Type", "application/json")
                         .body(junk(&mut rng).to_string()),
-                    _ => request.json(&value_for(&doc, schema, &mut rng, 0)),
+                    _ => {
+                        let body = value_for(&doc, schema, &mut rng, 0);
+                        sent = body.to_string();
+                        request.json(&body)
+                    }
                 };
             }
             if rng.random_bool(0.05) {
@@ -398,8 +403,9 @@ async fn fuzzed_requests_get_documented_answers(backend: Backend) {
             let ct = content_type(response.headers());
             let text = response.text().await.unwrap();
             let what = format!(
-                "{} {url} -> {status} {ct} {}",
+                "{} {url} {} -> {status} {ct} {}",
                 probe.method,
+                &sent.chars().take(300).collect::<String>(),
                 &text.chars().take(300).collect::<String>()
             );
             assert!(status < 500, "{what}");
