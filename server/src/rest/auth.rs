@@ -85,3 +85,30 @@ pub async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
         Json(state.tokens.keys().jwks().clone()),
     )
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetRequest {
+    pub email: String,
+}
+
+/// `POST /api/v1/auth/password-reset`: queues the reset mail (202). The answer is the same
+/// whether or not an account has the address, as on the "forgot password" page; the same
+/// per-address and per-IP limits apply (429).
+pub async fn password_reset(
+    State(state): State<AppState>,
+    parts: axum::http::request::Parts,
+    ApiJson(body): ApiJson<PasswordResetRequest>,
+) -> Result<impl IntoResponse, Problem> {
+    use app::ports::AccountLifecycle as _;
+    state
+        .lifecycle
+        .request_password_reset(&parts, &body.email)
+        .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(serde_json::json!({
+            "detail": "if an account has this address, a reset link is on its way"
+        })),
+    ))
+}

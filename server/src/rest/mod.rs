@@ -104,6 +104,25 @@ fn build(cache: &ListCache, published: Arc<OnceLock<Published>>) -> ApiBuilder {
         ),
     );
     api.route(
+        Method::POST,
+        "/api/v1/auth/password-reset",
+        auth::password_reset,
+        Operation::new(
+            "request_password_reset",
+            "auth",
+            "Mail a password-reset link (queued: 202)",
+        )
+        .auth(Auth::Public)
+        .describe(
+            "The same answer whether or not an account has the address; limited per address \
+             and per IP like the \"forgot password\" page (429 with Retry-After).",
+        )
+        .body(schema_ref("PasswordResetRequest"))
+        .response(202, ok(schema_ref("Accepted"), false))
+        .response(422, problem_ref(422))
+        .response(429, problem_ref(429)),
+    );
+    api.route(
         Method::GET,
         "/.well-known/jwks.json",
         auth::jwks,

@@ -129,7 +129,11 @@ pub struct ThrottleState {
 }
 
 fn is_auth_scope(method: &Method, path: &str) -> bool {
-    method == Method::POST && matches!(path, "/api/v1/auth/token" | "/api/v1/auth/refresh")
+    method == Method::POST
+        && matches!(
+            path,
+            "/api/v1/auth/token" | "/api/v1/auth/refresh" | "/api/v1/auth/password-reset"
+        )
 }
 
 /// Resolves the caller once (handlers reuse it), counts the request, adds the headers.

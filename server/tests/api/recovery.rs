@@ -14,6 +14,7 @@ backend_tests!(
     email_verification_and_profile_changes,
     a_reset_drops_identities_bound_before_the_address_was_verified,
     links_mailed_to_a_replaced_address_stop_working,
+    the_api_queues_reset_mail_with_202,
 );
 
 async fn app_with_mail(backend: Backend) -> (TestApp, FakeSmtp) {
@@ -426,5 +427,45 @@ async fn links_mailed_to_a_replaced_address_stop_working(backend: Backend) {
     assert_eq!(
         status, 400,
         "the old address's verification link is retired"
+    );
+}
+
+/// `POST /api/v1/auth/password-reset`: the mail is queued (202), the answer is the same for an
+/// unknown address, and a bad address is a 422 problem.
+async fn the_api_queues_reset_mail_with_202(backend: Backend) {
+    let (app, mut smtp) = app_with_mail(backend).await;
+    register(&app, "rowan").await;
+    let _welcome = smtp.next().await;
+    let known = app
+        .post_json(
+            "/api/v1/auth/password-reset",
+            &serde_json::json!({"email": "rowan@example.com"}),
+        )
+        .await;
+    assert_eq!(known.status(), 202);
+    let known_body: serde_json::Value = known.json().await.unwrap();
+    assert_eq!(smtp.next().await.link_path(), "/password/reset");
+    let unknown = app
+        .post_json(
+            "/api/v1/auth/password-reset",
+            &serde_json::json!({"email": "nobody@example.com"}),
+        )
+        .await;
+    assert_eq!(unknown.status(), 202);
+    let unknown_body: serde_json::Value = unknown.json().await.unwrap();
+    assert_eq!(
+        known_body, unknown_body,
+        "no hint whether the account exists"
+    );
+    let bad = app
+        .post_json(
+            "/api/v1/auth/password-reset",
+            &serde_json::json!({"email": "not an address"}),
+        )
+        .await;
+    assert_eq!(bad.status(), 422);
+    assert_eq!(
+        bad.headers()["content-type"].to_str().unwrap(),
+        "application/problem+json"
     );
 }

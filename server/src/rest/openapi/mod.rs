@@ -113,6 +113,16 @@ fn common_schemas() -> Map<String, Value> {
             "type": "object", "additionalProperties": false,
             "properties": {"refresh_token": {"type": "string"}}
         },
+        "PasswordResetRequest": {
+            "type": "object", "additionalProperties": false,
+            "required": ["email"],
+            "properties": {"email": {"type": "string", "format": "email", "maxLength": 254}}
+        },
+        "Accepted": {
+            "type": "object",
+            "required": ["detail"],
+            "properties": {"detail": {"type": "string"}}
+        },
         "TokenPair": {
             "type": "object",
             "required": ["access_token", "refresh_token", "token_type", "expires_in"],
