@@ -40,9 +40,13 @@ use crate::models::ModelService;
 use crate::rbac::Authz;
 use crate::redis::Redis;
 
-/// What every handler can reach.
+/// What every handler can reach. Layers and handlers clone it for every request (several times
+/// each: axum clones a route's whole layer stack per call), so it is one `Arc`.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// The services and settings behind [`AppState`].
+pub struct Shared {
     pub settings: Arc<Settings>,
     pub db: Db,
     pub redis: Option<Redis>,
@@ -59,6 +63,14 @@ pub struct AppState {
     pub registry: SessionRegistry,
     pub pages: page_cache::PageCache,
     pub leptos_options: LeptosOptions,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -168,7 +180,7 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         settings.oauth.clone(),
         settings.public_url.clone(),
     )?;
-    Ok(AppState {
+    Ok(AppState(Arc::new(Shared {
         catalog,
         oauth,
         admin: Admin::new(db.clone(), models.clone(), authz.clone())
@@ -185,7 +197,7 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         db,
         redis,
         leptos_options,
-    })
+    })))
 }
 
 pub fn router(state: AppState) -> Router {

@@ -6,7 +6,7 @@
 //! than `PAGE_CACHE_SECONDS` ago. Requests that carry our session cookie always render: their
 //! pages differ per person. Changes to the catalogue clear the cache ([`PageCache::clear`]).
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use axum::{
     body::Body,
@@ -24,9 +24,10 @@ pub const SESSION_COOKIE: &str = "xc_session";
 /// Pages larger than this are served but not kept.
 const MAX_CACHED_BYTES: usize = 1024 * 1024;
 
+/// Cloned for every request by its layer: one `Arc` (a moka handle is several).
 #[derive(Clone)]
 pub struct PageCache {
-    entries: Option<Cache<String, CachedPage>>,
+    entries: Option<Arc<Cache<String, CachedPage>>>,
 }
 
 #[derive(Clone)]
@@ -39,10 +40,12 @@ struct CachedPage {
 impl PageCache {
     pub fn new(ttl: Duration) -> Self {
         let entries = (!ttl.is_zero()).then(|| {
-            Cache::builder()
-                .max_capacity(5_000)
-                .time_to_live(ttl)
-                .build()
+            Arc::new(
+                Cache::builder()
+                    .max_capacity(5_000)
+                    .time_to_live(ttl)
+                    .build(),
+            )
         });
         Self { entries }
     }

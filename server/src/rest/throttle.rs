@@ -41,7 +41,8 @@ type Window = Arc<Mutex<(u64, Instant)>>;
 #[derive(Clone)]
 enum Counters {
     Redis(Redis),
-    Local(Cache<String, Window>),
+    /// In an `Arc`: the throttle is cloned for every request, and a moka handle is several.
+    Local(Arc<Cache<String, Window>>),
 }
 
 /// The outcome of one counted request.
@@ -57,12 +58,12 @@ impl ApiThrottle {
     pub fn new(redis: Option<Redis>, prefix: &str) -> Self {
         let counters = match redis {
             Some(redis) => Counters::Redis(redis),
-            None => Counters::Local(
+            None => Counters::Local(Arc::new(
                 Cache::builder()
                     .max_capacity(200_000)
                     .time_to_idle(Duration::from_secs(86_400))
                     .build(),
-            ),
+            )),
         };
         Self {
             counters,
