@@ -39,6 +39,7 @@ use crate::http::{client_ip, csrf, health, page_cache};
 use crate::models::ModelService;
 use crate::rbac::Authz;
 use crate::redis::Redis;
+use crate::rest::{cache::ApiCache, throttle::ApiThrottle};
 
 /// What every handler can reach. Layers and handlers clone it for every request (several times
 /// each: axum clones a route's whole layer stack per call), so it is one `Arc`.
@@ -62,6 +63,10 @@ pub struct Shared {
     /// Every user's sessions across instances (devices page, sign out everywhere, rotation).
     pub registry: SessionRegistry,
     pub pages: page_cache::PageCache,
+    /// Anonymous API list answers (see [`crate::rest::cache`]).
+    pub api_cache: ApiCache,
+    /// The API's request counters, shared by its throttle layer and the cache in front of it.
+    pub api_throttle: ApiThrottle,
     pub leptos_options: LeptosOptions,
 }
 
@@ -161,13 +166,21 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
     let authz = Authz::new(db.clone(), accounts.clone());
     let catalog = Catalog::new(db.clone(), settings.page_cache_ttl);
     let pages = page_cache::PageCache::new(settings.page_cache_ttl);
-    // A change to the catalogue shows on this instance's public pages at once; other instances
-    // see it when their cache entries expire (PAGE_CACHE_SECONDS).
+    let api_throttle = ApiThrottle::new(redis.clone(), &settings.redis_prefix);
+    let api_cache = ApiCache::new(
+        settings.page_cache_ttl,
+        api_throttle.clone(),
+        settings.api.throttle_anon,
+    );
+    // A change to the catalogue shows on this instance's public pages at once, and a change to
+    // any model in its API lists; other instances see it when their cache entries expire
+    // (PAGE_CACHE_SECONDS).
     let models = ModelService::new(db.clone())
         .with_privilege_listener(Arc::new(registry.clone()))
         .with_change_hook({
-            let (catalog, pages) = (catalog.clone(), pages.clone());
+            let (catalog, pages, api_cache) = (catalog.clone(), pages.clone(), api_cache.clone());
             Arc::new(move |model: &'static str| {
+                api_cache.clear();
                 if CATALOGUE_MODELS.contains(&model) {
                     catalog.invalidate();
                     pages.clear();
@@ -193,6 +206,8 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         lifecycle,
         sessions,
         pages,
+        api_cache,
+        api_throttle,
         settings: Arc::new(settings),
         db,
         redis,
@@ -259,6 +274,11 @@ pub fn router(state: AppState) -> Router {
             .layer(axum::middleware::from_fn_with_state(
                 state.pages.clone(),
                 page_cache::layer,
+            ))
+            // Beside the page cache and for the same reason: a hit skips everything below.
+            .layer(axum::middleware::from_fn_with_state(
+                state.api_cache.clone(),
+                crate::rest::cache::layer,
             ))
             .layer(CompressionLayer::new())
             .layer(axum::middleware::from_fn(

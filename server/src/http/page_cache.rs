@@ -61,15 +61,17 @@ fn is_public_page(path: &str) -> bool {
     path == "/" || path == "/courses" || path.starts_with("/courses/")
 }
 
-fn has_session_cookie(headers: &HeaderMap) -> bool {
+/// The request carries our session cookie (whatever its value): it may be signed in.
+pub fn has_session_cookie(headers: &HeaderMap) -> bool {
     headers
         .get_all(header::COOKIE)
         .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .any(|pair| {
-            pair.trim_start().starts_with(SESSION_COOKIE)
-                && pair.trim_start()[SESSION_COOKIE.len()..].starts_with('=')
+        .map(|v| String::from_utf8_lossy(v.as_bytes()))
+        .any(|v| {
+            v.split(';').any(|pair| {
+                pair.split_once('=')
+                    .is_some_and(|(name, _)| name.trim() == SESSION_COOKIE)
+            })
         })
 }
 
@@ -165,6 +167,11 @@ mod tests {
         h.insert(
             header::COOKIE,
             HeaderValue::from_static("theme=dark; xc_session=abc"),
+        );
+        assert!(has_session_cookie(&h));
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1;xc_session =x"),
         );
         assert!(has_session_cookie(&h));
         h.insert(

@@ -16,7 +16,7 @@ use std::{
 use app::error::AppError;
 use axum::{
     extract::{ConnectInfo, Request, State},
-    http::{HeaderMap, HeaderValue, Method},
+    http::{Extensions, HeaderMap, HeaderValue, Method},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -24,6 +24,7 @@ use fred::prelude::*;
 use moka::future::Cache;
 
 use super::actor::{Actor, Resolved};
+use super::cache::Counted;
 use super::problem::Problem;
 use super::settings::Rate;
 use crate::accounts::throttle::HIT;
@@ -123,26 +124,23 @@ impl ApiThrottle {
     }
 }
 
-#[derive(Clone)]
-pub struct ThrottleState {
-    pub app: AppState,
-    pub throttle: ApiThrottle,
-}
-
 fn is_auth_scope(method: &Method, path: &str) -> bool {
     method == Method::POST && matches!(path, "/api/v1/auth/token" | "/api/v1/auth/refresh")
 }
 
-/// Resolves the caller once (handlers reuse it), counts the request, adds the headers.
-pub async fn layer(State(s): State<ThrottleState>, request: Request, next: Next) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ip = parts
-        .extensions
+/// The address anonymous callers (and the `auth` scope) are counted by.
+pub fn address(extensions: &Extensions) -> String {
+    extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Resolves the caller once (handlers reuse it), counts the request, adds the headers.
+pub async fn layer(State(app): State<AppState>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
     // Bad credentials count as anonymous here; the handler answers them with 401.
-    let caller = match Actor::resolve(&mut parts, &s.app).await {
+    let caller = match Actor::resolve(&mut parts, &app).await {
         Ok(actor) => {
             let user = actor.as_ref().map(|a| a.user_id);
             parts.extensions.insert(Resolved(actor));
@@ -150,18 +148,28 @@ pub async fn layer(State(s): State<ThrottleState>, request: Request, next: Next)
         }
         Err(_) => None,
     };
-    let api = &s.app.settings.api;
-    let (scope, ident, rate) = if is_auth_scope(&parts.method, parts.uri.path()) {
-        ("auth", ip, api.throttle_auth)
-    } else if let Some(user) = caller {
-        ("user", user.to_string(), api.throttle_user)
-    } else {
-        ("anon", ip, api.throttle_anon)
+    let decision = match parts.extensions.get::<Counted>() {
+        // The anonymous list cache in front counted it already.
+        Some(Counted(decision)) => *decision,
+        None => {
+            let api = &app.settings.api;
+            let ip = address(&parts.extensions);
+            let (scope, ident, rate) = if is_auth_scope(&parts.method, parts.uri.path()) {
+                ("auth", ip, api.throttle_auth)
+            } else if let Some(user) = caller {
+                ("user", user.to_string(), api.throttle_user)
+            } else {
+                ("anon", ip, api.throttle_anon)
+            };
+            match rate {
+                Some(rate) => Some(app.api_throttle.hit(scope, &ident, rate).await),
+                None => None,
+            }
+        }
     };
-    let Some(rate) = rate else {
+    let Some(decision) = decision else {
         return next.run(Request::from_parts(parts, body)).await;
     };
-    let decision = s.throttle.hit(scope, &ident, rate).await;
     let mut response = if decision.allowed {
         next.run(Request::from_parts(parts, body)).await
     } else {
@@ -174,7 +182,8 @@ pub async fn layer(State(s): State<ThrottleState>, request: Request, next: Next)
     response
 }
 
-fn set_headers(headers: &mut HeaderMap, d: Decision) {
+/// `X-RateLimit-*` for this decision (replacing values already there, in place).
+pub fn set_headers(headers: &mut HeaderMap, d: Decision) {
     for (name, value) in [
         ("x-ratelimit-limit", d.limit),
         ("x-ratelimit-remaining", d.remaining),
