@@ -8,14 +8,13 @@
 //! window ends); past the limit the answer is 429 with `Retry-After`.
 
 use std::{
-    net::SocketAddr,
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
 use app::error::AppError;
 use axum::{
-    extract::{ConnectInfo, Request, State},
+    extract::{Request, State},
     http::{Extensions, HeaderMap, HeaderValue, Method},
     middleware::Next,
     response::{IntoResponse, Response},
@@ -28,6 +27,7 @@ use super::cache::Counted;
 use super::problem::Problem;
 use super::settings::Rate;
 use crate::accounts::throttle::HIT;
+use crate::http::client_ip::client_ip;
 use crate::redis::Redis;
 use crate::startup::AppState;
 
@@ -128,12 +128,11 @@ fn is_auth_scope(method: &Method, path: &str) -> bool {
     method == Method::POST && matches!(path, "/api/v1/auth/token" | "/api/v1/auth/refresh")
 }
 
-/// The address anonymous callers (and the `auth` scope) are counted by.
+/// The address anonymous callers (and the `auth` scope) are counted by: the client's, as
+/// [`client_ip`] decides it. Behind a trusted proxy that is the address it forwarded, not the
+/// proxy's own, which would put every anonymous caller in one budget.
 pub fn address(extensions: &Extensions) -> String {
-    extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+    client_ip(extensions).unwrap_or_else(|| "unknown".into())
 }
 
 /// Resolves the caller once (handlers reuse it), counts the request, adds the headers.
