@@ -2,19 +2,18 @@
 //! resource shares. Each parses the request, asks the model engine, and shapes the answer;
 //! validation, permissions, soft delete and the audit log are the engine's.
 
-use std::net::SocketAddr;
-
 use app::domain::Principal;
 use app::error::{AppError, FieldError};
 use axum::{
     body::Body,
-    extract::{ConnectInfo, FromRequestParts, RawPathParams},
+    extract::{FromRequestParts, RawPathParams},
     http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode, Uri},
     response::{IntoResponse, Response},
 };
 use serde_json::Value;
 
 use super::{shape, Resource};
+use crate::http::client_ip::client_ip;
 use crate::models::{Filter, FilterOp, Record};
 use crate::rest::actor::{Actor, MaybeActor};
 use crate::rest::cache::Shareable;
@@ -22,19 +21,14 @@ use crate::rest::problem::{bad_params, precondition_failed, Problem};
 use crate::rest::{conneg, etag, links, params};
 use crate::startup::AppState;
 
-/// The client's address, for the audit log.
+/// The client's address, for the audit log (behind a trusted proxy, the one it forwarded).
 pub struct ClientIp(pub Option<String>);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string()),
-        ))
+        Ok(ClientIp(client_ip(&parts.extensions)))
     }
 }
 
