@@ -39,10 +39,15 @@ use crate::http::{client_ip, csrf, health, page_cache};
 use crate::models::ModelService;
 use crate::rbac::Authz;
 use crate::redis::Redis;
+use crate::rest::{cache::ApiCache, throttle::ApiThrottle};
 
-/// What every handler can reach.
+/// What every handler can reach. Layers and handlers clone it for every request (several times
+/// each: axum clones a route's whole layer stack per call), so it is one `Arc`.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// The services and settings behind [`AppState`].
+pub struct Shared {
     pub settings: Arc<Settings>,
     pub db: Db,
     pub redis: Option<Redis>,
@@ -58,7 +63,19 @@ pub struct AppState {
     /// Every user's sessions across instances (devices page, sign out everywhere, rotation).
     pub registry: SessionRegistry,
     pub pages: page_cache::PageCache,
+    /// Anonymous API list answers (see [`crate::rest::cache`]).
+    pub api_cache: ApiCache,
+    /// The API's request counters, shared by its throttle layer and the cache in front of it.
+    pub api_throttle: ApiThrottle,
     pub leptos_options: LeptosOptions,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -149,13 +166,21 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
     let authz = Authz::new(db.clone(), accounts.clone());
     let catalog = Catalog::new(db.clone(), settings.page_cache_ttl);
     let pages = page_cache::PageCache::new(settings.page_cache_ttl);
-    // A change to the catalogue shows on this instance's public pages at once; other instances
-    // see it when their cache entries expire (PAGE_CACHE_SECONDS).
+    let api_throttle = ApiThrottle::new(redis.clone(), &settings.redis_prefix);
+    let api_cache = ApiCache::new(
+        settings.page_cache_ttl,
+        api_throttle.clone(),
+        settings.api.throttle_anon,
+    );
+    // A change to the catalogue shows on this instance's public pages at once, and a change to
+    // any model in its API lists; other instances see it when their cache entries expire
+    // (PAGE_CACHE_SECONDS).
     let models = ModelService::new(db.clone())
         .with_privilege_listener(Arc::new(registry.clone()))
         .with_change_hook({
-            let (catalog, pages) = (catalog.clone(), pages.clone());
+            let (catalog, pages, api_cache) = (catalog.clone(), pages.clone(), api_cache.clone());
             Arc::new(move |model: &'static str| {
+                api_cache.clear();
                 if CATALOGUE_MODELS.contains(&model) {
                     catalog.invalidate();
                     pages.clear();
@@ -168,7 +193,7 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         settings.oauth.clone(),
         settings.public_url.clone(),
     )?;
-    Ok(AppState {
+    Ok(AppState(Arc::new(Shared {
         catalog,
         oauth,
         admin: Admin::new(db.clone(), models.clone(), authz.clone())
@@ -181,11 +206,13 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         lifecycle,
         sessions,
         pages,
+        api_cache,
+        api_throttle,
         settings: Arc::new(settings),
         db,
         redis,
         leptos_options,
-    })
+    })))
 }
 
 /// The app's routes as axum paths, walked once per process.
@@ -259,6 +286,11 @@ pub fn router(state: AppState) -> Router {
             .layer(axum::middleware::from_fn_with_state(
                 state.pages.clone(),
                 page_cache::layer,
+            ))
+            // Beside the page cache and for the same reason: a hit skips everything below.
+            .layer(axum::middleware::from_fn_with_state(
+                state.api_cache.clone(),
+                crate::rest::cache::layer,
             ))
             .layer(CompressionLayer::new())
             .layer(axum::middleware::from_fn(

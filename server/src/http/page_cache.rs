@@ -6,7 +6,7 @@
 //! than `PAGE_CACHE_SECONDS` ago. Requests that carry our session cookie always render: their
 //! pages differ per person. Changes to the catalogue clear the cache ([`PageCache::clear`]).
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use axum::{
     body::Body,
@@ -24,9 +24,10 @@ pub const SESSION_COOKIE: &str = "xc_session";
 /// Pages larger than this are served but not kept.
 const MAX_CACHED_BYTES: usize = 1024 * 1024;
 
+/// Cloned for every request by its layer: one `Arc` (a moka handle is several).
 #[derive(Clone)]
 pub struct PageCache {
-    entries: Option<Cache<String, CachedPage>>,
+    entries: Option<Arc<Cache<String, CachedPage>>>,
 }
 
 #[derive(Clone)]
@@ -39,10 +40,12 @@ struct CachedPage {
 impl PageCache {
     pub fn new(ttl: Duration) -> Self {
         let entries = (!ttl.is_zero()).then(|| {
-            Cache::builder()
-                .max_capacity(5_000)
-                .time_to_live(ttl)
-                .build()
+            Arc::new(
+                Cache::builder()
+                    .max_capacity(5_000)
+                    .time_to_live(ttl)
+                    .build(),
+            )
         });
         Self { entries }
     }
@@ -58,15 +61,17 @@ fn is_public_page(path: &str) -> bool {
     path == "/" || path == "/courses" || path.starts_with("/courses/")
 }
 
-fn has_session_cookie(headers: &HeaderMap) -> bool {
+/// The request carries our session cookie (whatever its value): it may be signed in.
+pub fn has_session_cookie(headers: &HeaderMap) -> bool {
     headers
         .get_all(header::COOKIE)
         .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .any(|pair| {
-            pair.trim_start().starts_with(SESSION_COOKIE)
-                && pair.trim_start()[SESSION_COOKIE.len()..].starts_with('=')
+        .map(|v| String::from_utf8_lossy(v.as_bytes()))
+        .any(|v| {
+            v.split(';').any(|pair| {
+                pair.split_once('=')
+                    .is_some_and(|(name, _)| name.trim() == SESSION_COOKIE)
+            })
         })
 }
 
@@ -162,6 +167,11 @@ mod tests {
         h.insert(
             header::COOKIE,
             HeaderValue::from_static("theme=dark; xc_session=abc"),
+        );
+        assert!(has_session_cookie(&h));
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1;xc_session =x"),
         );
         assert!(has_session_cookie(&h));
         h.insert(

@@ -6,7 +6,7 @@
 use axum::{
     body::Body,
     extract::Request,
-    http::{header, HeaderValue, StatusCode},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -34,17 +34,21 @@ fn admits_json(accept: &str) -> bool {
     })
 }
 
-/// 406 before any work when the client cannot take JSON (`/api/docs` is HTML and exempt).
-pub async fn require_json_accept(request: Request, next: Next) -> Response {
-    let accept = request
-        .headers()
+/// `Accept` is absent or admits a JSON answer.
+pub fn accepts_json(headers: &HeaderMap) -> bool {
+    let accept = headers
         .get_all(header::ACCEPT)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .collect::<Vec<_>>()
         .join(",");
+    accept.trim().is_empty() || admits_json(&accept)
+}
+
+/// 406 before any work when the client cannot take JSON (`/api/docs` is HTML and exempt).
+pub async fn require_json_accept(request: Request, next: Next) -> Response {
     let exempt = request.uri().path() == "/api/docs";
-    if !exempt && !accept.trim().is_empty() && !admits_json(&accept) {
+    if !exempt && !accepts_json(request.headers()) {
         return problem_response(
             StatusCode::NOT_ACCEPTABLE,
             "not-acceptable",

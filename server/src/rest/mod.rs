@@ -8,10 +8,12 @@
 //! Layers on every API response, outermost first: CORS (`API_CORS_ORIGINS`), problem+json for
 //! any error ([`conneg::problems_only`]), throttling with `X-RateLimit-*` ([`throttle`]), 406
 //! when `Accept` admits no JSON, a panic guard, and the body limit (413). Unknown paths and
-//! versions under `/api` are 404 problems.
+//! versions under `/api` are 404 problems. Anonymous list answers are kept in [`cache`], which
+//! runs in front of all of these (and of the site's session, CSRF and compression layers).
 
 pub mod actor;
 pub mod auth;
+pub mod cache;
 pub mod conneg;
 pub mod docs;
 pub mod etag;
@@ -41,7 +43,6 @@ use tower_http::{catch_panic::CatchPanicLayer, cors::CorsLayer};
 use crate::startup::AppState;
 use openapi::schema::{ok, problem_ref};
 use registry::{ApiBuilder, Auth, Operation};
-use resources::ListCache;
 
 /// The document, rendered once at start-up.
 struct Published {
@@ -54,7 +55,7 @@ fn schema_ref(name: &str) -> serde_json::Value {
 }
 
 /// Every route of the API with its operation.
-fn build(cache: &ListCache, published: Arc<OnceLock<Published>>) -> ApiBuilder {
+fn build(published: Arc<OnceLock<Published>>) -> ApiBuilder {
     let mut api = ApiBuilder::new();
     api.route(
         Method::POST,
@@ -174,7 +175,7 @@ fn build(cache: &ListCache, published: Arc<OnceLock<Published>>) -> ApiBuilder {
             .auth(Auth::Public)
             .response(200, json!({"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}})),
     );
-    resources::register(&mut api, cache);
+    resources::register(&mut api);
     api
 }
 
@@ -195,7 +196,7 @@ fn serve_document(doc: &OnceLock<Published>, html: bool) -> Response {
 
 /// `(METHOD, path)` of every route the API serves, as registered.
 pub fn registered_routes() -> Vec<(String, String)> {
-    let api = build(&ListCache::new(std::time::Duration::ZERO), Arc::default());
+    let api = build(Arc::default());
     api.routes()
         .map(|(m, p, _)| (m.to_string(), p.to_string()))
         .collect()
@@ -203,26 +204,18 @@ pub fn registered_routes() -> Vec<(String, String)> {
 
 /// The document as served.
 pub fn document() -> serde_json::Value {
-    openapi::document(&build(
-        &ListCache::new(std::time::Duration::ZERO),
-        Arc::default(),
-    ))
+    openapi::document(&build(Arc::default()))
 }
 
 pub fn routes(state: &AppState) -> Router<AppState> {
     let settings = &state.settings;
-    let cache = ListCache::new(settings.page_cache_ttl);
     let published = Arc::new(OnceLock::new());
-    let api = build(&cache, published.clone());
+    let api = build(published.clone());
     let doc = openapi::document(&api);
     let _ = published.set(Published {
         json: Bytes::from(serde_json::to_vec(&doc).unwrap_or_default()),
         html: docs::render(&doc),
     });
-    let throttle = throttle::ThrottleState {
-        app: state.clone(),
-        throttle: throttle::ApiThrottle::new(state.redis.clone(), &settings.redis_prefix),
-    };
     let router = api
         .into_router()
         .route("/api", any(conneg::unknown_route))
@@ -231,7 +224,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .layer(CatchPanicLayer::custom(conneg::panic_problem))
         .layer(axum::middleware::from_fn(conneg::require_json_accept))
         .layer(axum::middleware::from_fn_with_state(
-            throttle,
+            state.clone(),
             throttle::layer,
         ))
         .layer(axum::middleware::from_fn(conneg::problems_only));

@@ -8,15 +8,14 @@
 //! window ends); past the limit the answer is 429 with `Retry-After`.
 
 use std::{
-    net::SocketAddr,
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
 use app::error::AppError;
 use axum::{
-    extract::{ConnectInfo, Request, State},
-    http::{HeaderMap, HeaderValue, Method},
+    extract::{Request, State},
+    http::{Extensions, HeaderMap, HeaderValue, Method},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -24,9 +23,11 @@ use fred::prelude::*;
 use moka::future::Cache;
 
 use super::actor::{Actor, Resolved};
+use super::cache::Counted;
 use super::problem::Problem;
 use super::settings::Rate;
 use crate::accounts::throttle::HIT;
+use crate::http::client_ip::client_ip;
 use crate::redis::Redis;
 use crate::startup::AppState;
 
@@ -41,7 +42,8 @@ type Window = Arc<Mutex<(u64, Instant)>>;
 #[derive(Clone)]
 enum Counters {
     Redis(Redis),
-    Local(Cache<String, Window>),
+    /// In an `Arc`: the throttle is cloned for every request, and a moka handle is several.
+    Local(Arc<Cache<String, Window>>),
 }
 
 /// The outcome of one counted request.
@@ -57,12 +59,12 @@ impl ApiThrottle {
     pub fn new(redis: Option<Redis>, prefix: &str) -> Self {
         let counters = match redis {
             Some(redis) => Counters::Redis(redis),
-            None => Counters::Local(
+            None => Counters::Local(Arc::new(
                 Cache::builder()
                     .max_capacity(200_000)
                     .time_to_idle(Duration::from_secs(86_400))
                     .build(),
-            ),
+            )),
         };
         Self {
             counters,
@@ -122,12 +124,6 @@ impl ApiThrottle {
     }
 }
 
-#[derive(Clone)]
-pub struct ThrottleState {
-    pub app: AppState,
-    pub throttle: ApiThrottle,
-}
-
 fn is_auth_scope(method: &Method, path: &str) -> bool {
     method == Method::POST
         && matches!(
@@ -136,16 +132,18 @@ fn is_auth_scope(method: &Method, path: &str) -> bool {
         )
 }
 
+/// The address anonymous callers (and the `auth` scope) are counted by: the client's, as
+/// [`client_ip`] decides it. Behind a trusted proxy that is the address it forwarded, not the
+/// proxy's own, which would put every anonymous caller in one budget.
+pub fn address(extensions: &Extensions) -> String {
+    client_ip(extensions).unwrap_or_else(|| "unknown".into())
+}
+
 /// Resolves the caller once (handlers reuse it), counts the request, adds the headers.
-pub async fn layer(State(s): State<ThrottleState>, request: Request, next: Next) -> Response {
+pub async fn layer(State(app): State<AppState>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ip = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
     // Bad credentials count as anonymous here; the handler answers them with 401.
-    let caller = match Actor::resolve(&mut parts, &s.app).await {
+    let caller = match Actor::resolve(&mut parts, &app).await {
         Ok(actor) => {
             let user = actor.as_ref().map(|a| a.user_id);
             parts.extensions.insert(Resolved(actor));
@@ -153,18 +151,28 @@ pub async fn layer(State(s): State<ThrottleState>, request: Request, next: Next)
         }
         Err(_) => None,
     };
-    let api = &s.app.settings.api;
-    let (scope, ident, rate) = if is_auth_scope(&parts.method, parts.uri.path()) {
-        ("auth", ip, api.throttle_auth)
-    } else if let Some(user) = caller {
-        ("user", user.to_string(), api.throttle_user)
-    } else {
-        ("anon", ip, api.throttle_anon)
+    let decision = match parts.extensions.get::<Counted>() {
+        // The anonymous list cache in front counted it already.
+        Some(Counted(decision)) => *decision,
+        None => {
+            let api = &app.settings.api;
+            let ip = address(&parts.extensions);
+            let (scope, ident, rate) = if is_auth_scope(&parts.method, parts.uri.path()) {
+                ("auth", ip, api.throttle_auth)
+            } else if let Some(user) = caller {
+                ("user", user.to_string(), api.throttle_user)
+            } else {
+                ("anon", ip, api.throttle_anon)
+            };
+            match rate {
+                Some(rate) => Some(app.api_throttle.hit(scope, &ident, rate).await),
+                None => None,
+            }
+        }
     };
-    let Some(rate) = rate else {
+    let Some(decision) = decision else {
         return next.run(Request::from_parts(parts, body)).await;
     };
-    let decision = s.throttle.hit(scope, &ident, rate).await;
     let mut response = if decision.allowed {
         next.run(Request::from_parts(parts, body)).await
     } else {
@@ -177,7 +185,8 @@ pub async fn layer(State(s): State<ThrottleState>, request: Request, next: Next)
     response
 }
 
-fn set_headers(headers: &mut HeaderMap, d: Decision) {
+/// `X-RateLimit-*` for this decision (replacing values already there, in place).
+pub fn set_headers(headers: &mut HeaderMap, d: Decision) {
     for (name, value) in [
         ("x-ratelimit-limit", d.limit),
         ("x-ratelimit-remaining", d.remaining),

@@ -19,6 +19,7 @@ mod oauth;
 mod operations;
 mod recovery;
 mod rest_auth;
+mod rest_cache;
 mod rest_conventions;
 mod rest_openapi;
 mod rest_rbac;

@@ -12,6 +12,7 @@ backend_tests!(
     every_error_status_is_a_problem,
     bodies_over_the_limit_are_413,
     throttle_counts_per_caller_and_answers_429,
+    throttle_counts_forwarded_clients_apart,
     throttle_is_shared_by_two_instances,
     cors_preflight_and_cross_origin_bearer_calls,
 );
@@ -171,6 +172,35 @@ async fn throttle_counts_per_caller_and_answers_429(backend: Backend) {
             h["x-ratelimit-remaining"].to_str().unwrap()
         ),
         ("5", "4")
+    );
+}
+
+/// Behind a trusted proxy every request comes from the proxy's address: the budget is the
+/// forwarded client's.
+async fn throttle_counts_forwarded_clients_apart(backend: Backend) {
+    let app = spawn_app_with(
+        backend,
+        Options {
+            extra: vec![
+                ("API_THROTTLE_ANON", "2/min".into()),
+                ("TRUSTED_PROXIES", "127.0.0.1".into()),
+            ],
+            ..Default::default()
+        },
+    )
+    .await;
+    let from = |client: &str| {
+        call(&app, Method::GET, "/api/v1/directions", None).header("X-Forwarded-For", client)
+    };
+    for _ in 0..2 {
+        assert_eq!(send(from("203.0.113.1")).await.0, 200);
+    }
+    let (s, b, h) = send(from("203.0.113.1")).await;
+    assert_problem(s, &b, &h, 429);
+    let (s, _, h) = send(from("203.0.113.2")).await;
+    assert_eq!(
+        (s, h["x-ratelimit-remaining"].to_str().unwrap()),
+        (200, "1")
     );
 }
 

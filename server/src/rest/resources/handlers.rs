@@ -2,38 +2,33 @@
 //! resource shares. Each parses the request, asks the model engine, and shapes the answer;
 //! validation, permissions, soft delete and the audit log are the engine's.
 
-use std::net::SocketAddr;
-
 use app::domain::Principal;
 use app::error::{AppError, FieldError};
 use axum::{
     body::Body,
-    extract::{ConnectInfo, FromRequestParts, RawPathParams},
+    extract::{FromRequestParts, RawPathParams},
     http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode, Uri},
     response::{IntoResponse, Response},
 };
 use serde_json::Value;
 
-use super::{shape, ListCache, Resource};
+use super::{shape, Resource};
+use crate::http::client_ip::client_ip;
 use crate::models::{Filter, FilterOp, Record};
 use crate::rest::actor::{Actor, MaybeActor};
+use crate::rest::cache::Shareable;
 use crate::rest::problem::{bad_params, precondition_failed, Problem};
 use crate::rest::{conneg, etag, links, params};
 use crate::startup::AppState;
 
-/// The client's address, for the audit log.
+/// The client's address, for the audit log (behind a trusted proxy, the one it forwarded).
 pub struct ClientIp(pub Option<String>);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string()),
-        ))
+        Ok(ClientIp(client_ip(&parts.extensions)))
     }
 }
 
@@ -148,9 +143,10 @@ impl Resource {
     }
 }
 
+/// A page of the collection. Anonymous answers are marked [`Shareable`]: the same for every
+/// anonymous caller, so the API cache may keep them.
 pub async fn list(
     r: &'static Resource,
-    cache: &ListCache,
     state: AppState,
     actor: MaybeActor,
     raw: RawPathParams,
@@ -162,13 +158,6 @@ pub async fn list(
         Err(errors) => return Ok(bad_params(&errors)),
     };
     let base = links::base(&state.settings, &headers);
-    let key = format!("{base}{uri}");
-    let anonymous = actor.0.is_none();
-    if anonymous {
-        if let Some(body) = cache.get(&key).await {
-            return Ok(json_response(StatusCode::OK, body.to_vec()));
-        }
-    }
     let who = actor.principal(&state).await?;
     r.check_parent(&state, who.as_ref(), ids.parent).await?;
     let pairs = params::pairs(uri.query());
@@ -207,11 +196,14 @@ pub async fn list(
         page.count,
         results,
     );
-    let bytes = serde_json::to_vec(&body).unwrap_or_default();
-    if anonymous {
-        cache.insert(key, bytes::Bytes::from(bytes.clone())).await;
+    let mut response = json_response(
+        StatusCode::OK,
+        serde_json::to_vec(&body).unwrap_or_default(),
+    );
+    if who.is_none() {
+        response.extensions_mut().insert(Shareable);
     }
-    Ok(json_response(StatusCode::OK, bytes))
+    Ok(response)
 }
 
 pub async fn retrieve(
@@ -234,10 +226,8 @@ pub async fn retrieve(
     ))
 }
 
-#[expect(clippy::too_many_arguments, reason = "one per extracted request part")]
 pub async fn create(
     r: &'static Resource,
-    cache: &ListCache,
     state: AppState,
     actor: Actor,
     raw: RawPathParams,
@@ -256,7 +246,6 @@ pub async fn create(
         .models
         .create(&who, r.spec.name, input, ip.0.as_deref())
         .await?;
-    cache.invalidate_all();
     let id = record.get("id").and_then(Value::as_i64);
     let location = r.item_location(&links::base(&state.settings, &headers), ids.parent, id);
     let mut response = item_response(StatusCode::CREATED, &shape(r.spec, record), None);
@@ -270,7 +259,6 @@ pub async fn create(
 pub async fn update(
     r: &'static Resource,
     partial: bool,
-    cache: &ListCache,
     state: AppState,
     actor: Actor,
     raw: RawPathParams,
@@ -302,13 +290,11 @@ pub async fn update(
         .models
         .update(&who, r.spec.name, id, input, partial, ip.0.as_deref())
         .await?;
-    cache.invalidate_all();
     Ok(item_response(StatusCode::OK, &shape(r.spec, record), None))
 }
 
 pub async fn destroy(
     r: &'static Resource,
-    cache: &ListCache,
     state: AppState,
     actor: Actor,
     raw: RawPathParams,
@@ -335,6 +321,5 @@ pub async fn destroy(
             ip.0.as_deref(),
         )
         .await?;
-    cache.invalidate_all();
     Ok(StatusCode::NO_CONTENT.into_response())
 }

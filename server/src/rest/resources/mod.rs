@@ -4,14 +4,11 @@
 
 mod handlers;
 
-use std::time::Duration;
-
 use app::admin::{models as m, FieldKind, ModelSpec};
 use axum::{
     extract::{RawPathParams, State},
     http::{HeaderMap, Method, Uri},
 };
-use bytes::Bytes;
 use serde_json::{json, Value};
 
 use super::actor::{Actor, MaybeActor};
@@ -94,47 +91,14 @@ pub fn shape(spec: &ModelSpec, mut record: Record) -> Value {
     Value::Object(record)
 }
 
-/// Anonymous list answers, per absolute URL, for `PAGE_CACHE_SECONDS` (the same policy as the
-/// public pages): listing costs a count and a page query, and anonymous lists are the same for
-/// everyone. Writes through the API clear it; other writers are seen within the TTL.
-#[derive(Clone)]
-pub struct ListCache(Option<moka::future::Cache<String, Bytes>>);
-
-impl ListCache {
-    pub fn new(ttl: Duration) -> Self {
-        Self((!ttl.is_zero()).then(|| {
-            moka::future::Cache::builder()
-                .max_capacity(10_000)
-                .time_to_live(ttl)
-                .build()
-        }))
-    }
-
-    async fn get(&self, key: &str) -> Option<Bytes> {
-        self.0.as_ref()?.get(key).await
-    }
-
-    async fn insert(&self, key: String, body: Bytes) {
-        if let Some(cache) = &self.0 {
-            cache.insert(key, body).await;
-        }
-    }
-
-    fn invalidate_all(&self) {
-        if let Some(cache) = &self.0 {
-            cache.invalidate_all();
-        }
-    }
-}
-
-pub fn register(api: &mut ApiBuilder, cache: &ListCache) {
+pub fn register(api: &mut ApiBuilder) {
     for resource in RESOURCES {
-        resource.register(api, cache);
+        resource.register(api);
     }
 }
 
 impl Resource {
-    fn register(&'static self, api: &mut ApiBuilder, cache: &ListCache) {
+    fn register(&'static self, api: &mut ApiBuilder) {
         let r = self;
         let spec = self.spec;
         let name = schema::type_name(spec);
@@ -154,7 +118,6 @@ impl Resource {
         let read_ref = json!({"$ref": format!("#/components/schemas/{name}")});
         let gone = spec.soft_delete || self.parent.is_some_and(|(p, _)| p.soft_delete);
 
-        let c = cache.clone();
         let mut list = Operation::new(
             format!("list_{ops}"),
             tag,
@@ -180,10 +143,7 @@ impl Resource {
                   a: MaybeActor,
                   p: RawPathParams,
                   uri: Uri,
-                  h: HeaderMap| {
-                let c = c.clone();
-                async move { handlers::list(r, &c, s, a, p, uri, h).await }
-            },
+                  h: HeaderMap| async move { handlers::list(r, s, a, p, uri, h).await },
             list,
         );
 
@@ -227,7 +187,6 @@ impl Resource {
         api.schema(&patch_input.0, patch_input.1.clone());
         let conflict = schema::problem_ref(409);
 
-        let c = cache.clone();
         let mut create = Operation::new(
             format!("create_{one}"),
             tag,
@@ -252,8 +211,7 @@ impl Resource {
                   ip: ClientIp,
                   h: HeaderMap,
                   ApiJson(body): ApiJson<Record>| {
-                let c = c.clone();
-                async move { handlers::create(r, &c, s, a, p, ip, h, body).await }
+                async move { handlers::create(r, s, a, p, ip, h, body).await }
             },
             create,
         );
@@ -262,7 +220,6 @@ impl Resource {
             (Method::PUT, false, "replace", create_body.clone()),
             (Method::PATCH, true, "update", patch_body.clone()),
         ] {
-            let c = cache.clone();
             let mut op = Operation::new(
                 format!("{verb}_{one}"),
                 tag,
@@ -297,14 +254,12 @@ impl Resource {
                       ip: ClientIp,
                       h: HeaderMap,
                       ApiJson(body): ApiJson<Record>| {
-                    let c = c.clone();
-                    async move { handlers::update(r, partial, &c, s, a, p, ip, h, body).await }
+                    async move { handlers::update(r, partial, s, a, p, ip, h, body).await }
                 },
                 op,
             );
         }
 
-        let c = cache.clone();
         let mut delete = Operation::new(
             format!("delete_{one}"),
             tag,
@@ -337,8 +292,7 @@ impl Resource {
                   p: RawPathParams,
                   ip: ClientIp,
                   h: HeaderMap| {
-                let c = c.clone();
-                async move { handlers::destroy(r, &c, s, a, p, ip, h).await }
+                async move { handlers::destroy(r, s, a, p, ip, h).await }
             },
             delete,
         );
