@@ -9,6 +9,7 @@
 mod hooks;
 pub mod input;
 mod list;
+mod query;
 pub mod related;
 pub mod sql;
 mod write;
@@ -18,6 +19,7 @@ use app::domain::Principal;
 use app::error::AppError;
 
 pub use list::{Filter, FilterOp, ListPage, ListQuery};
+pub use related::Labels;
 
 use crate::db::Db;
 
