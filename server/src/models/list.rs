@@ -4,6 +4,7 @@ use app::admin::ModelSpec;
 use app::domain::Principal;
 use app::error::AppError;
 
+use super::counts::RecentCounts;
 use super::query::{order_clause, page_sql, Conditions, Page};
 use super::sql::{Columns, Params, SqlValue};
 use super::{ModelService, Record, Visibility};
@@ -55,12 +56,13 @@ impl ModelService {
         query: &ListQuery,
     ) -> Result<ListPage, AppError> {
         let spec = self.spec_or_404(model)?;
-        self.list_columns(who, spec, query, Columns::all(spec))
+        self.list_columns(who, spec, query, Columns::all(spec), false)
             .await
     }
 
-    /// The back office's change list: `id` and only the named fields, not every text a row
-    /// holds (a course's Markdown description).
+    /// The back office's change list: `id` and only the named fields (not every text a row
+    /// holds, such as a course's Markdown description), and a search's count may be a few
+    /// seconds old (see [`super::counts`]).
     pub async fn list_fields(
         &self,
         who: Option<&Principal>,
@@ -69,7 +71,7 @@ impl ModelService {
         fields: &[&str],
     ) -> Result<ListPage, AppError> {
         let spec = self.spec_or_404(model)?;
-        self.list_columns(who, spec, query, Columns::only(spec, fields))
+        self.list_columns(who, spec, query, Columns::only(spec, fields), true)
             .await
     }
 
@@ -80,6 +82,7 @@ impl ModelService {
         spec: &'static ModelSpec,
         query: &ListQuery,
         mut columns: Columns,
+        recent_count: bool,
     ) -> Result<ListPage, AppError> {
         let visibility = Self::visibility(spec, who)?;
         let dialect = self.db().kind();
@@ -90,23 +93,28 @@ impl ModelService {
             limit: query.limit.clamp(1, MAX_LIMIT),
             offset: query.offset.min(i64::MAX as u64),
         };
+        let count_key = (recent_count && conditions.searching)
+            .then(|| RecentCounts::key(spec.table, &conditions.sql, &params.values));
+        let known = count_key.as_deref().and_then(|key| self.counts.get(key));
         // Listed rows are never soft-deleted (the conditions say so).
         columns.deleted_at = false;
         // A search reads every candidate row anyway (`LIKE '%term%'` uses no index), so on
         // PostgreSQL the page counts them in the same pass: one scan instead of two. SQLite
         // would sort the whole match into a temporary table for that; its page stops after
         // `limit` matches in the order's index and its separate count is a plain scan.
-        columns.total = conditions.searching && dialect == DatabaseKind::Postgres;
+        columns.total =
+            conditions.searching && dialect == DatabaseKind::Postgres && known.is_none();
         let sql = page_sql(spec, &columns, &conditions.sql, &order, page);
         let rows = records::fetch(self.db(), &columns, &sql, &params.values)
             .await
             .db_err(spec.name)?;
         let total = rows.first().and_then(|d| d.total);
         let rows: Vec<Record> = rows.into_iter().map(|d| d.record).collect();
-        let count = match (u64::try_from(rows.len()), total) {
+        let count = match (u64::try_from(rows.len()), total, known) {
             // A page that is not full is the last one (or the only one): exact, and free.
-            (Ok(n), _) if n < page.limit && (n > 0 || page.offset == 0) => page.offset + n,
-            (_, Some(total)) => u64::try_from(total).unwrap_or(0),
+            (Ok(n), _, _) if n < page.limit && (n > 0 || page.offset == 0) => page.offset + n,
+            (_, Some(total), _) => u64::try_from(total).unwrap_or(0),
+            (_, _, Some(known)) => return Ok(ListPage { count: known, rows }),
             _ => {
                 let sql = format!(
                     "SELECT COUNT(*) FROM {} WHERE {}",
@@ -118,6 +126,9 @@ impl ModelService {
                 u64::try_from(count).unwrap_or(0)
             }
         };
+        if let Some(key) = count_key {
+            self.counts.put(key, count);
+        }
         Ok(ListPage { count, rows })
     }
 

@@ -14,6 +14,7 @@ backend_tests!(
     every_page_of_every_order_matches_one_sorted_list,
     a_few_columns_read_the_same_values_as_all_of_them,
     searches_count_every_match_on_every_page,
+    a_write_through_the_engine_updates_search_counts_at_once,
 );
 
 /// Eleven courses; prices repeat so orders need their id tie-breaker. Two more are deleted.
@@ -233,4 +234,28 @@ async fn searches_count_every_match_on_every_page(b: Backend) {
         (page.count, titles),
         (2, vec!["Rust course 0", "Rust course 6"])
     );
+}
+
+async fn a_write_through_the_engine_updates_search_counts_at_once(b: Backend) {
+    let (_app, m, root) = catalogue(b).await;
+    // Full pages, so the count is not read off a short last page.
+    let search = ListQuery {
+        search: Some("course".into()),
+        ..query(&[], 0, 2)
+    };
+    let count = || async {
+        m.list_fields(Some(&root), "course", &search, &["title"])
+            .await
+            .unwrap()
+            .count
+    };
+    assert_eq!(count().await, 11);
+    let ids = ids(&m.list(Some(&root), "course", &search).await.unwrap());
+    let renamed: Record = json!({"title": "Renamed"}).as_object().cloned().unwrap();
+    m.update(&root, "course", ids[0], renamed, true, None)
+        .await
+        .unwrap();
+    assert_eq!(count().await, 10);
+    m.delete(&root, "course", ids[1], None).await.unwrap();
+    assert_eq!(count().await, 9);
 }
