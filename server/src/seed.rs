@@ -12,6 +12,9 @@ use crate::on_pool;
 
 pub const DEFAULT_COURSES: u32 = 60;
 
+/// More courses than this are load data: a progress bar, and the database tidied afterwards.
+const BULK: u32 = 100;
+
 /// (slug, name) of a category; (slug, name, categories) of a direction.
 type CategorySeed = (&'static str, &'static str);
 type DirectionSeed = (&'static str, &'static str, &'static [CategorySeed]);
@@ -127,7 +130,7 @@ pub async fn catalogue_is_empty(db: &Db) -> anyhow::Result<bool> {
 /// Adds `courses` demo courses (and the directions, teachers and roles they need, once).
 #[tracing::instrument(skip(db))]
 pub async fn seed_demo(db: &Db, courses: u32) -> anyhow::Result<()> {
-    let progress = if courses > 100 {
+    let progress = if courses > BULK {
         let bar = ProgressBar::new(u64::from(courses));
         bar.set_style(
             ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} courses ({eta} left)")
@@ -234,6 +237,14 @@ pub async fn seed_demo(db: &Db, courses: u32) -> anyhow::Result<()> {
         Ok::<(), sqlx::Error>(())
     })
     .context("seeding demo data failed")?;
+    if courses > BULK {
+        // Statistics for the new rows now, not when autovacuum next looks: until then
+        // PostgreSQL plans the lists as if the catalogue were a few rows (a full sort instead
+        // of the index), and its counts read the table instead of the index.
+        crate::db::tidy_after_bulk_load(db)
+            .await
+            .context("analysing the demo data failed")?;
+    }
     progress.finish_and_clear();
     tracing::info!(courses, "demo data loaded");
     Ok(())

@@ -114,7 +114,10 @@ impl Admin {
             limit: 500,
             ..Default::default()
         };
-        let page = self.models.list(Some(who), child.name, &query).await?;
+        let page = self
+            .models
+            .list_fields(Some(who), child.name, &query, &[child.repr])
+            .await?;
         let rows = page
             .rows
             .iter()

@@ -10,7 +10,7 @@ use app::error::AppError;
 use super::{display, Admin, PER_PAGE};
 use crate::db::records;
 use crate::error::ResultExt;
-use crate::models::{Filter, FilterOp, ListQuery};
+use crate::models::{Filter, FilterOp, Labels, ListQuery};
 
 impl Admin {
     pub(super) async fn list_page(
@@ -34,8 +34,12 @@ impl Admin {
             offset: u64::from(page - 1) * u64::from(PER_PAGE),
             limit: u64::from(PER_PAGE),
         };
-        let result = self.models.list(Some(who), spec.name, &list_query).await?;
-        let labels = self.models.labels(spec, &result.rows).await?;
+        let result = self
+            .models
+            .list_fields(Some(who), spec.name, &list_query, spec.list_display)
+            .await?;
+        let (filters, known) = self.filter_panel(spec).await?;
+        let labels = self.models.labels(spec, &result.rows, known).await?;
         let empty = Default::default();
         let rows = result
             .rows
@@ -73,7 +77,7 @@ impl Admin {
             count: result.count,
             page,
             per_page: PER_PAGE,
-            filters: self.filter_panel(spec).await?,
+            filters,
             actions: spec
                 .actions
                 .iter()
@@ -89,8 +93,11 @@ impl Admin {
         })
     }
 
-    async fn filter_panel(&self, spec: &ModelSpec) -> Result<Vec<AdminFilter>, AppError> {
+    /// The filters, and the names the foreign-key filters' options give (so the rows' keys that
+    /// are among them need no second lookup).
+    async fn filter_panel(&self, spec: &ModelSpec) -> Result<(Vec<AdminFilter>, Labels), AppError> {
         let mut out = Vec::new();
+        let mut known = Labels::new();
         for name in spec.filters {
             let Some(field) = spec.field(name) else {
                 continue;
@@ -104,7 +111,17 @@ impl Admin {
                     .map(|v| (v.to_string(), v.to_string()))
                     .collect(),
                 FieldKind::ForeignKey(target) => match app::admin::find(target) {
-                    Some(target) => self.choices(target).await?,
+                    Some(target) => {
+                        let options = self.choices(target).await?;
+                        known.insert(
+                            field.name,
+                            options
+                                .iter()
+                                .filter_map(|(id, name)| Some((id.parse().ok()?, name.clone())))
+                                .collect(),
+                        );
+                        options
+                    }
                     None => Vec::new(),
                 },
                 // Numbers get min/max inputs instead of options.
@@ -116,7 +133,7 @@ impl Admin {
                 options,
             });
         }
-        Ok(out)
+        Ok((out, known))
     }
 
     /// `(id, name)` of a model's rows, for selects (the first 500 by name).

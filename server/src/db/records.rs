@@ -1,15 +1,13 @@
 //! Running the model engine's dynamic queries on either pool.
 
-use app::admin::ModelSpec;
-
 use super::Db;
-use crate::models::sql::{decode_pg, decode_sqlite, Decoded, SqlValue};
+use crate::models::sql::{decode_pg, decode_sqlite, Columns, Decoded, SqlValue};
 use crate::{bind_values, on_pool};
 
-#[tracing::instrument(skip_all, fields(model = spec.name))]
+#[tracing::instrument(skip_all)]
 pub async fn fetch(
     db: &Db,
-    spec: &ModelSpec,
+    columns: &Columns,
     sql: &str,
     values: &[SqlValue],
 ) -> Result<Vec<Decoded>, sqlx::Error> {
@@ -18,13 +16,13 @@ pub async fn fetch(
             .fetch_all(pool)
             .await?
             .iter()
-            .map(|row| decode_pg(row, spec))
+            .map(|row| decode_pg(row, columns))
             .collect(),
         Db::Sqlite(pool) => bind_values!(sqlx::query(sql), values)
             .fetch_all(pool)
             .await?
             .iter()
-            .map(|row| decode_sqlite(row, spec))
+            .map(|row| decode_sqlite(row, columns))
             .collect(),
     }
 }

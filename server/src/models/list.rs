@@ -1,11 +1,14 @@
 //! Reading: filtered, searched, ordered pages of a model, and single rows.
 
-use app::admin::{FieldKind, ModelSpec};
+use app::admin::ModelSpec;
 use app::domain::Principal;
-use app::error::{AppError, FieldError};
+use app::error::AppError;
 
-use super::sql::{like_pattern, select_list, Params, SqlValue};
+use super::counts::RecentCounts;
+use super::query::{order_clause, page_sql, Conditions, Page};
+use super::sql::{Columns, Params, SqlValue};
 use super::{ModelService, Record, Visibility};
+use crate::config::DatabaseKind;
 use crate::db::records;
 use crate::error::ResultExt;
 
@@ -45,7 +48,7 @@ pub struct ListPage {
 pub const MAX_LIMIT: u64 = 500;
 
 impl ModelService {
-    #[tracing::instrument(skip(self, who, query), fields(user = who.map(|p| p.user_id)))]
+    /// A page of rows with every readable field (what the API shows).
     pub async fn list(
         &self,
         who: Option<&Principal>,
@@ -53,28 +56,80 @@ impl ModelService {
         query: &ListQuery,
     ) -> Result<ListPage, AppError> {
         let spec = self.spec_or_404(model)?;
+        self.list_columns(who, spec, query, Columns::all(spec), false)
+            .await
+    }
+
+    /// The back office's change list: `id` and only the named fields (not every text a row
+    /// holds, such as a course's Markdown description), and a search's count may be a few
+    /// seconds old (see [`super::counts`]).
+    pub async fn list_fields(
+        &self,
+        who: Option<&Principal>,
+        model: &str,
+        query: &ListQuery,
+        fields: &[&str],
+    ) -> Result<ListPage, AppError> {
+        let spec = self.spec_or_404(model)?;
+        self.list_columns(who, spec, query, Columns::only(spec, fields), true)
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(model = spec.name, user = who.map(|p| p.user_id)))]
+    async fn list_columns(
+        &self,
+        who: Option<&Principal>,
+        spec: &'static ModelSpec,
+        query: &ListQuery,
+        mut columns: Columns,
+        recent_count: bool,
+    ) -> Result<ListPage, AppError> {
         let visibility = Self::visibility(spec, who)?;
+        let dialect = self.db().kind();
         let mut params = Params::default();
-        let where_sql = where_clause(spec, &visibility, query, &mut params)?;
-        let order_sql = order_clause(spec, &query.order)?;
-        let limit = query.limit.clamp(1, MAX_LIMIT);
-        let count_sql = format!("SELECT COUNT(*) FROM {} WHERE {where_sql}", spec.table);
-        let count = records::scalar(self.db(), &count_sql, &params.values)
+        let conditions = Conditions::new(spec, &visibility, query, dialect, &mut params)?;
+        let order = order_clause(spec, &query.order)?;
+        let page = Page {
+            limit: query.limit.clamp(1, MAX_LIMIT),
+            offset: query.offset.min(i64::MAX as u64),
+        };
+        let count_key = (recent_count && conditions.searching)
+            .then(|| RecentCounts::key(spec.table, &conditions.sql, &params.values));
+        let known = count_key.as_deref().and_then(|key| self.counts.get(key));
+        // Listed rows are never soft-deleted (the conditions say so).
+        columns.deleted_at = false;
+        // A search reads every candidate row anyway (`LIKE '%term%'` uses no index), so on
+        // PostgreSQL the page counts them in the same pass: one scan instead of two. SQLite
+        // would sort the whole match into a temporary table for that; its page stops after
+        // `limit` matches in the order's index and its separate count is a plain scan.
+        columns.total =
+            conditions.searching && dialect == DatabaseKind::Postgres && known.is_none();
+        let sql = page_sql(spec, &columns, &conditions.sql, &order, page);
+        let rows = records::fetch(self.db(), &columns, &sql, &params.values)
             .await
             .db_err(spec.name)?;
-        let page_sql = format!(
-            "SELECT {} FROM {} WHERE {where_sql} ORDER BY {order_sql} LIMIT {limit} OFFSET {}",
-            select_list(spec),
-            spec.table,
-            query.offset.min(i64::MAX as u64),
-        );
-        let rows = records::fetch(self.db(), spec, &page_sql, &params.values)
-            .await
-            .db_err(spec.name)?;
-        Ok(ListPage {
-            count: u64::try_from(count).unwrap_or(0),
-            rows: rows.into_iter().map(|d| d.record).collect(),
-        })
+        let total = rows.first().and_then(|d| d.total);
+        let rows: Vec<Record> = rows.into_iter().map(|d| d.record).collect();
+        let count = match (u64::try_from(rows.len()), total, known) {
+            // A page that is not full is the last one (or the only one): exact, and free.
+            (Ok(n), _, _) if n < page.limit && (n > 0 || page.offset == 0) => page.offset + n,
+            (_, Some(total), _) => u64::try_from(total).unwrap_or(0),
+            (_, _, Some(known)) => return Ok(ListPage { count: known, rows }),
+            _ => {
+                let sql = format!(
+                    "SELECT COUNT(*) FROM {} WHERE {}",
+                    spec.table, conditions.sql
+                );
+                let count = records::scalar(self.db(), &sql, &params.values)
+                    .await
+                    .db_err(spec.name)?;
+                u64::try_from(count).unwrap_or(0)
+            }
+        };
+        if let Some(key) = count_key {
+            self.counts.put(key, count);
+        }
+        Ok(ListPage { count, rows })
     }
 
     /// One row; `Gone` when it was soft-deleted, `NotFound` when absent or not visible.
@@ -93,7 +148,7 @@ impl ModelService {
         };
         let sql = format!(
             "SELECT {} FROM {} WHERE id = $1{public}",
-            select_list(spec),
+            Columns::all(spec).select_list(),
             spec.table
         );
         let row = self.fetch_one(spec, &sql, id).await?;
@@ -106,7 +161,7 @@ impl ModelService {
         sql: &str,
         id: i64,
     ) -> Result<Record, AppError> {
-        let mut rows = records::fetch(self.db(), spec, sql, &[SqlValue::Int(id)])
+        let mut rows = records::fetch(self.db(), &Columns::all(spec), sql, &[SqlValue::Int(id)])
             .await
             .db_err(spec.name)?;
         match rows.pop() {
@@ -115,112 +170,4 @@ impl ModelService {
             Some(d) => Ok(d.record),
         }
     }
-}
-
-fn where_clause(
-    spec: &ModelSpec,
-    visibility: &Visibility,
-    query: &ListQuery,
-    params: &mut Params,
-) -> Result<String, AppError> {
-    let mut conds = vec!["1 = 1".to_string()];
-    if spec.soft_delete {
-        conds.push("deleted_at IS NULL".into());
-    }
-    if let Visibility::Public(condition) = visibility {
-        conds.push(format!("({condition})"));
-    }
-    if let Some(term) = query
-        .search
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    {
-        let p = params.push(SqlValue::Text(like_pattern(term)));
-        let any: Vec<String> = spec
-            .search_fields
-            .iter()
-            .map(|f| format!("lower({f}) LIKE {p} ESCAPE '\\'"))
-            .collect();
-        if !any.is_empty() {
-            conds.push(format!("({})", any.join(" OR ")));
-        }
-    }
-    let mut errors = Vec::new();
-    for filter in &query.filters {
-        match filter_condition(spec, filter, params) {
-            Ok(c) => conds.push(c),
-            Err(message) => errors.push(FieldError::new(filter.field.as_str(), message)),
-        }
-    }
-    if errors.is_empty() {
-        Ok(conds.join(" AND "))
-    } else {
-        Err(AppError::Validation(errors))
-    }
-}
-
-fn filter_condition(
-    spec: &ModelSpec,
-    filter: &Filter,
-    params: &mut Params,
-) -> Result<String, String> {
-    let field = spec
-        .field(&filter.field)
-        .filter(|f| spec.filters.contains(&f.name))
-        .ok_or_else(|| format!("cannot filter by {}", filter.field))?;
-    let raw = filter.value.trim();
-    let value = match field.kind {
-        FieldKind::Bool => match raw {
-            "true" | "1" => SqlValue::Bool(true),
-            "false" | "0" => SqlValue::Bool(false),
-            _ => return Err("must be true or false".into()),
-        },
-        FieldKind::Int { .. } | FieldKind::Cents | FieldKind::ForeignKey(_) => SqlValue::Int(
-            raw.parse()
-                .map_err(|_| "must be a whole number".to_string())?,
-        ),
-        FieldKind::Choice(options) if !options.contains(&raw) => {
-            return Err(format!("must be one of: {}", options.join(", ")))
-        }
-        _ => SqlValue::Text(raw.to_string()),
-    };
-    let numeric = matches!(field.kind, FieldKind::Int { .. } | FieldKind::Cents);
-    let op = match filter.op {
-        FilterOp::Eq => "=",
-        FilterOp::Min if numeric => ">=",
-        FilterOp::Max if numeric => "<=",
-        _ => return Err("only numbers have _min and _max".into()),
-    };
-    let p = params.push(value);
-    Ok(format!("{} {op} {p}", field.name))
-}
-
-fn order_clause(spec: &ModelSpec, order: &[(String, bool)]) -> Result<String, AppError> {
-    let keys: Vec<(String, bool)> = if order.is_empty() {
-        let d = spec.default_order;
-        vec![(d.trim_start_matches('-').to_string(), d.starts_with('-'))]
-    } else {
-        order.to_vec()
-    };
-    let mut parts = Vec::new();
-    for (field, descending) in &keys {
-        if !spec.ordering.contains(&field.as_str()) {
-            return Err(AppError::Validation(vec![FieldError::new(
-                "sortby",
-                format!(
-                    "cannot sort by {field}; choose from {}",
-                    spec.ordering.join(", ")
-                ),
-            )]));
-        }
-        parts.push(format!(
-            "{field} {}",
-            if *descending { "DESC" } else { "ASC" }
-        ));
-    }
-    // A unique tie-breaker keeps pages stable.
-    let last_desc = keys.last().is_some_and(|k| k.1);
-    parts.push(format!("id {}", if last_desc { "DESC" } else { "ASC" }));
-    Ok(parts.join(", "))
 }

@@ -6,9 +6,11 @@
 //! (published courses) and others answer 401 (anonymous) or 403. Writes need `add`, `change` or
 //! `delete`; bulk actions name their own permission.
 
+mod counts;
 mod hooks;
 pub mod input;
 mod list;
+mod query;
 pub mod related;
 pub mod sql;
 mod write;
@@ -18,6 +20,7 @@ use app::domain::Principal;
 use app::error::AppError;
 
 pub use list::{Filter, FilterOp, ListPage, ListQuery};
+pub use related::Labels;
 
 use crate::db::Db;
 
@@ -39,6 +42,8 @@ pub struct ModelService {
     db: Db,
     listener: Option<std::sync::Arc<dyn PrivilegeListener>>,
     on_change: Option<ChangeHook>,
+    /// Shared by every clone, so a write through any of them forgets them.
+    counts: counts::RecentCounts,
 }
 
 /// What a caller may see of a model.
@@ -54,6 +59,7 @@ impl ModelService {
             db,
             listener: None,
             on_change: None,
+            counts: Default::default(),
         }
     }
 
@@ -63,6 +69,8 @@ impl ModelService {
     }
 
     pub(crate) fn changed(&self, model: &'static str) {
+        // Any model: a list's conditions may read other tables (chapters of published courses).
+        self.counts.forget_all();
         if let Some(hook) = &self.on_change {
             hook(model);
         }

@@ -11,6 +11,9 @@ use super::ModelService;
 use crate::db::records;
 use crate::error::ResultExt;
 
+/// Names of foreign-key targets, per field: `{"teacher_id": {3: "Ada"}}`.
+pub type Labels = HashMap<&'static str, HashMap<i64, String>>;
+
 /// Rows of another model that point at the one being deleted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dependent {
@@ -93,13 +96,16 @@ impl ModelService {
         Ok((count, rows))
     }
 
-    /// Names for foreign-key ids, per field: `{"teacher_id": {3: "Ada"}}`.
+    /// Names for foreign-key ids, per field: `{"teacher_id": {3: "Ada"}}`. Names the caller
+    /// already has (`known`, e.g. a filter's options) are kept; one query per field fetches
+    /// the rest.
     pub async fn labels(
         &self,
         spec: &ModelSpec,
         rows: &[super::Record],
-    ) -> Result<HashMap<&'static str, HashMap<i64, String>>, AppError> {
-        let mut out = HashMap::new();
+        known: Labels,
+    ) -> Result<Labels, AppError> {
+        let mut out = known;
         for field in spec.fields {
             let FieldKind::ForeignKey(target) = field.kind else {
                 continue;
@@ -107,9 +113,11 @@ impl ModelService {
             let Some(target) = app::admin::find(target) else {
                 continue;
             };
+            let have = out.get(field.name);
             let mut ids: Vec<i64> = rows
                 .iter()
                 .filter_map(|r| r.get(field.name).and_then(serde_json::Value::as_i64))
+                .filter(|id| !have.is_some_and(|h| h.contains_key(id)))
                 .collect();
             ids.sort_unstable();
             ids.dedup();
@@ -130,7 +138,7 @@ impl ModelService {
             )
             .await
             .db_err(target.name)?;
-            out.insert(field.name, pairs.into_iter().collect());
+            out.entry(field.name).or_default().extend(pairs);
         }
         Ok(out)
     }

@@ -1,7 +1,7 @@
 //! Dynamic SQL for declared models: one text per query with `$n` placeholders (both backends
 //! accept them), values bound from [`SqlValue`], rows decoded by field kind into JSON.
 
-use app::admin::{FieldKind, ModelSpec};
+use app::admin::{FieldKind, FieldSpec, ModelSpec};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
@@ -43,22 +43,59 @@ impl Params {
     }
 }
 
-/// The select list: `id` and every readable column, integers widened so both backends decode
-/// them as `i64` (PostgreSQL `INTEGER` columns are 32-bit).
-pub fn select_list(spec: &ModelSpec) -> String {
-    let mut cols = vec!["id".to_string()];
-    for f in spec.readable() {
-        match f.kind {
-            FieldKind::Int { .. } | FieldKind::Cents | FieldKind::ForeignKey(_) => {
-                cols.push(format!("CAST({0} AS BIGINT) AS {0}", f.name))
-            }
-            _ => cols.push(f.name.to_string()),
+/// What a query reads of a model's table: `id`, some readable fields, `deleted_at` when the
+/// caller must tell soft-deleted rows apart, and `total` when each row also carries the number
+/// of rows the query matched before its `LIMIT`.
+#[derive(Debug, Clone)]
+pub struct Columns {
+    pub fields: Vec<&'static FieldSpec>,
+    pub deleted_at: bool,
+    pub total: bool,
+}
+
+impl Columns {
+    /// Every readable field (what the API shows), and `deleted_at` of soft-deleting models.
+    pub fn all(spec: &ModelSpec) -> Self {
+        Self {
+            fields: spec.readable().collect(),
+            deleted_at: spec.soft_delete,
+            total: false,
         }
     }
-    if spec.soft_delete {
-        cols.push("deleted_at".into());
+
+    /// Only the named readable fields, in declaration order (unknown names are skipped), and
+    /// no `deleted_at`: for lists, which never show soft-deleted rows.
+    pub fn only(spec: &ModelSpec, names: &[&str]) -> Self {
+        Self {
+            fields: spec
+                .readable()
+                .filter(|f| names.contains(&f.name))
+                .collect(),
+            deleted_at: false,
+            total: false,
+        }
     }
-    cols.join(", ")
+
+    /// The select list, integers widened so both backends decode them as `i64` (PostgreSQL
+    /// `INTEGER` columns are 32-bit).
+    pub fn select_list(&self) -> String {
+        let mut cols = vec!["id".to_string()];
+        for f in &self.fields {
+            match f.kind {
+                FieldKind::Int { .. } | FieldKind::Cents | FieldKind::ForeignKey(_) => {
+                    cols.push(format!("CAST({0} AS BIGINT) AS {0}", f.name))
+                }
+                _ => cols.push(f.name.to_string()),
+            }
+        }
+        if self.deleted_at {
+            cols.push("deleted_at".into());
+        }
+        if self.total {
+            cols.push(format!("COUNT(*) OVER () AS {TOTAL}"));
+        }
+        cols.join(", ")
+    }
 }
 
 /// Runs `sql` with `params` on either pool and maps each row through `decode`.
@@ -79,19 +116,25 @@ macro_rules! bind_values {
     }};
 }
 
-/// A decoded row: the record clients see, and whether it was soft-deleted.
+/// The column holding [`Columns::total`]; no model has a field of that name.
+const TOTAL: &str = "total_matching_rows";
+
+/// A decoded row: the record clients see, whether it was soft-deleted, and the query's total
+/// when it was asked for.
 pub struct Decoded {
     pub record: Record,
     pub deleted: bool,
+    pub total: Option<i64>,
 }
 
 macro_rules! decode_row {
-    ($row:expr, $spec:expr) => {{
+    ($row:expr, $columns:expr) => {{
         use sqlx::Row as _;
         let row = $row;
+        let columns: &Columns = $columns;
         let mut record = Record::new();
         record.insert("id".into(), Value::from(row.try_get::<i64, _>("id")?));
-        for f in $spec.readable() {
+        for f in &columns.fields {
             let value = match f.kind {
                 FieldKind::Int { .. } | FieldKind::Cents | FieldKind::ForeignKey(_) => row
                     .try_get::<Option<i64>, _>(f.name)?
@@ -110,23 +153,32 @@ macro_rules! decode_row {
             };
             record.insert(f.name.to_string(), value);
         }
-        let deleted = $spec.soft_delete
+        let deleted = columns.deleted_at
             && row
                 .try_get::<Option<DateTime<Utc>>, _>("deleted_at")?
                 .is_some();
-        Decoded { record, deleted }
+        let total = if columns.total {
+            Some(row.try_get::<i64, _>(TOTAL)?)
+        } else {
+            None
+        };
+        Decoded {
+            record,
+            deleted,
+            total,
+        }
     }};
 }
 
-pub fn decode_pg(row: &sqlx::postgres::PgRow, spec: &ModelSpec) -> Result<Decoded, sqlx::Error> {
-    Ok(decode_row!(row, spec))
+pub fn decode_pg(row: &sqlx::postgres::PgRow, columns: &Columns) -> Result<Decoded, sqlx::Error> {
+    Ok(decode_row!(row, columns))
 }
 
 pub fn decode_sqlite(
     row: &sqlx::sqlite::SqliteRow,
-    spec: &ModelSpec,
+    columns: &Columns,
 ) -> Result<Decoded, sqlx::Error> {
-    Ok(decode_row!(row, spec))
+    Ok(decode_row!(row, columns))
 }
 
 /// `%text%` for `LIKE … ESCAPE '\'`, with the caller's wildcards taken literally.

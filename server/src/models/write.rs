@@ -7,7 +7,7 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use super::input::{self, Assignments, Mode};
-use super::sql::{select_list, Params, SqlValue};
+use super::sql::{Columns, Params, SqlValue};
 use super::{hooks, ModelService, Record};
 use crate::db::{audit, records};
 use crate::error::ResultExt;
@@ -221,7 +221,7 @@ impl ModelService {
     async fn read_back(&self, spec: &ModelSpec, id: i64) -> Result<Record, AppError> {
         let sql = format!(
             "SELECT {} FROM {} WHERE id = $1",
-            select_list(spec),
+            Columns::all(spec).select_list(),
             spec.table
         );
         self.fetch_one(spec, &sql, id).await

@@ -9,12 +9,14 @@ mod housekeeping;
 
 mod accounts;
 mod admin_access;
+mod admin_lists;
 mod catalog_pages;
 mod catalog_repository;
 mod cli;
 mod devices;
 mod fake_smtp;
 mod models;
+mod models_paging;
 mod oauth;
 mod operations;
 mod recovery;
