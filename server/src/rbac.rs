@@ -64,6 +64,13 @@ impl Authz {
         }))
     }
 
+    /// What an account could do at full strength: its superuser flag and every permission of its
+    /// roles and grants, even while a forced reset suspends them (a suspended administrator is
+    /// still an administrator to protect). `NotFound` for no such account.
+    pub async fn powers_of(&self, user_id: i64) -> Result<Principal, AppError> {
+        powers_of(&self.db, user_id).await
+    }
+
     /// 401 without a principal, 403 without the permission, else the principal.
     pub async fn require_user(&self, user_id: i64, codename: &str) -> Result<Principal, AppError> {
         let principal = self
@@ -86,4 +93,37 @@ impl AuthzService for Authz {
             None => Ok(None),
         }
     }
+}
+
+/// See [`Authz::powers_of`].
+pub async fn powers_of(db: &Db, user_id: i64) -> Result<Principal, AppError> {
+    let user = users::find_by_id(db, user_id)
+        .await
+        .db_err("user")?
+        .ok_or_else(|| AppError::NotFound("user".into()))?;
+    let permissions = if user.is_superuser {
+        Default::default()
+    } else {
+        rbac::permission_codenames(db, user.id)
+            .await
+            .db_err("permission")?
+            .into_iter()
+            .collect()
+    };
+    Ok(Principal {
+        user_id: user.id,
+        username: user.username,
+        is_staff: user.is_staff,
+        is_superuser: user.is_superuser,
+        permissions,
+    })
+}
+
+/// `Forbidden` unless `who` may act on account `target` ([`Principal::may_manage`]): the one
+/// guard in front of every change to another account, whichever adapter asks.
+pub async fn require_manage(db: &Db, who: &Principal, target: i64) -> Result<(), AppError> {
+    if who.user_id == target || who.is_superuser {
+        return Ok(());
+    }
+    who.require_manage(&powers_of(db, target).await?)
 }

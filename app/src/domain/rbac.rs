@@ -38,6 +38,27 @@ impl Principal {
         }
     }
 
+    /// Whether this principal may act on an account holding `target`'s powers: change it,
+    /// deactivate or delete it, set its password, end its sessions. Only a superuser acts on a
+    /// superuser, and nobody acts on an account holding a permission they lack: otherwise
+    /// `user.change` would be a way to take over a more powerful account (set its password or
+    /// e-mail, then sign in as it). Everyone may act on their own account.
+    pub fn may_manage(&self, target: &Principal) -> bool {
+        if self.user_id == target.user_id || self.is_superuser {
+            return true;
+        }
+        !target.is_superuser && target.permissions.iter().all(|p| self.has(p))
+    }
+
+    /// `Forbidden` unless [`Principal::may_manage`] allows it.
+    pub fn require_manage(&self, target: &Principal) -> Result<(), AppError> {
+        if self.may_manage(target) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
     /// Whether the back office has anything to show this user.
     pub fn can_enter_admin(&self) -> bool {
         self.is_superuser || (self.is_staff && !self.permissions.is_empty())
@@ -88,6 +109,31 @@ mod tests {
     #[test]
     fn no_principal_is_unauthenticated_not_forbidden() {
         assert_eq!(require(None, "course.view"), Err(AppError::Unauthenticated));
+    }
+
+    #[test]
+    fn nobody_manages_an_account_with_powers_they_lack() {
+        let editor = editor();
+        let mut support = Principal {
+            user_id: 8,
+            username: "support".into(),
+            permissions: ["course.view"].into_iter().map(String::from).collect(),
+            ..editor.clone()
+        };
+        assert!(editor.may_manage(&support), "a subset of the editor's powers");
+        support.permissions.insert("order.refund".into());
+        assert!(!editor.may_manage(&support), "support holds a power the editor lacks");
+        let root = Principal {
+            user_id: 1,
+            is_superuser: true,
+            permissions: BTreeSet::new(),
+            ..editor.clone()
+        };
+        assert!(!editor.may_manage(&root), "only a superuser acts on a superuser");
+        assert!(root.may_manage(&editor));
+        assert!(root.may_manage(&Principal { user_id: 2, ..root.clone() }));
+        assert!(editor.may_manage(&editor), "everyone manages their own account");
+        assert_eq!(editor.require_manage(&root), Err(AppError::Forbidden));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! RBAC screens: a role's permission matrix, a user's roles and direct permissions, forced
 //! password resets and ending a user's sessions. Nobody grants what they do not hold
-//! themselves (superusers hold everything), so `user.change` is not a path to escalation.
+//! themselves (superusers hold everything), and nobody acts on an account holding powers they
+//! lack (`rbac::require_manage`), so `user.change` is not a path to escalation or takeover.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -186,6 +187,7 @@ impl Admin {
         ip: Option<&str>,
     ) -> Result<(), AppError> {
         who.require("user.change")?;
+        crate::rbac::require_manage(&self.db, who, user_id).await?;
         let user = users::find_by_id(&self.db, user_id)
             .await
             .db_err("user")?
@@ -234,6 +236,7 @@ impl Admin {
         ip: Option<&str>,
     ) -> Result<(), AppError> {
         who.require("user.change")?;
+        crate::rbac::require_manage(&self.db, who, user_id).await?;
         let user = users::find_by_id(&self.db, user_id)
             .await
             .db_err("user")?
@@ -257,6 +260,7 @@ impl Admin {
         handle: Option<&str>,
     ) -> Result<(), AppError> {
         who.require("user.change")?;
+        crate::rbac::require_manage(&self.db, who, user_id).await?;
         match &self.sessions {
             Some(directory) => directory.end(user_id, handle).await,
             None => Err(AppError::NotFound("session".into())),
