@@ -11,9 +11,7 @@ use tower_sessions::Session;
 
 use super::links::{hash_token, Links};
 use super::throttle::LoginThrottle;
-use crate::auth::{
-    actor::SessionUser, registry::handle_of, registry::SessionRegistry, session_store::USER_KEY,
-};
+use crate::auth::{registry::handle_of, registry::SessionRegistry};
 use crate::db::email_tokens::{self, Purpose};
 use crate::db::{users, Db};
 use crate::error::{internal, ResultExt};
@@ -26,6 +24,9 @@ pub const MAX_BIO: usize = 1000;
 pub struct Lifecycle {
     db: Db,
     registry: SessionRegistry,
+    eviction: super::Eviction,
+    /// `SESSION_ABSOLUTE_MINUTES`, for the one session check.
+    session_absolute: std::time::Duration,
     links: Links,
     /// Reset mails per address and per client IP, with the login throttle's limits.
     reset_throttle: LoginThrottle,
@@ -38,13 +39,6 @@ fn session_of(request: &http::request::Parts) -> Result<Session, AppError> {
     })
 }
 
-async fn signed_in(session: &Session) -> Result<SessionUser, AppError> {
-    session
-        .get::<SessionUser>(USER_KEY)
-        .await
-        .map_err(|e| internal(e, "reading the session"))?
-        .ok_or(AppError::Unauthenticated)
-}
 
 /// Checks the profile fields; every problem is reported beside its field.
 pub fn parse_profile(
@@ -116,16 +110,26 @@ fn profile_view(row: users::ProfileRow) -> ProfileView {
 impl Lifecycle {
     pub fn new(
         db: Db,
-        registry: SessionRegistry,
+        eviction: super::Eviction,
+        session_absolute: std::time::Duration,
         links: Links,
         reset_throttle: LoginThrottle,
     ) -> Self {
         Self {
             db,
-            registry,
+            registry: eviction.registry().clone(),
+            eviction,
+            session_absolute,
             links,
             reset_throttle,
         }
+    }
+
+    /// The session's user by the one session check, or `Unauthenticated`.
+    async fn signed_in(&self, session: &Session) -> Result<users::UserRow, AppError> {
+        crate::auth::actor::signed_in_user(session, &self.db, self.session_absolute)
+            .await?
+            .ok_or(AppError::Unauthenticated)
     }
 
     /// The reset link proves the mailbox, which nobody had before: the address counts as
@@ -186,7 +190,7 @@ impl Lifecycle {
 impl AccountLifecycle for Lifecycle {
     async fn devices(&self, request: &http::request::Parts) -> Result<Vec<DeviceView>, AppError> {
         let session = session_of(request)?;
-        let user = signed_in(&session).await?;
+        let user = self.signed_in(&session).await?;
         let current = session.id().map(|id| handle_of(&id.to_string()));
         Ok(self
             .registry
@@ -209,7 +213,7 @@ impl AccountLifecycle for Lifecycle {
         handle: &str,
     ) -> Result<(), AppError> {
         let session = session_of(request)?;
-        let user = signed_in(&session).await?;
+        let user = self.signed_in(&session).await?;
         self.registry.end(user.id, Some(handle.trim())).await
     }
 
@@ -219,11 +223,12 @@ impl AccountLifecycle for Lifecycle {
         including_this: bool,
     ) -> Result<(), AppError> {
         let session = session_of(request)?;
-        let user = signed_in(&session).await?;
+        let user = self.signed_in(&session).await?;
+        // Tokens too: an API client signed in with a stolen password is "somewhere" as well.
         match (including_this, session.id()) {
-            (false, Some(id)) => self.registry.end_others(user.id, &id.to_string()).await,
+            (false, Some(id)) => self.eviction.evict(user.id, Some(&id.to_string())).await,
             _ => {
-                self.registry.end(user.id, None).await?;
+                self.eviction.evict(user.id, None).await?;
                 // The record is gone from the store; forget it here too so no save revives it.
                 session
                     .flush()
@@ -234,7 +239,7 @@ impl AccountLifecycle for Lifecycle {
     }
 
     async fn profile(&self, request: &http::request::Parts) -> Result<ProfileView, AppError> {
-        let user = signed_in(&session_of(request)?).await?;
+        let user = self.signed_in(&session_of(request)?).await?;
         let row = users::profile(&self.db, user.id)
             .await
             .db_err("user")?
@@ -247,7 +252,7 @@ impl AccountLifecycle for Lifecycle {
         request: &http::request::Parts,
         input: ProfileInput,
     ) -> Result<ProfileView, AppError> {
-        let user = signed_in(&session_of(request)?).await?;
+        let user = self.signed_in(&session_of(request)?).await?;
         let (nickname, avatar_url, bio, email) = parse_profile(&input)?;
         let before = users::profile(&self.db, user.id)
             .await
@@ -296,7 +301,7 @@ impl AccountLifecycle for Lifecycle {
     }
 
     async fn send_verification(&self, request: &http::request::Parts) -> Result<(), AppError> {
-        let user = signed_in(&session_of(request)?).await?;
+        let user = self.signed_in(&session_of(request)?).await?;
         let row = users::profile(&self.db, user.id)
             .await
             .db_err("user")?
@@ -306,16 +311,9 @@ impl AccountLifecycle for Lifecycle {
                 "this address is verified already".into(),
             ));
         }
-        if let Some(retry_after_secs) = self
-            .reset_throttle
-            .blocked_for(&format!("verify:{}", user.id), None)
-            .await
-        {
-            return Err(AppError::RateLimited { retry_after_secs });
-        }
         self.reset_throttle
-            .record_failure(&format!("verify:{}", user.id), None)
-            .await;
+            .begin(&format!("verify:{}", user.id), None)
+            .await?;
         self.links.send(user.id, row.email, Purpose::VerifyEmail);
         Ok(())
     }
@@ -346,17 +344,10 @@ impl AccountLifecycle for Lifecycle {
     ) -> Result<(), AppError> {
         let email = Email::parse(email).map_err(|e| AppError::Validation(vec![e]))?;
         let ip = super::peer_ip(&request.extensions);
-        if let Some(retry_after_secs) = self
-            .reset_throttle
-            .blocked_for(email.as_str(), ip.as_deref())
-            .await
-        {
-            return Err(AppError::RateLimited { retry_after_secs });
-        }
         // Every request counts, found or not: the limit is on mails asked for.
         self.reset_throttle
-            .record_failure(email.as_str(), ip.as_deref())
-            .await;
+            .begin(email.as_str(), ip.as_deref())
+            .await?;
         let user = users::find_by_login(&self.db, email.as_str())
             .await
             .db_err("user")?;
@@ -392,14 +383,11 @@ impl AccountLifecycle for Lifecycle {
         users::set_password(&self.db, user_id, &new_hash)
             .await
             .db_err("user")?;
-        crate::db::tokens::revoke_user(&self.db, user_id, now)
-            .await
-            .db_err("refresh token")?;
+        self.eviction.evict(user_id, None).await?;
         if user.email_verified_at.is_none() {
             self.claim_unverified_account(user_id, &user.username, now)
                 .await?;
         }
-        self.registry.end(user_id, None).await?;
         tracing::info!(user_id, "password reset by mailed link");
         Ok(())
     }

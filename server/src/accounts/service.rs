@@ -1,6 +1,6 @@
 //! The account service behind the pages' server functions (and, later, the REST API).
 
-use app::domain::account::{check_password, Email, Username};
+use app::domain::account::{check_password, Email, Username, MAX_PASSWORD_CHARS};
 use app::dto::{LoginInput, RegisterInput, UserView};
 use app::error::{AppError, FieldError};
 use app::ports::AccountService;
@@ -9,7 +9,11 @@ use chrono::Utc;
 use tower_sessions::{Expiry, Session};
 
 use super::throttle::LoginThrottle;
-use crate::auth::{actor::SessionUser, password, session_store::USER_KEY};
+use crate::auth::{
+    actor::{signed_in_user, SessionUser},
+    password,
+    session_store::USER_KEY,
+};
 use crate::config::AuthSettings;
 use crate::db::{users, Db};
 use crate::error::{internal, ResultExt};
@@ -21,6 +25,8 @@ pub struct Accounts {
     throttle: LoginThrottle,
     /// Mails the verification link after registration.
     links: Option<super::links::Links>,
+    /// Ends the other sessions and every token after a password change.
+    eviction: Option<super::Eviction>,
 }
 
 impl Accounts {
@@ -30,6 +36,14 @@ impl Accounts {
             auth,
             throttle,
             links: None,
+            eviction: None,
+        }
+    }
+
+    pub fn with_eviction(self, eviction: super::Eviction) -> Self {
+        Self {
+            eviction: Some(eviction),
+            ..self
         }
     }
 
@@ -99,9 +113,21 @@ impl Accounts {
             }
             return Err(AppError::Validation(errors));
         }
-        if let Some(retry_after_secs) = self.throttle.blocked_for(login, ip).await {
-            return Err(AppError::RateLimited { retry_after_secs });
+        let wrong = || {
+            AppError::Validation(vec![FieldError::new(
+                "password",
+                "wrong username or password",
+            )])
+        };
+        // No account has such a password (the policy caps it) or such a login (PostgreSQL text
+        // cannot even hold a NUL): refuse before hashing megabytes or asking the database.
+        if password.chars().count() > MAX_PASSWORD_CHARS
+            || login.len() > 254
+            || login.contains('\0')
+        {
+            return Err(wrong());
         }
+        self.throttle.begin(login, ip).await?;
         let user = users::find_by_login(&self.db, login).await.db_err("user")?;
         let stored = user.as_ref().and_then(|u| u.password_hash.clone());
         // Always one verification, so an unknown user costs the same time as a wrong password.
@@ -110,17 +136,20 @@ impl Accounts {
             .map_err(|e| internal(e, "verifying a password"))?;
         match user {
             Some(user) if matches && user.is_active => {
-                self.throttle.record_success(login).await;
+                self.throttle.succeeded(login, ip).await;
                 Ok(user)
             }
-            _ => {
-                self.throttle.record_failure(login, ip).await;
-                Err(AppError::Validation(vec![FieldError::new(
-                    "password",
-                    "wrong username or password",
-                )]))
-            }
+            _ => Err(wrong()),
         }
+    }
+
+    /// The signed-in user of a browser session, by the one session check
+    /// ([`signed_in_user`]).
+    pub async fn session_user(
+        &self,
+        session: &Session,
+    ) -> Result<Option<users::UserRow>, AppError> {
+        signed_in_user(session, &self.db, self.auth.session_absolute).await
     }
 
     pub async fn user(&self, id: i64) -> Result<Option<UserView>, AppError> {
@@ -249,10 +278,9 @@ impl AccountService for Accounts {
         new: String,
     ) -> Result<(), AppError> {
         let session = session_of(request)?;
-        let stored: SessionUser = session
-            .get(USER_KEY)
-            .await
-            .map_err(|e| internal(e, "reading the session"))?
+        let stored = self
+            .session_user(&session)
+            .await?
             .ok_or(AppError::Unauthenticated)?;
         check_password(&new, &stored.username)
             .map_err(|e| AppError::Validation(vec![FieldError::new("new_password", e.message)]))?;
@@ -273,10 +301,16 @@ impl AccountService for Accounts {
         users::set_password(&self.db, user.id, &hash)
             .await
             .db_err("user")?;
-        // Whoever held the old password may hold tokens or this session's id: retire them.
-        crate::db::tokens::revoke_user(&self.db, user.id, Utc::now())
-            .await
-            .db_err("refresh token")?;
+        // Whoever held the old password may hold tokens, other sessions or this session's id:
+        // end them all but this browser, which gets a new id.
+        match (&self.eviction, session.id()) {
+            (Some(eviction), Some(id)) => eviction.evict(user.id, Some(&id.to_string())).await?,
+            _ => {
+                crate::db::tokens::revoke_user(&self.db, user.id, Utc::now())
+                    .await
+                    .db_err("refresh token")?;
+            }
+        }
         session
             .cycle_id()
             .await
@@ -290,32 +324,8 @@ impl AccountService for Accounts {
         request: &http::request::Parts,
     ) -> Result<Option<UserView>, AppError> {
         let session = session_of(request)?;
-        let Some(stored) = session
-            .get::<SessionUser>(USER_KEY)
-            .await
-            .map_err(|e| internal(e, "reading the session"))?
-        else {
-            return Ok(None);
-        };
-        let age = Utc::now().signed_duration_since(stored.authenticated_at);
-        let too_old = age
-            .to_std()
-            .map(|a| a > self.auth.session_absolute)
-            .unwrap_or(false);
-        let user = users::find_by_id(&self.db, stored.id)
-            .await
-            .db_err("user")?;
-        match user {
-            Some(user) if user.is_active && !too_old => Ok(Some(view(user))),
-            // Deactivated, deleted, or past the absolute lifetime: the session ends here.
-            _ => {
-                session
-                    .flush()
-                    .await
-                    .map_err(|e| internal(e, "ending the session"))?;
-                Ok(None)
-            }
-        }
+        let user = signed_in_user(&session, &self.db, self.auth.session_absolute).await?;
+        Ok(user.map(view))
     }
 }
 

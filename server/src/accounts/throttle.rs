@@ -1,5 +1,6 @@
-//! Login throttling: failed sign-ins are counted per account and per client IP in fixed
-//! windows. Past the limit, sign-in answers "try again in N s" *before* any password hashing, so
+//! Login throttling: sign-in attempts are counted per account and per client IP in fixed
+//! windows, atomically and before the password is checked; a success gives its attempt back.
+//! Past the limit, sign-in answers "try again in N s" *before* any password hashing, so
 //! guessing costs the attacker time and costs us nothing.
 //!
 //! With Redis the counters are shared by every instance (one atomic script per hit); in
@@ -10,6 +11,9 @@ use std::{sync::Arc, time::Duration};
 use fred::prelude::*;
 use moka::future::Cache;
 
+use app::error::AppError;
+
+use crate::error::internal;
 use crate::redis::Redis;
 
 pub const ACCOUNT_LIMIT: u64 = 5;
@@ -68,67 +72,69 @@ impl LoginThrottle {
         keys
     }
 
-    /// Seconds to wait when a limit is reached, else `None`.
-    pub async fn blocked_for(&self, login: &str, ip: Option<&str>) -> Option<u64> {
+    /// Counts an attempt on the account and the client IP *before* it is checked, atomically,
+    /// and refuses it when either is past its limit. Counting first is what makes the limit
+    /// hold under parallel requests: with "read, verify, then count", 200 attempts sent at once
+    /// all read a count of zero and all get a guess.
+    pub async fn begin(&self, login: &str, ip: Option<&str>) -> Result<(), AppError> {
         let mut wait = None;
         for (key, limit) in self.keys(login, ip) {
-            if let Some((count, left)) = self.peek(&key).await {
-                if count >= limit {
-                    wait = Some(wait.unwrap_or(0).max(left.as_secs().max(1)));
+            let (count, left) = self.hit(&key).await?;
+            if count > limit {
+                wait = Some(wait.unwrap_or(0).max(left.as_secs().max(1)));
+            }
+        }
+        match wait {
+            Some(retry_after_secs) => Err(AppError::RateLimited { retry_after_secs }),
+            None => Ok(()),
+        }
+    }
+
+    /// After a successful attempt: the account's counter starts again, and the IP gets its
+    /// attempt back (only failures use up an address's budget, so a school behind one NAT
+    /// address is not locked out by its own sign-ins).
+    pub async fn succeeded(&self, login: &str, ip: Option<&str>) {
+        let account = self.account_key(login);
+        let ip_key = ip.map(|ip| format!("{}ip:{ip}", self.prefix));
+        match &self.counters {
+            Counters::Redis(redis) => {
+                let _: Result<i64, _> = redis.pool().del(&account).await;
+                if let Some(key) = ip_key {
+                    let _: Result<i64, _> = redis.pool().decr(&key).await;
+                }
+            }
+            Counters::Local(cache) => {
+                cache.invalidate(&account).await;
+                if let Some(slot) = match ip_key {
+                    Some(key) => cache.get(&key).await,
+                    None => None,
+                } {
+                    if let Ok(mut counter) = slot.lock() {
+                        counter.0 = counter.0.saturating_sub(1);
+                    }
                 }
             }
         }
-        wait
     }
 
-    pub async fn record_failure(&self, login: &str, ip: Option<&str>) {
-        for (key, _) in self.keys(login, ip) {
-            self.hit(&key).await;
-        }
-    }
-
-    /// A successful sign-in clears the account's counter (not the IP's).
-    pub async fn record_success(&self, login: &str) {
-        let key = self.account_key(login);
-        match &self.counters {
-            Counters::Redis(redis) => {
-                let _: Result<i64, _> = redis.pool().del(&key).await;
-            }
-            Counters::Local(cache) => cache.invalidate(&key).await,
-        }
-    }
-
-    async fn peek(&self, key: &str) -> Option<(u64, Duration)> {
-        match &self.counters {
-            Counters::Redis(redis) => {
-                let count: Option<u64> = redis.pool().get(key).await.ok()?;
-                let ttl: i64 = redis.pool().pttl(key).await.ok()?;
-                Some((
-                    count?,
-                    Duration::from_millis(u64::try_from(ttl).unwrap_or(0)),
-                ))
-            }
-            Counters::Local(cache) => {
-                let slot = cache.get(key).await?;
-                let (count, started) = *slot.lock().ok()?;
-                Some((count, WINDOW.saturating_sub(started.elapsed())))
-            }
-        }
-    }
-
-    async fn hit(&self, key: &str) {
+    /// One more attempt on `key`: the count in this window and the time the window has left.
+    async fn hit(&self, key: &str) -> Result<(u64, Duration), AppError> {
         match &self.counters {
             Counters::Redis(redis) => {
                 let window_ms = i64::try_from(WINDOW.as_millis()).unwrap_or(i64::MAX);
-                let result: Result<Vec<i64>, _> = redis
+                let reply: Vec<i64> = redis
                     .pool()
                     .eval(HIT, vec![key.to_string()], vec![window_ms])
-                    .await;
-                if let Err(err) = result {
-                    // Failing open keeps sign-in available when Redis hiccups; the IP and account
-                    // limits resume with the next hit that reaches Redis.
-                    tracing::warn!(error = %err, "login throttle: redis unavailable");
-                }
+                    .await
+                    // Closed, not open: a throttle that lets everything through while Redis is
+                    // away would be a free window for guessing.
+                    .map_err(|e| internal(e, "counting a sign-in attempt in Redis"))?;
+                let count = reply.first().copied().unwrap_or(0);
+                let left = reply.get(1).copied().unwrap_or(0);
+                Ok((
+                    u64::try_from(count).unwrap_or(0),
+                    Duration::from_millis(u64::try_from(left).unwrap_or(0)),
+                ))
             }
             Counters::Local(cache) => {
                 let slot = cache
@@ -136,12 +142,12 @@ impl LoginThrottle {
                         Arc::new(std::sync::Mutex::new((0, std::time::Instant::now())))
                     })
                     .await;
-                if let Ok(mut counter) = slot.lock() {
-                    if counter.1.elapsed() > WINDOW {
-                        *counter = (0, std::time::Instant::now());
-                    }
-                    counter.0 += 1;
-                };
+                let mut counter = slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                if counter.1.elapsed() > WINDOW {
+                    *counter = (0, std::time::Instant::now());
+                }
+                counter.0 += 1;
+                Ok((counter.0, WINDOW.saturating_sub(counter.1.elapsed())))
             }
         }
     }

@@ -12,3 +12,43 @@ pub struct SessionUser {
     /// When the password was checked; the absolute session lifetime counts from here.
     pub authenticated_at: DateTime<Utc>,
 }
+
+/// The one check of a browser session, on every path that trusts one (pages, server functions,
+/// the account pages, the REST API): the account it names while the session is within its
+/// absolute lifetime (`SESSION_ABSOLUTE_MINUTES`, counted from the password check) and the
+/// account is active and not deleted. Otherwise the session is ended here and `None` returned,
+/// so no path can accept a session another path would refuse.
+pub async fn signed_in_user(
+    session: &tower_sessions::Session,
+    db: &crate::db::Db,
+    absolute: std::time::Duration,
+) -> Result<Option<crate::db::users::UserRow>, app::error::AppError> {
+    use crate::error::{internal, ResultExt};
+    let Some(stored) = session
+        .get::<SessionUser>(super::session_store::USER_KEY)
+        .await
+        .map_err(|e| internal(e, "reading the session"))?
+    else {
+        return Ok(None);
+    };
+    let too_old = Utc::now()
+        .signed_duration_since(stored.authenticated_at)
+        .to_std()
+        .is_ok_and(|age| age > absolute);
+    let user = if too_old {
+        None
+    } else {
+        crate::db::users::find_by_id(db, stored.id)
+            .await
+            .db_err("user")?
+            .filter(|u| u.is_active)
+    };
+    if user.is_none() {
+        // Deactivated, deleted, or past the absolute lifetime: the session ends here.
+        session
+            .flush()
+            .await
+            .map_err(|e| internal(e, "ending the session"))?;
+    }
+    Ok(user)
+}

@@ -45,9 +45,20 @@ pub struct Claims {
     pub nbf: Option<i64>,
     pub jti: String,
     pub username: String,
+    /// When the token was issued, in milliseconds (`iat` counts whole seconds): a sign-out at
+    /// 12:00:00.400 must refuse a token from 12:00:00.100 and accept one from 12:00:00.700.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat_ms: Option<i64>,
 }
 
 impl Claims {
+    /// When the token was issued, in milliseconds; a token without `iat_ms` counts as issued
+    /// at the end of its `iat` second.
+    pub fn issued_ms(&self) -> i64 {
+        self.iat_ms
+            .unwrap_or_else(|| self.iat.saturating_mul(1000).saturating_add(999))
+    }
+
     /// When the token stops verifying: how long a revoked `jti` must be remembered.
     pub fn expires_at(&self) -> DateTime<Utc> {
         DateTime::from_timestamp(self.exp, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
@@ -230,12 +241,18 @@ impl JwtKeys {
         &self.public_pem
     }
 
+    /// How long an access token lives.
+    pub fn access_ttl(&self) -> TimeDelta {
+        self.access_ttl
+    }
+
     pub fn issue(
         &self,
         user_id: i64,
         username: &str,
     ) -> Result<IssuedAccess, jsonwebtoken::errors::Error> {
-        let now = Utc::now().trunc_subsecs(0);
+        let precise = Utc::now();
+        let now = precise.trunc_subsecs(0);
         let expires_at = now + self.access_ttl;
         let claims = Claims {
             iss: self.issuer.clone(),
@@ -246,6 +263,7 @@ impl JwtKeys {
             nbf: Some(now.timestamp()),
             jti: uuid::Uuid::new_v4().to_string(),
             username: username.to_string(),
+            iat_ms: Some(precise.timestamp_millis()),
         };
         let mut header = Header::new(Algorithm::RS256);
         header.kid = Some(self.kid.clone());

@@ -1,12 +1,11 @@
-//! The session registry seen from the back office and the model engine: list and end a user's
-//! sessions, and re-issue them when the user's privileges change.
+//! The session registry seen from the back office: list and end a user's sessions (the
+//! account guard, `accounts::eviction`, adds the tokens to "end all").
 
 use app::dto::admin::SessionView;
 use app::error::AppError;
 
 use super::registry::SessionRegistry;
 use crate::admin::SessionDirectory;
-use crate::models::PrivilegeListener;
 
 #[async_trait::async_trait]
 impl SessionDirectory for SessionRegistry {
@@ -25,12 +24,5 @@ impl SessionDirectory for SessionRegistry {
 
     async fn end(&self, user_id: i64, handle: Option<&str>) -> Result<(), AppError> {
         SessionRegistry::end(self, user_id, handle).await
-    }
-}
-
-#[async_trait::async_trait]
-impl PrivilegeListener for SessionRegistry {
-    async fn privileges_changed(&self, user_id: i64) {
-        self.on_privilege_change(user_id).await;
     }
 }

@@ -56,7 +56,7 @@ const STEP_CHECK: Duration = Duration::from_secs(1);
 /// step: an instance that reads the sequence afterwards finds the id in the set.
 /// KEYS: set, sequence. ARGV: expiry ms, id, forget-before ms, channel.
 const REVOKE: &str = r#"
-redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[1], 'GT', ARGV[1], ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
 local seq = redis.call('INCR', KEYS[2])
 local listeners = redis.call('PUBLISH', ARGV[4], seq .. ' ' .. ARGV[1] .. ' ' .. ARGV[2])
@@ -145,28 +145,54 @@ impl RevokedIds {
     }
 
     pub async fn is_revoked(&self, jti: &str) -> Result<bool, AppError> {
+        Ok(self.expiry_of(&[jti]).await?[0].is_some())
+    }
+
+    /// For each id, until when it is revoked (`None`: not revoked), in one look-up of the
+    /// store at most. An id can be revoked again with a later expiry (a user's "issued before"
+    /// mark, see `TokenService`); the latest one counts.
+    pub async fn expiry_of<const N: usize>(
+        &self,
+        ids: &[&str; N],
+    ) -> Result<[Option<DateTime<Utc>>; N], AppError> {
         self.load_sqlite_once().await?;
-        if self.inner.remembers(jti) {
-            return Ok(true);
-        }
+        let mut found = ids.map(|id| self.inner.expiry_in_memory(id));
         if self.is_complete() {
-            return Ok(false);
+            return Ok(found);
         }
-        let revoked = match self.redis() {
+        let stored: Vec<Option<DateTime<Utc>>> = match self.redis() {
             Some(side) => {
-                let score: Option<f64> = side
-                    .redis
-                    .pool()
-                    .zscore(&side.set_key, jti)
+                let pool = side.redis.pool();
+                let failed = |e| internal(e, "checking a revoked token in Redis");
+                let mut scores: Vec<Option<f64>> = pool
+                    .zmscore(&side.set_key, ids.to_vec())
                     .await
-                    .map_err(|e| internal(e, "checking a revoked token in Redis"))?;
-                score.is_some()
+                    .map_err(failed)?;
+                // fred flattens a one-element reply; ask one by one rather than guess.
+                if scores.len() != N {
+                    scores.clear();
+                    for id in ids {
+                        scores.push(pool.zscore(&side.set_key, *id).await.map_err(failed)?);
+                    }
+                }
+                scores
+                    .into_iter()
+                    .map(|s| s.and_then(|ms| DateTime::from_timestamp_millis(ms as i64)))
+                    .collect()
             }
-            None => db::tokens::is_jti_revoked(&self.inner.db, jti)
-                .await
-                .db_err("revoked token")?,
+            None => {
+                let rows = db::tokens::revoked_expiries(&self.inner.db, ids)
+                    .await
+                    .db_err("revoked token")?;
+                ids.iter()
+                    .map(|id| rows.iter().find(|(j, _)| j == id).map(|(_, e)| *e))
+                    .collect()
+            }
         };
-        Ok(revoked)
+        for (slot, from_store) in found.iter_mut().zip(stored) {
+            *slot = (*slot).max(from_store);
+        }
+        Ok(found)
     }
 
     /// Records a revocation in the store of record, then in every instance's memory.
@@ -227,12 +253,13 @@ impl RevokedIds {
 }
 
 impl Inner {
-    fn remembers(&self, jti: &str) -> bool {
+    fn expiry_in_memory(&self, jti: &str) -> Option<DateTime<Utc>> {
         // A panic elsewhere while writing cannot leave a half-inserted id: use the map as is.
         self.known
             .read()
             .unwrap_or_else(PoisonError::into_inner)
-            .contains_key(jti)
+            .get(jti)
+            .copied()
     }
 
     fn remember(&self, jti: &str, expires_at: DateTime<Utc>) {
@@ -242,7 +269,8 @@ impl Inner {
             let stale_before = Utc::now() - PURGE_MARGIN;
             known.retain(|_, exp| *exp >= stale_before);
         }
-        known.insert(jti.to_string(), expires_at);
+        let slot = known.entry(jti.to_string()).or_insert(expires_at);
+        *slot = (*slot).max(expires_at);
     }
 }
 

@@ -191,11 +191,33 @@ impl TokenService {
             _ => bearer,
         };
         let claims = self.verified_claims(token).await?;
-        if self.revoked.is_revoked(&claims.jti).await? {
+        let mark = issued_before_mark(claims.user_id);
+        let [jti, user] = self.revoked.expiry_of(&[&claims.jti, &mark]).await?;
+        if jti.is_some() {
             tracing::debug!("access token refused: revoked");
             return Err(AppError::Unauthenticated);
         }
+        let lifetime_ms = self.keys.access_ttl().num_milliseconds();
+        if user.is_some_and(|until| {
+            claims.issued_ms().saturating_add(lifetime_ms) < until.timestamp_millis()
+        }) {
+            tracing::debug!("access token refused: issued before its user was signed out");
+            return Err(AppError::Unauthenticated);
+        }
         Ok(claims)
+    }
+
+    /// Refuses every access token of the user issued until now, on every instance ("sign out
+    /// everywhere", a new password, a deactivation). Tokens carry no server-side record, so the
+    /// user gets a mark, kept as a revoked id whose expiry is `now + lifetime`, as long as the
+    /// last such token could live: a token is refused when its issue time (`iat_ms`) plus the
+    /// lifetime falls before the mark, i.e. it was issued before now.
+    #[tracing::instrument(name = "tokens.revoke_issued_before", skip(self))]
+    pub async fn revoke_issued_before_now(&self, user_id: i64) -> Result<(), AppError> {
+        let until = Utc::now()
+            .checked_add_signed(self.keys.access_ttl())
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        self.revoke_jti(&issued_before_mark(user_id), until).await
     }
 
     /// Housekeeping for a periodic job; returns the rows removed.
@@ -275,6 +297,12 @@ impl TokenService {
             .issue(user_id, username)
             .map_err(|e| internal(e, "cannot sign an access token"))
     }
+}
+
+/// The revoked-id entry of [`TokenService::revoke_issued_before_now`]; a `jti` is a UUID, so
+/// the two never meet.
+fn issued_before_mark(user_id: i64) -> String {
+    format!("user:{user_id}")
 }
 
 /// 32 random bytes, base64url for the client, SHA-256 hex for the database.

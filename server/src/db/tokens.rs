@@ -139,15 +139,17 @@ pub async fn revoke_user(db: &Db, user_id: i64, at: DateTime<Utc>) -> Result<u64
         .map(|r| r.rows_affected()))
 }
 
-/// Records an access-token id as revoked until `expires_at`; revoking twice is not an error.
+/// Records an access-token id as revoked until `expires_at`; revoking again keeps the later
+/// expiry.
 #[tracing::instrument(skip(db))]
 pub async fn insert_revoked_jti(
     db: &Db,
     jti: &str,
     expires_at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    const SQL: &str =
-        "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING";
+    const SQL: &str = "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2) \
+         ON CONFLICT (jti) DO UPDATE SET expires_at = excluded.expires_at \
+         WHERE excluded.expires_at > revoked_tokens.expires_at";
     on_pool!(db, pool => sqlx::query(SQL)
         .bind(jti)
         .bind(expires_at)
@@ -156,12 +158,16 @@ pub async fn insert_revoked_jti(
         .map(|_| ()))
 }
 
+/// The revoked ones among `ids` (at most two are asked for), with their expiry.
 #[tracing::instrument(skip(db))]
-pub async fn is_jti_revoked(db: &Db, jti: &str) -> Result<bool, sqlx::Error> {
-    const SQL: &str = "SELECT jti FROM revoked_tokens WHERE jti = $1";
-    let found: Option<String> =
-        on_pool!(db, pool => sqlx::query_scalar(SQL).bind(jti).fetch_optional(pool).await)?;
-    Ok(found.is_some())
+pub async fn revoked_expiries(
+    db: &Db,
+    ids: &[&str],
+) -> Result<Vec<(String, DateTime<Utc>)>, sqlx::Error> {
+    const SQL: &str = "SELECT jti, expires_at FROM revoked_tokens WHERE jti IN ($1, $2)";
+    let first = ids.first().copied().unwrap_or_default();
+    let second = ids.get(1).copied().unwrap_or(first);
+    on_pool!(db, pool => sqlx::query_as(SQL).bind(first).bind(second).fetch_all(pool).await)
 }
 
 /// Every revoked id still worth refusing (expiring at or after `since`), with its expiry.

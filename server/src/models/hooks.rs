@@ -1,6 +1,7 @@
 //! The few rules that belong to one model rather than to every model: publishing needs its own
-//! permission, passwords are checked and hashed, superusers are made only by superusers, and a
-//! change to someone's privileges re-issues their sessions.
+//! permission, passwords are checked and hashed, superusers are made only by superusers, nobody
+//! changes or deletes an account more powerful than their own, a change to someone's privileges
+//! re-issues their sessions, and a new password or a deactivation ends them.
 
 use app::admin::{FieldKind, FieldSpec, ModelSpec};
 use app::domain::account::{check_password, Username};
@@ -13,7 +14,7 @@ use super::input::Assignments;
 use super::sql::SqlValue;
 use super::{ModelService, Record};
 use crate::auth::password;
-use crate::error::internal;
+use crate::error::{internal, ResultExt};
 
 /// Where a user's password lands: written as a hash, never read back.
 static PASSWORD_HASH: FieldSpec =
@@ -21,6 +22,7 @@ static PASSWORD_HASH: FieldSpec =
 static MUST_RESET: FieldSpec = FieldSpec::new("must_reset_password", "", FieldKind::Bool);
 
 pub async fn before_write(
+    svc: &ModelService,
     who: &Principal,
     spec: &'static ModelSpec,
     before: Option<&Record>,
@@ -28,7 +30,12 @@ pub async fn before_write(
 ) -> Result<(), AppError> {
     match spec.name {
         "course" => course(who, spec, before, values),
-        "user" => user(who, before, values).await,
+        "user" => {
+            if let Some(target) = before.and_then(|b| b.get("id")).and_then(Value::as_i64) {
+                crate::rbac::require_manage(svc.db(), who, target).await?;
+            }
+            user(who, before, values).await
+        }
         _ => Ok(()),
     }
 }
@@ -124,19 +131,37 @@ async fn user(
     }
 }
 
-pub fn before_delete(who: &Principal, spec: &ModelSpec, id: i64) -> Result<(), AppError> {
-    if spec.name == "user" && id == who.user_id {
+pub async fn before_delete(
+    svc: &ModelService,
+    who: &Principal,
+    spec: &ModelSpec,
+    id: i64,
+) -> Result<(), AppError> {
+    if spec.name != "user" {
+        return Ok(());
+    }
+    if id == who.user_id {
         return Err(AppError::Conflict(
             "you cannot delete your own account".into(),
         ));
     }
-    Ok(())
+    crate::rbac::require_manage(svc.db(), who, id).await
 }
 
 pub async fn after_write(svc: &ModelService, spec: &ModelSpec, id: i64, values: &Assignments) {
     svc.changed(spec.name);
-    let privileged = ["is_superuser", "is_staff", "is_active", "password_hash"];
-    if spec.name == "user" && values.iter().any(|(f, _)| privileged.contains(&f.name)) {
+    if spec.name != "user" {
+        return;
+    }
+    // A password set for someone, or a deactivation, must lock out whoever holds the account
+    // now: every session and token ends. Other privilege changes re-issue session ids.
+    let evicting = values.iter().any(|(f, v)| {
+        f.name == "password_hash" || (f.name == "is_active" && matches!(v, SqlValue::Bool(false)))
+    });
+    let privileged = ["is_superuser", "is_staff", "is_active"];
+    if evicting {
+        svc.credentials_changed(id).await;
+    } else if values.iter().any(|(f, _)| privileged.contains(&f.name)) {
         svc.privileges_changed(id).await;
     }
 }
@@ -144,8 +169,44 @@ pub async fn after_write(svc: &ModelService, spec: &ModelSpec, id: i64, values: 
 pub async fn after_delete(svc: &ModelService, spec: &ModelSpec, id: i64) {
     svc.changed(spec.name);
     if spec.name == "user" {
-        svc.privileges_changed(id).await;
+        svc.credentials_changed(id).await;
     }
+}
+
+/// Rows read without the model's view permission: gated fields (a lesson's text and video) stay
+/// only where the reader may see them. For lessons: a free preview, or a course the reader is
+/// enrolled in; staff with `lesson.view` never come here (they read every row in full).
+pub async fn after_public_read(
+    svc: &ModelService,
+    who: Option<&Principal>,
+    spec: &ModelSpec,
+    rows: &mut [Record],
+) -> Result<(), AppError> {
+    let gated: Vec<&str> = spec.fields.iter().filter(|f| f.gated).map(|f| f.name).collect();
+    if gated.is_empty() || rows.is_empty() {
+        return Ok(());
+    }
+    let open_chapters = match who {
+        Some(p) if spec.name == "lesson" => {
+            crate::db::catalog::enrolled_chapter_ids(svc.db(), p.user_id)
+                .await
+                .db_err("enrolment")?
+        }
+        _ => Vec::new(),
+    };
+    for row in rows.iter_mut() {
+        let preview = row.get("free_preview").and_then(Value::as_bool) == Some(true);
+        let enrolled = row
+            .get("chapter_id")
+            .and_then(Value::as_i64)
+            .is_some_and(|ch| open_chapters.contains(&ch));
+        if !(preview || enrolled) {
+            for name in &gated {
+                row.insert((*name).to_string(), Value::Null);
+            }
+        }
+    }
+    Ok(())
 }
 
 fn value_of<'a>(values: &'a Assignments, name: &str) -> Option<&'a SqlValue> {
@@ -156,6 +217,12 @@ impl ModelService {
     pub async fn privileges_changed(&self, user_id: i64) {
         if let Some(listener) = &self.listener {
             listener.privileges_changed(user_id).await;
+        }
+    }
+
+    pub async fn credentials_changed(&self, user_id: i64) {
+        if let Some(listener) = &self.listener {
+            listener.credentials_changed(user_id).await;
         }
     }
 }

@@ -27,11 +27,14 @@ use crate::db::Db;
 /// One row as clients see it: `id` plus the readable fields, timestamps in RFC 3339 UTC.
 pub type Record = serde_json::Map<String, serde_json::Value>;
 
-/// Called when a user's roles, permissions or staff flags change, so their sessions can be
-/// re-issued (the session registry implements it).
+/// Told about changes to an account that its sessions must follow (the account guard in
+/// `accounts::eviction` implements it).
 #[async_trait::async_trait]
 pub trait PrivilegeListener: Send + Sync {
+    /// Roles, permissions or flags changed: every session gets a new id.
     async fn privileges_changed(&self, user_id: i64);
+    /// A new password, a deactivation or a delete: every session and token of the account ends.
+    async fn credentials_changed(&self, user_id: i64);
 }
 
 /// Told the model name after every successful write (caches of public pages listen).
@@ -101,6 +104,16 @@ impl ModelService {
             (_, Some(condition)) => Ok(Visibility::Public(condition)),
             (None, None) => Err(AppError::Unauthenticated),
             (Some(_), None) => Err(AppError::Forbidden),
+        }
+    }
+
+    /// The extra SQL condition (` AND …`) that limits names and choices of `target` rows to
+    /// those `who` may see, or `None` when they may see none: a select or a list cell must not
+    /// name a draft course to someone who cannot view courses.
+    pub(crate) fn readable_rows(target: &ModelSpec, who: Option<&Principal>) -> Option<String> {
+        match Self::visibility(target, who).ok()? {
+            Visibility::All => Some(String::new()),
+            Visibility::Public(condition) => Some(format!(" AND ({condition})")),
         }
     }
 

@@ -30,7 +30,7 @@ impl ModelService {
             )));
         }
         let mut values = input::parse(spec, &input, Mode::Create).map_err(AppError::Validation)?;
-        hooks::before_write(who, spec, None, &mut values).await?;
+        hooks::before_write(self, who, spec, None, &mut values).await?;
         self.check_references(&values).await?;
         let now = SqlValue::Time(Utc::now());
         let mut columns = Vec::new();
@@ -97,7 +97,7 @@ impl ModelService {
         ip: Option<&str>,
     ) -> Result<Record, AppError> {
         let before = self.read_back(spec, id).await?;
-        hooks::before_write(who, spec, Some(&before), &mut values).await?;
+        hooks::before_write(self, who, spec, Some(&before), &mut values).await?;
         self.check_references(&values).await?;
         // Only what really changes is written and audited.
         values.retain(|(f, v)| {
@@ -154,7 +154,7 @@ impl ModelService {
         let spec = self.spec_or_404(model)?;
         who.require(&spec.permission("delete"))?;
         let before = self.read_back(spec, id).await?;
-        hooks::before_delete(who, spec, id)?;
+        hooks::before_delete(self, who, spec, id).await?;
         let (sql, values) = if spec.soft_delete {
             (
                 format!(

@@ -53,6 +53,7 @@ fn claims(exp_in: i64) -> Claims {
         nbf: None,
         jti: "j-1".into(),
         username: "ada".into(),
+        iat_ms: None,
     }
 }
 
