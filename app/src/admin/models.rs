@@ -356,8 +356,9 @@ pub static LESSON: ModelSpec = ModelSpec {
             "content_md",
             "Content (Markdown)",
             K::LongText { max: 100_000 },
-        ),
-        F::new("video_url", "Video URL", K::Url).nullable(),
+        )
+        .gated(),
+        F::new("video_url", "Video URL", K::Url).nullable().gated(),
         F::new("created_at", "Created", K::Timestamp).read_only(),
     ],
     repr: "title",

@@ -51,6 +51,8 @@ pub struct FieldSpec {
     pub write_only: bool,
     /// Blank input is stored as NULL.
     pub nullable: bool,
+    /// Read as `null` by readers without access to the row's content (see [`FieldSpec::gated`]).
+    pub gated: bool,
     pub help: &'static str,
 }
 
@@ -64,6 +66,7 @@ impl FieldSpec {
             read_only: false,
             write_only: false,
             nullable: false,
+            gated: false,
             help: "",
         }
     }
@@ -81,6 +84,12 @@ impl FieldSpec {
     }
     pub const fn nullable(mut self) -> Self {
         self.nullable = true;
+        self
+    }
+    /// Paid content: shown only to readers who may see it, `null` to the rest (the server's
+    /// lesson-access rule decides who).
+    pub const fn gated(mut self) -> Self {
+        self.gated = true;
         self
     }
     pub const fn help(mut self, help: &'static str) -> Self {

@@ -34,7 +34,7 @@ impl Admin {
             if field.read_only && record.is_none() {
                 continue;
             }
-            fields.push(self.field(field, record.as_ref()).await?);
+            fields.push(self.field(who, field, record.as_ref()).await?);
         }
         let mut inlines = Vec::new();
         if let Some(id) = id {
@@ -66,6 +66,7 @@ impl Admin {
 
     async fn field(
         &self,
+        who: &Principal,
         field: &FieldSpec,
         record: Option<&Record>,
     ) -> Result<AdminField, AppError> {
@@ -75,7 +76,7 @@ impl Admin {
                 .map(|v| (v.to_string(), v.to_string()))
                 .collect(),
             FieldKind::ForeignKey(target) => match app::admin::find(target) {
-                Some(target) => self.choices(target).await?,
+                Some(target) => self.choices(who, target).await?,
                 None => Vec::new(),
             },
             _ => Vec::new(),
@@ -128,7 +129,7 @@ impl Admin {
             .collect();
         let mut new_row = Vec::new();
         for field in child.writable() {
-            let mut f = self.field(field, None).await?;
+            let mut f = self.field(who, field, None).await?;
             if field.name == parent_field {
                 f.value = parent_id.to_string();
                 f.input = "hidden".into();

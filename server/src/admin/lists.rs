@@ -10,7 +10,7 @@ use app::error::AppError;
 use super::{display, Admin, PER_PAGE};
 use crate::db::records;
 use crate::error::ResultExt;
-use crate::models::{Filter, FilterOp, Labels, ListQuery};
+use crate::models::{Filter, FilterOp, Labels, ListQuery, ModelService};
 
 impl Admin {
     pub(super) async fn list_page(
@@ -38,8 +38,8 @@ impl Admin {
             .models
             .list_fields(Some(who), spec.name, &list_query, spec.list_display)
             .await?;
-        let (filters, known) = self.filter_panel(spec).await?;
-        let labels = self.models.labels(spec, &result.rows, known).await?;
+        let (filters, known) = self.filter_panel(who, spec).await?;
+        let labels = self.models.labels(who, spec, &result.rows, known).await?;
         let empty = Default::default();
         let rows = result
             .rows
@@ -95,7 +95,11 @@ impl Admin {
 
     /// The filters, and the names the foreign-key filters' options give (so the rows' keys that
     /// are among them need no second lookup).
-    async fn filter_panel(&self, spec: &ModelSpec) -> Result<(Vec<AdminFilter>, Labels), AppError> {
+    async fn filter_panel(
+        &self,
+        who: &Principal,
+        spec: &ModelSpec,
+    ) -> Result<(Vec<AdminFilter>, Labels), AppError> {
         let mut out = Vec::new();
         let mut known = Labels::new();
         for name in spec.filters {
@@ -112,7 +116,7 @@ impl Admin {
                     .collect(),
                 FieldKind::ForeignKey(target) => match app::admin::find(target) {
                     Some(target) => {
-                        let options = self.choices(target).await?;
+                        let options = self.choices(who, target).await?;
                         known.insert(
                             field.name,
                             options
@@ -136,18 +140,23 @@ impl Admin {
         Ok((out, known))
     }
 
-    /// `(id, name)` of a model's rows, for selects (the first 500 by name).
+    /// `(id, name)` of a model's rows that `who` may see, for selects (the first 500 by name).
     pub(super) async fn choices(
         &self,
+        who: &Principal,
         target: &ModelSpec,
     ) -> Result<Vec<(String, String)>, AppError> {
+        let Some(readable) = ModelService::readable_rows(target, Some(who)) else {
+            return Ok(Vec::new());
+        };
         let alive = if target.soft_delete {
-            " WHERE deleted_at IS NULL"
+            " AND deleted_at IS NULL"
         } else {
             ""
         };
         let sql = format!(
-            "SELECT id, CAST({repr} AS TEXT) FROM {table}{alive} ORDER BY {repr} LIMIT 500",
+            "SELECT id, CAST({repr} AS TEXT) FROM {table} WHERE 1 = 1{alive}{readable} \
+             ORDER BY {repr} LIMIT 500",
             repr = target.repr,
             table = target.table
         );

@@ -304,3 +304,12 @@ pub async fn course_by_slug(
     };
     Ok(Some((detail, row.description_md)))
 }
+
+/// The chapters whose lesson content `user_id` may read as a student: those of the courses the
+/// user is enrolled in.
+#[tracing::instrument(skip(db))]
+pub async fn enrolled_chapter_ids(db: &Db, user_id: i64) -> Result<Vec<i64>, sqlx::Error> {
+    const SQL: &str = "SELECT ch.id FROM chapters ch \
+         JOIN enrollments e ON e.course_id = ch.course_id WHERE e.user_id = $1";
+    on_pool!(db, pool => sqlx::query_scalar(SQL).bind(user_id).fetch_all(pool).await)
+}

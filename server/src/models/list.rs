@@ -109,7 +109,10 @@ impl ModelService {
             .await
             .db_err(spec.name)?;
         let total = rows.first().and_then(|d| d.total);
-        let rows: Vec<Record> = rows.into_iter().map(|d| d.record).collect();
+        let mut rows: Vec<Record> = rows.into_iter().map(|d| d.record).collect();
+        if let Visibility::Public(_) = visibility {
+            super::hooks::after_public_read(self, who, spec, &mut rows).await?;
+        }
         let count = match (u64::try_from(rows.len()), total, known) {
             // A page that is not full is the last one (or the only one): exact, and free.
             (Ok(n), _, _) if n < page.limit && (n > 0 || page.offset == 0) => page.offset + n,
@@ -151,7 +154,11 @@ impl ModelService {
             Columns::all(spec).select_list(),
             spec.table
         );
-        let row = self.fetch_one(spec, &sql, id).await?;
+        let mut row = [self.fetch_one(spec, &sql, id).await?];
+        if let Visibility::Public(_) = visibility {
+            super::hooks::after_public_read(self, who, spec, &mut row).await?;
+        }
+        let [row] = row;
         Ok(row)
     }
 

@@ -101,6 +101,7 @@ impl ModelService {
     /// the rest.
     pub async fn labels(
         &self,
+        who: &Principal,
         spec: &ModelSpec,
         rows: &[super::Record],
         known: Labels,
@@ -112,6 +113,9 @@ impl ModelService {
             };
             let Some(target) = app::admin::find(target) else {
                 continue;
+            };
+            let Some(readable) = Self::readable_rows(target, Some(who)) else {
+                continue; // the cell shows the bare id
             };
             let have = out.get(field.name);
             let mut ids: Vec<i64> = rows
@@ -129,7 +133,7 @@ impl ModelService {
             let pairs = records::labels(
                 self.db(),
                 &format!(
-                    "SELECT id, CAST({} AS TEXT) FROM {} WHERE id IN ({})",
+                    "SELECT id, CAST({} AS TEXT) FROM {} WHERE id IN ({}){readable}",
                     target.repr,
                     target.table,
                     placeholders.join(", ")

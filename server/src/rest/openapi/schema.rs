@@ -52,7 +52,7 @@ fn kind_schema(kind: FieldKind) -> Value {
 
 fn field_schema(field: &FieldSpec) -> Value {
     let mut schema = kind_schema(field.kind);
-    if field.nullable {
+    if field.nullable || field.gated {
         if let Some(t) = schema.get("type").cloned() {
             schema["type"] = json!([t, "null"]);
         }
@@ -64,9 +64,15 @@ fn field_schema(field: &FieldSpec) -> Value {
     if let Some(extra) = schema.get("description").and_then(Value::as_str) {
         described = format!("{described} {extra}");
     }
-    schema["description"] = json!(described);
+    schema["description"] = json!(&described);
     if field.read_only {
         schema["readOnly"] = json!(true);
+    }
+    if field.gated {
+        schema["description"] = json!(format!(
+            "{described} `null` unless the caller may read the content: enrolled in the \
+             course, staff with the view permission, or a free-preview row."
+        ));
     }
     schema
 }
