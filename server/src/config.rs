@@ -64,6 +64,8 @@ pub struct Settings {
     /// How long an anonymous page stays in the page cache; zero turns the cache off.
     pub page_cache_ttl: Duration,
     pub shutdown_grace: Duration,
+    /// The largest request body outside `/api` (`BODY_LIMIT_KB`), in bytes.
+    pub body_limit: usize,
     /// Where embedded mode keeps generated files (the JWT key pair).
     pub data_dir: PathBuf,
     pub auth: AuthSettings,
@@ -301,6 +303,9 @@ impl Settings {
             shutdown_grace: Duration::from_secs(
                 number(&var, "SHUTDOWN_GRACE_SECONDS", 25, 1, 3_600)?.into(),
             ),
+            body_limit: usize::try_from(number(&var, "BODY_LIMIT_KB", 1024, 16, 1_048_576)?)
+                .unwrap_or(usize::MAX / 2048)
+                * 1024,
             data_dir: PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "data".into())),
             auth,
             oauth: crate::oauth::settings::from_lookup(&var)?,

@@ -35,7 +35,7 @@ use crate::auth::{jwt::JwtKeys, tokens::TokenService};
 use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::db::Db;
-use crate::http::{client_ip, csrf, health, page_cache};
+use crate::http::{client_ip, csrf, edge_guards, health, page_cache, security_headers};
 use crate::models::ModelService;
 use crate::rbac::Authz;
 use crate::redis::Redis;
@@ -144,6 +144,8 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         )),
         None => Sessions::Database(DbSessionStore::new(db.clone())),
     };
+    let registry = SessionRegistry::new(sessions.clone());
+    let eviction = crate::accounts::Eviction::new(registry.clone(), tokens.clone());
     let mailer = crate::mail::Mailer::from_settings(&settings.mail)?;
     let links = Links::new(db.clone(), mailer, settings.public_url.clone());
     let accounts = Accounts::new(
@@ -151,11 +153,12 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         settings.auth.clone(),
         crate::accounts::throttle::LoginThrottle::new(redis.clone(), &settings.redis_prefix),
     )
-    .with_links(links.clone());
-    let registry = SessionRegistry::new(sessions.clone());
+    .with_links(links.clone())
+    .with_eviction(eviction.clone());
     let lifecycle = Lifecycle::new(
         db.clone(),
-        registry.clone(),
+        eviction.clone(),
+        settings.auth.session_absolute,
         links,
         crate::accounts::throttle::LoginThrottle::scoped(
             redis.clone(),
@@ -176,7 +179,7 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
     // any model in its API lists; other instances see it when their cache entries expire
     // (PAGE_CACHE_SECONDS).
     let models = ModelService::new(db.clone())
-        .with_privilege_listener(Arc::new(registry.clone()))
+        .with_privilege_listener(Arc::new(eviction.clone()))
         .with_change_hook({
             let (catalog, pages, api_cache) = (catalog.clone(), pages.clone(), api_cache.clone());
             Arc::new(move |model: &'static str| {
@@ -197,7 +200,7 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         catalog,
         oauth,
         admin: Admin::new(db.clone(), models.clone(), authz.clone())
-            .with_sessions(Arc::new(registry.clone())),
+            .with_sessions(Arc::new(eviction.clone())),
         authz,
         models,
         accounts,
@@ -262,16 +265,26 @@ pub fn router(state: AppState) -> Router {
             routes,
             {
                 let services = services.clone();
-                move || provide_context(services.clone())
+                move || {
+                    provide_context(services.clone());
+                    crate::http::security_headers::set_page_policy();
+                }
             },
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
-        >(move || provide_context(services.clone()), shell))
+        >(
+            move || {
+                provide_context(services.clone());
+                crate::http::security_headers::set_page_policy();
+            },
+            shell,
+        ))
         .with_state(state.clone());
 
+    let [security_a, security_b, security_c] = security_headers::layers();
     app_routes.layer(
         ServiceBuilder::new()
             // Outermost: every request gets an id (or keeps the one nginx gave it) for the logs.
@@ -282,7 +295,15 @@ pub fn router(state: AppState) -> Router {
                 client_ip::layer,
             ))
             .layer(PropagateRequestIdLayer::new(request_id))
+            .layer(security_a)
+            .layer(security_b)
+            .layer(security_c)
             .layer(CatchPanicLayer::custom(crate::http::panic_response))
+            // Before the caches and everything else: no handler sees an oversized body or a NUL.
+            .layer(axum::middleware::from_fn_with_state(
+                edge_guards::BodyLimit(state.settings.body_limit),
+                edge_guards::layer,
+            ))
             .layer(axum::middleware::from_fn_with_state(
                 state.pages.clone(),
                 page_cache::layer,

@@ -79,10 +79,30 @@ pub async fn layer(
         .iter()
         .filter_map(|v| v.to_str().ok())
         .collect();
+    if !forwarded.is_empty() {
+        warn_once_if_untrusted(peer, &trusted);
+    }
     if let Some(ip) = resolve(peer, &forwarded, &trusted) {
         request.extensions_mut().insert(ClientIp(ip));
     }
     next.run(request).await
+}
+
+/// A proxy we do not trust sent `X-Forwarded-For`: behind it, every user would share the proxy's
+/// address, and one login throttle and one API budget (twenty failed sign-ins by anyone lock
+/// everyone out). Said once per process, with the fix; the header stays ignored.
+fn warn_once_if_untrusted(peer: Option<IpAddr>, trusted: &TrustedProxies) {
+    static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    let Some(peer) = peer else { return };
+    if trusted.contains(&peer) || WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
+    tracing::warn!(
+        %peer,
+        "a request came with X-Forwarded-For from a peer not in TRUSTED_PROXIES; the header is \
+         ignored, so every client behind that proxy shares its address for throttling and the \
+         audit log. If this peer is your reverse proxy, add it to TRUSTED_PROXIES"
+    );
 }
 
 /// The client address of a request (see the module doc), as text.

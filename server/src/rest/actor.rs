@@ -9,7 +9,6 @@ use app::error::AppError;
 use axum::{extract::FromRequestParts, http::request::Parts};
 
 use super::problem::Problem;
-use crate::auth::{actor::SessionUser, session_store::USER_KEY};
 use crate::startup::AppState;
 
 #[derive(Debug, Clone)]
@@ -42,11 +41,9 @@ impl Actor {
         let Some(session) = parts.extensions.get::<tower_sessions::Session>() else {
             return Ok(None);
         };
-        let stored: Option<SessionUser> = session
-            .get(USER_KEY)
-            .await
-            .map_err(|_| Problem(AppError::Unauthenticated))?;
-        Ok(stored.map(|user| Actor {
+        // The same session check as the pages: lifetime, active account.
+        let user = state.accounts.session_user(session).await?;
+        Ok(user.map(|user| Actor {
             user_id: user.id,
             token: None,
         }))
