@@ -10,6 +10,7 @@ mod housekeeping;
 mod accounts;
 mod admin_access;
 mod admin_lists;
+mod attacks;
 mod catalog_pages;
 mod catalog_repository;
 mod cli;
