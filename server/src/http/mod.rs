@@ -1,9 +1,11 @@
-//! HTTP plumbing shared by all routes: health checks, the page cache, request ids.
+//! HTTP plumbing shared by all routes: health checks, the response cache and the page cache on
+//! it, request ids.
 
 pub mod client_ip;
 pub mod csrf;
 pub mod health;
 pub mod page_cache;
+pub mod response_cache;
 pub mod server_fn_status;
 
 use axum::{

@@ -20,6 +20,7 @@ mod models_paging;
 mod oauth;
 mod operations;
 mod recovery;
+mod response_cache;
 mod rest_auth;
 mod rest_cache;
 mod rest_conventions;

@@ -26,7 +26,8 @@ const PER_REQUEST: [&str; 4] = [
     "x-ratelimit-reset",
 ];
 
-async fn cached_app(backend: Backend, extra: Vec<(&'static str, String)>) -> TestApp {
+/// An instance that caches anonymous pages and lists for a minute.
+pub async fn cached_app(backend: Backend, extra: Vec<(&'static str, String)>) -> TestApp {
     spawn_app_with(
         backend,
         Options {
