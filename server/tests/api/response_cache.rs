@@ -103,6 +103,10 @@ async fn a_list_read_during_an_edit_is_not_kept(backend: Backend) {
     for _ in 0..2 {
         let (status, body, _) = send(call(&app, Method::GET, &list, None)).await;
         assert_eq!(status, 200, "{body}");
-        assert_eq!(titles(&body).as_deref(), Some(AFTER), "the old title after the edit");
+        assert_eq!(
+            titles(&body).as_deref(),
+            Some(AFTER),
+            "the old title after the edit"
+        );
     }
 }
