@@ -23,6 +23,7 @@ mod recovery;
 mod response_cache;
 mod rest_auth;
 mod rest_cache;
+mod rest_conformance;
 mod rest_conventions;
 mod rest_openapi;
 mod rest_rbac;
