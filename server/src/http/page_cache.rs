@@ -4,56 +4,46 @@
 //! are identical for every visitor who is not signed in. So an anonymous `GET` of a public page
 //! is answered from memory when the same URL (and the same content encoding) was rendered less
 //! than `PAGE_CACHE_SECONDS` ago. Requests that carry our session cookie always render: their
-//! pages differ per person. Changes to the catalogue clear the cache ([`PageCache::clear`]).
+//! pages differ per person. Changes to the catalogue clear the cache ([`PageCache::clear`]), and
+//! a page rendered from data read before such a change is not kept after it: the storing, the
+//! bounds and that guard are the shared [`super::response_cache`]'s; the key and the rules of
+//! what is kept are this file's.
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use axum::{
-    body::Body,
     extract::{Request, State},
     http::{header, HeaderMap, HeaderValue, Method, StatusCode},
     middleware::Next,
     response::Response,
 };
-use bytes::Bytes;
-use http_body_util::BodyExt;
-use moka::future::Cache;
+
+use super::response_cache::ResponseCache;
 
 /// The cookie that marks a signed-in (or signing-in) browser.
 pub const SESSION_COOKIE: &str = "xc_session";
-/// Pages larger than this are served but not kept.
-const MAX_CACHED_BYTES: usize = 1024 * 1024;
 
-/// Cloned for every request by its layer: one `Arc` (a moka handle is several).
+/// Cloned for every request by its layer.
 #[derive(Clone)]
 pub struct PageCache {
-    entries: Option<Arc<Cache<String, CachedPage>>>,
-}
-
-#[derive(Clone)]
-struct CachedPage {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Bytes,
+    entries: ResponseCache,
 }
 
 impl PageCache {
     pub fn new(ttl: Duration) -> Self {
-        let entries = (!ttl.is_zero()).then(|| {
-            Arc::new(
-                Cache::builder()
-                    .max_capacity(5_000)
-                    .time_to_live(ttl)
-                    .build(),
-            )
-        });
-        Self { entries }
+        Self {
+            entries: ResponseCache::new(ttl, "page"),
+        }
     }
 
+    /// Forgets every page, including those being rendered from data read before the change.
     pub fn clear(&self) {
-        if let Some(entries) = &self.entries {
-            entries.invalidate_all();
-        }
+        self.entries.clear();
+    }
+
+    /// The cache underneath (tests hold its fills to reproduce a write during a render).
+    pub fn responses(&self) -> &ResponseCache {
+        &self.entries
     }
 }
 
@@ -102,10 +92,8 @@ fn normalise_encoding(headers: &mut HeaderMap) -> &'static str {
 }
 
 pub async fn layer(State(cache): State<PageCache>, mut request: Request, next: Next) -> Response {
-    let Some(entries) = cache.entries.clone() else {
-        return next.run(request).await;
-    };
-    let cacheable = matches!(*request.method(), Method::GET | Method::HEAD)
+    let cacheable = cache.entries.is_on()
+        && matches!(*request.method(), Method::GET | Method::HEAD)
         && is_public_page(request.uri().path())
         && !has_session_cookie(request.headers());
     if !cacheable {
@@ -113,16 +101,12 @@ pub async fn layer(State(cache): State<PageCache>, mut request: Request, next: N
     }
     let encoding = normalise_encoding(request.headers_mut());
     let key = format!("{encoding} {}", request.uri());
-    if let Some(hit) = entries.get(&key).await {
-        let mut response = Response::new(Body::from(hit.body));
-        *response.status_mut() = hit.status;
-        *response.headers_mut() = hit.headers;
-        response
-            .headers_mut()
+    if let Some(mut hit) = cache.entries.get(&key).await {
+        hit.headers_mut()
             .insert("x-cache", HeaderValue::from_static("hit"));
-        return response;
+        return hit;
     }
-
+    let fill = cache.entries.begin(key);
     let response = next.run(request).await;
     let storable = matches!(response.status(), StatusCode::OK | StatusCode::NOT_FOUND)
         && !response.headers().contains_key(header::SET_COOKIE)
@@ -131,26 +115,10 @@ pub async fn layer(State(cache): State<PageCache>, mut request: Request, next: N
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|ct| ct.starts_with("text/html"));
-    if !storable {
+    let Some(fill) = fill.filter(|_| storable) else {
         return response;
-    }
-    let (parts, body) = response.into_parts();
-    let body = match body.collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(err) => {
-            tracing::warn!(error = %err, "page body failed while buffering for the cache");
-            return Response::from_parts(parts, Body::empty());
-        }
     };
-    if body.len() <= MAX_CACHED_BYTES {
-        let page = CachedPage {
-            status: parts.status,
-            headers: parts.headers.clone(),
-            body: body.clone(),
-        };
-        entries.insert(key, page).await;
-    }
-    let mut response = Response::from_parts(parts, Body::from(body));
+    let mut response = fill.keep(response).await;
     response
         .headers_mut()
         .insert("x-cache", HeaderValue::from_static("miss"));

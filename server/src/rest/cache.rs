@@ -6,7 +6,9 @@
 //! front of it: the session layer, CSRF, compression, the server-function status fix-up, session
 //! upkeep, CORS, problem+json, the throttle's caller lookup, the `Accept` check, the extractors.
 //! This layer sits where the page cache sits (inside request ids, tracing, the client address and
-//! the panic guard) and answers a hit with a throttle count and a map lookup.
+//! the panic guard) and answers a hit with a throttle count and a map lookup. It keeps answers
+//! the way the page cache does ([`crate::http::response_cache`]: byte for byte, bounded, and
+//! never an answer started before a clear); the key and the rules below are its own.
 //!
 //! A hit must be the answer the full path would give, header for header:
 //! - only a `GET` under `/api/v1/` with no `Authorization` header and no session cookie is
@@ -19,36 +21,24 @@
 //!   `X-RateLimit-*` values in the stored headers, and a miss or a refusal hands the decision
 //!   on ([`Counted`]) for the throttle layer to reuse;
 //! - any write through the model engine, from the API or the back office, clears it
-//!   ([`ApiCache::clear`], from the change hook in `startup.rs`). Other instances see a write
+//!   ([`ApiCache::clear`], from the change hook in `startup.rs`), and a list read before the
+//!   write is not kept after it. Other instances see a write
 //!   when their entries expire, as with the page cache.
 
-use std::sync::{
-    atomic::{AtomicU64, Ordering},
-    Arc,
-};
 use std::time::Duration;
 
 use axum::{
-    body::Body,
     extract::{Request, State},
-    http::{header, HeaderMap, Method, StatusCode},
+    http::{header, Method, StatusCode},
     middleware::Next,
     response::Response,
 };
-use bytes::Bytes;
-use http_body_util::BodyExt;
-use moka::future::Cache;
 
 use super::conneg;
 use super::settings::Rate;
 use super::throttle::{self, ApiThrottle, Decision};
 use crate::http::page_cache::has_session_cookie;
-
-/// Lists larger than this are served but not kept.
-const MAX_CACHED_BYTES: usize = 1024 * 1024;
-/// What all kept answers may weigh together. Keys come from the query string, which callers
-/// choose freely (searches, pages): a count of entries would not bound the memory.
-const BUDGET_BYTES: u64 = 64 * 1024 * 1024;
+use crate::http::response_cache::ResponseCache;
 
 /// Response extension: this answer is the anonymous view, the same for every anonymous caller.
 #[derive(Debug, Clone, Copy)]
@@ -61,52 +51,30 @@ pub struct Counted(pub Option<Decision>);
 
 #[derive(Clone)]
 pub struct ApiCache {
-    inner: Option<Arc<Inner>>,
+    entries: ResponseCache,
     throttle: ApiThrottle,
     rate: Option<Rate>,
-}
-
-struct Inner {
-    entries: Cache<String, Stored>,
-    /// Bumped by every clear: an answer read before a write must not be stored after it.
-    generation: AtomicU64,
-}
-
-#[derive(Clone)]
-struct Stored {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Bytes,
 }
 
 impl ApiCache {
     /// Off when `ttl` is zero. `throttle` must be the one the API's throttle layer counts with.
     pub fn new(ttl: Duration, throttle: ApiThrottle, rate: Option<Rate>) -> Self {
-        let inner = (!ttl.is_zero()).then(|| {
-            Arc::new(Inner {
-                entries: Cache::builder()
-                    .weigher(|key: &String, stored: &Stored| {
-                        u32::try_from(key.len() + stored.body.len()).unwrap_or(u32::MAX)
-                    })
-                    .max_capacity(BUDGET_BYTES)
-                    .time_to_live(ttl)
-                    .build(),
-                generation: AtomicU64::new(0),
-            })
-        });
         Self {
-            inner,
+            entries: ResponseCache::new(ttl, "API list"),
             throttle,
             rate,
         }
     }
 
-    /// Forgets every answer (a catalogue or account row changed).
+    /// Forgets every answer (a catalogue or account row changed), including those being
+    /// rendered from data read before the change.
     pub fn clear(&self) {
-        if let Some(inner) = &self.inner {
-            inner.generation.fetch_add(1, Ordering::SeqCst);
-            inner.entries.invalidate_all();
-        }
+        self.entries.clear();
+    }
+
+    /// The cache underneath (tests hold its fills to reproduce a write during a list).
+    pub fn responses(&self) -> &ResponseCache {
+        &self.entries
     }
 }
 
@@ -138,10 +106,7 @@ fn key(request: &Request) -> String {
 }
 
 pub async fn layer(State(cache): State<ApiCache>, mut request: Request, next: Next) -> Response {
-    let Some(inner) = cache.inner.clone() else {
-        return next.run(request).await;
-    };
-    if !eligible(&request) {
+    if !cache.entries.is_on() || !eligible(&request) {
         return next.run(request).await;
     }
     let decision = match cache.rate {
@@ -153,46 +118,22 @@ pub async fn layer(State(cache): State<ApiCache>, mut request: Request, next: Ne
     };
     let key = key(&request);
     if decision.is_none_or(|d| d.allowed) {
-        if let Some(hit) = inner.entries.get(&key).await {
-            let mut response = Response::new(Body::from(hit.body));
-            *response.status_mut() = hit.status;
-            *response.headers_mut() = hit.headers;
+        if let Some(mut hit) = cache.entries.get(&key).await {
             // The stored answer carries the throttle headers already: new values, same places.
             if let Some(d) = decision {
-                throttle::set_headers(response.headers_mut(), d);
+                throttle::set_headers(hit.headers_mut(), d);
             }
-            return response;
+            return hit;
         }
     }
-
-    let generation = inner.generation.load(Ordering::SeqCst);
+    let fill = cache.entries.begin(key);
     request.extensions_mut().insert(Counted(decision));
     let response = next.run(request).await;
     let storable = response.status() == StatusCode::OK
         && response.extensions().get::<Shareable>().is_some()
         && !response.headers().contains_key(header::SET_COOKIE);
-    if !storable {
-        return response;
+    match fill.filter(|_| storable) {
+        Some(fill) => fill.keep(response).await,
+        None => response,
     }
-    let (parts, body) = response.into_parts();
-    let body = match body.collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(err) => {
-            tracing::warn!(error = %err, "API list body failed while buffering for the cache");
-            return Response::from_parts(parts, Body::empty());
-        }
-    };
-    if body.len() <= MAX_CACHED_BYTES && inner.generation.load(Ordering::SeqCst) == generation {
-        let stored = Stored {
-            status: parts.status,
-            headers: parts.headers.clone(),
-            body: body.clone(),
-        };
-        inner.entries.insert(key.clone(), stored).await;
-        // A clear between the check and the insert may have missed this entry: drop it.
-        if inner.generation.load(Ordering::SeqCst) != generation {
-            inner.entries.invalidate(&key).await;
-        }
-    }
-    Response::from_parts(parts, Body::from(body))
 }

@@ -1,4 +1,5 @@
-//! Absolute links in API answers: the list envelope's `next`/`previous` and `Location`.
+//! Absolute links in API answers: the list envelope's `next`/`previous`, `Location`, and the
+//! addresses of our own files in records (stored as site paths, see [`absolute`]).
 //!
 //! The base is `PUBLIC_URL` when it was configured (what clients behind the load balancer see);
 //! otherwise the request's `Host` (checked to be a plain authority), else the listen address.
@@ -25,6 +26,14 @@ pub fn base(settings: &Settings, headers: &HeaderMap) -> String {
             .as_str()
             .trim_end_matches('/')
             .to_string(),
+    }
+}
+
+/// A site path (`/img/cover-1.svg`) becomes `{base}/img/cover-1.svg`; an absolute address, or a
+/// scheme-relative one (`//cdn…`, another host), stays as it is.
+pub fn absolute(base: &str, url: &mut String) {
+    if url.starts_with('/') && !url.starts_with("//") {
+        url.insert_str(0, base);
     }
 }
 
@@ -135,6 +144,19 @@ mod tests {
             offset: 20,
         };
         assert!(envelope("http://h", "/x", &pairs, last, 25, vec![])["next"].is_null());
+    }
+
+    #[test]
+    fn site_paths_become_absolute_and_others_stay() {
+        for (stored, shown) in [
+            ("/img/cover-1.svg", "https://h/p/img/cover-1.svg"),
+            ("https://cdn.example/x.png", "https://cdn.example/x.png"),
+            ("//cdn.example/x.png", "//cdn.example/x.png"),
+        ] {
+            let mut url = stored.to_string();
+            absolute("https://h/p", &mut url);
+            assert_eq!(url, shown);
+        }
     }
 
     #[test]

@@ -33,6 +33,9 @@ pub struct TestApp {
     pub db: Db,
     /// The instance's session registry (devices, sign out everywhere, privilege rotation).
     pub registry: server::auth::registry::SessionRegistry,
+    /// The instance's anonymous page cache and API list cache (tests hold their fills).
+    pub pages: server::http::page_cache::PageCache,
+    pub api_cache: server::rest::cache::ApiCache,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _dir: Option<TempDir>,
@@ -262,6 +265,8 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
     let address = format!("http://{}", app.local_addr().expect("bound"));
     let db = app.state().db.clone();
     let registry = app.state().registry.clone();
+    let pages = app.state().pages.clone();
+    let api_cache = app.state().api_cache.clone();
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until(async move {
         let _ = rx.await;
@@ -275,6 +280,8 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
             .expect("client"),
         db,
         registry,
+        pages,
+        api_cache,
         shutdown: Some(tx),
         server: Some(server),
         _dir: dir,

@@ -8,7 +8,8 @@ use server::models::sql::SqlValue;
 
 use crate::backend_tests;
 use crate::helpers::{spawn_app_with, Backend, Options, TestApp};
-use crate::rest_support::{assert_problem, call, send, token_for, PASSWORD};
+use crate::rest_conformance::conforms;
+use crate::rest_support::{assert_problem, call, content_type, send, token_for, PASSWORD};
 
 backend_tests!(
     cached_lists_are_the_full_path_answer,
@@ -26,7 +27,8 @@ const PER_REQUEST: [&str; 4] = [
     "x-ratelimit-reset",
 ];
 
-async fn cached_app(backend: Backend, extra: Vec<(&'static str, String)>) -> TestApp {
+/// An instance that caches anonymous pages and lists for a minute.
+pub async fn cached_app(backend: Backend, extra: Vec<(&'static str, String)>) -> TestApp {
     spawn_app_with(
         backend,
         Options {
@@ -47,7 +49,14 @@ async fn raw(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> (u16, Heade
     let response = request.send().await.unwrap();
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    (status, headers, response.bytes().await.unwrap().to_vec())
+    let url = response.url().clone();
+    let body = response.bytes().await.unwrap().to_vec();
+    // Compressed bodies are compared as bytes only; the others are checked like every answer.
+    if !headers.contains_key("content-encoding") {
+        let text = String::from_utf8_lossy(&body);
+        conforms("GET", &url, status, &content_type(&headers), &text);
+    }
+    (status, headers, body)
 }
 
 /// Every header but `skip`, as sorted `(name, value)` pairs.

@@ -1,6 +1,6 @@
 //! The OpenAPI document against the running API: every route is in it, every documented
 //! operation answers as documented, and a fuzzer built from the document finds no 5xx and no
-//! response the document does not describe.
+//! response the document does not describe (checked by [`crate::rest_conformance`]).
 
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use reqwest::Method;
@@ -8,7 +8,8 @@ use serde_json::{json, Map, Value};
 
 use crate::backend_tests;
 use crate::helpers::{spawn_app_with, Backend, Options, TestApp};
-use crate::rest_support::{call, content_type, token_for};
+use crate::rest_conformance::conforms;
+use crate::rest_support::{call, content_type, send, token_for};
 
 backend_tests!(
     the_document_lists_every_route_and_nothing_else,
@@ -31,9 +32,9 @@ async fn unthrottled(backend: Backend) -> TestApp {
 }
 
 async fn document(app: &TestApp) -> Value {
-    let response = app.get("/api/v1/openapi.json").await;
-    assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
+    let (status, doc, _) = send(call(app, Method::GET, "/api/v1/openapi.json", None)).await;
+    assert_eq!(status, 200);
+    doc
 }
 
 fn concrete(path: &str, id: &str) -> String {
@@ -119,7 +120,7 @@ async fn the_document_lists_every_route_and_nothing_else(backend: Backend) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// A small JSON Schema check (the subset the document uses).
+// The document's `$ref`s, for generating values.
 
 fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
     match schema.get("$ref").and_then(Value::as_str) {
@@ -129,70 +130,6 @@ fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
             .unwrap_or(&Value::Null),
         None => schema,
     }
-}
-
-fn type_ok(t: &str, v: &Value) -> bool {
-    match t {
-        "object" => v.is_object(),
-        "array" => v.is_array(),
-        "string" => v.is_string(),
-        "integer" => v.is_i64() || v.is_u64(),
-        "number" => v.is_number(),
-        "boolean" => v.is_boolean(),
-        "null" => v.is_null(),
-        _ => true,
-    }
-}
-
-fn check(doc: &Value, schema: &Value, v: &Value, at: &str) -> Result<(), String> {
-    let schema = resolve(doc, schema);
-    let types: Vec<&str> = match schema.get("type") {
-        Some(Value::String(t)) => vec![t.as_str()],
-        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
-        _ => vec![],
-    };
-    if !types.is_empty() && !types.iter().any(|t| type_ok(t, v)) {
-        return Err(format!("{at}: {v} is not {types:?}"));
-    }
-    if let Some(Value::Array(options)) = schema.get("enum") {
-        if !options.contains(v) {
-            return Err(format!("{at}: {v} not in enum"));
-        }
-    }
-    if let (Some(c), false) = (schema.get("const"), v.is_null()) {
-        if c != v {
-            return Err(format!("{at}: {v} is not {c}"));
-        }
-    }
-    if let Some(obj) = v.as_object() {
-        for name in schema
-            .get("required")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let name = name.as_str().unwrap_or("");
-            if !obj.contains_key(name) {
-                return Err(format!("{at}: missing {name}"));
-            }
-        }
-        let props = schema.get("properties").and_then(Value::as_object);
-        for (key, value) in obj {
-            match props.and_then(|p| p.get(key)) {
-                Some(s) => check(doc, s, value, &format!("{at}.{key}"))?,
-                None if schema.get("additionalProperties") == Some(&Value::Bool(false)) => {
-                    return Err(format!("{at}: unexpected {key}"))
-                }
-                None => {}
-            }
-        }
-    }
-    if let (Some(items), Some(list)) = (schema.get("items"), v.as_array()) {
-        for (i, item) in list.iter().enumerate() {
-            check(doc, items, item, &format!("{at}[{i}]"))?;
-        }
-    }
-    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -399,6 +336,7 @@ async fn fuzzed_requests_get_documented_answers(backend: Backend) {
                 request = request.header("Accept", "text/csv");
             }
             let response = request.send().await.unwrap();
+            let url_sent = response.url().clone();
             let status = response.status().as_u16();
             let ct = content_type(response.headers());
             let text = response.text().await.unwrap();
@@ -409,25 +347,8 @@ async fn fuzzed_requests_get_documented_answers(backend: Backend) {
                 &text.chars().take(300).collect::<String>()
             );
             assert!(status < 500, "{what}");
-            let documented = &probe.op["responses"][status.to_string()];
-            assert!(documented.is_object(), "undocumented status: {what}");
-            let documented = resolve(&doc, documented);
-            match documented.get("content").and_then(Value::as_object) {
-                Some(content) => {
-                    let media = ct.split(';').next().unwrap_or("").trim();
-                    let entry = content
-                        .get(media)
-                        .unwrap_or_else(|| panic!("undocumented content type: {what}"));
-                    if media.ends_with("json") {
-                        let body: Value = serde_json::from_str(&text)
-                            .unwrap_or_else(|_| panic!("not JSON: {what}"));
-                        if let Err(e) = check(&doc, &entry["schema"], &body, "body") {
-                            panic!("{e}: {what}");
-                        }
-                    }
-                }
-                None => assert!(text.is_empty(), "a body where none is documented: {what}"),
-            }
+            // A documented status, content type and body: the check every REST test's answers get.
+            conforms(probe.method.as_str(), &url_sent, status, &ct, &text);
             seen += 1;
         }
     }

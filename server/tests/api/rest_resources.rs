@@ -5,7 +5,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::backend_tests;
-use crate::helpers::{spawn_app, Backend, TestApp};
+use crate::helpers::{spawn_app, spawn_app_with, Backend, Options, TestApp};
 use crate::rest_support::{assert_problem, call, send, token_for};
 
 backend_tests!(
@@ -14,6 +14,7 @@ backend_tests!(
     writes_answer_201_204_409_410_412_422_with_etags,
     chapters_are_nested_under_their_course,
     users_are_created_by_admins_and_can_sign_in,
+    file_addresses_are_absolute_urls,
 );
 
 async fn get(app: &TestApp, path: &str) -> Value {
@@ -43,15 +44,7 @@ async fn lists_page_both_ways_with_absolute_links(backend: Backend) {
         next,
         app.url("/api/v1/courses?level=beginner&page=2&per_page=5")
     );
-    let second: Value = app
-        .client
-        .get(next)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, second, _) = send(app.client.get(next)).await;
     assert_ne!(second["results"][0]["id"], first["results"][0]["id"]);
     assert_eq!(
         second["previous"],
@@ -389,14 +382,12 @@ async fn users_are_created_by_admins_and_can_sign_in(backend: Backend) {
         send(call(&app, Method::POST, "/api/v1/users", Some(&admin)).json(&new_user)).await;
     assert_eq!(status, 409, "{body}");
 
-    let response = app
-        .post_json(
-            "/api/v1/auth/token",
-            &json!({"username": "grace", "password": "Correct horse battery 9"}),
-        )
-        .await;
-    assert_eq!(response.status(), 200);
-    let token: Value = response.json().await.unwrap();
+    let (status, token, _) = send(
+        call(&app, Method::POST, "/api/v1/auth/token", None)
+            .json(&json!({"username": "grace", "password": "Correct horse battery 9"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{token}");
     let (status, me, _) = send(call(
         &app,
         Method::GET,
@@ -414,4 +405,49 @@ async fn users_are_created_by_admins_and_can_sign_in(backend: Backend) {
     ))
     .await;
     assert_eq!(status, 403);
+}
+
+/// `cover_url` and `avatar_url` of the demo rows: every one, in lists and items.
+async fn file_addresses(app: &TestApp) -> Vec<String> {
+    let mut seen = Vec::new();
+    for (path, field) in [
+        ("/api/v1/courses", "cover_url"),
+        ("/api/v1/teachers", "avatar_url"),
+    ] {
+        let list = get(app, &format!("{path}?per_page=5")).await;
+        let rows = list["results"].as_array().unwrap();
+        assert!(!rows.is_empty(), "{path}");
+        for row in rows {
+            seen.push(row[field].as_str().unwrap().to_string());
+        }
+        let item = get(app, &format!("{path}/{}", rows[0]["id"])).await;
+        seen.push(item[field].as_str().unwrap().to_string());
+    }
+    seen
+}
+
+/// Our own images are kept as site paths (the pages use them so) but answered as absolute URLs,
+/// as the document says: on `PUBLIC_URL` when it is set, else on the request's host.
+async fn file_addresses_are_absolute_urls(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for url in file_addresses(&app).await {
+        assert!(url.starts_with(&app.url("/img/")), "{url}");
+    }
+    let html = app.get("/courses").await.text().await.unwrap();
+    assert!(
+        html.contains("src=\"/img/cover-"),
+        "the pages keep site paths"
+    );
+
+    let public = spawn_app_with(
+        backend,
+        Options {
+            extra: vec![("PUBLIC_URL", "https://learn.example/xc".into())],
+            ..Default::default()
+        },
+    )
+    .await;
+    for url in file_addresses(&public).await {
+        assert!(url.starts_with("https://learn.example/xc/img/"), "{url}");
+    }
 }

@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 use server::models::sql::SqlValue;
 
 use crate::helpers::TestApp;
+use crate::rest_conformance::{checked_text, conforms};
 
 pub const PASSWORD: &str = "a long enough secret";
 
@@ -48,8 +49,9 @@ pub async fn token_for(
             &json!({"username": username, "password": PASSWORD}),
         )
         .await;
-    assert_eq!(response.status(), 200);
-    let pair: Value = response.json().await.unwrap();
+    let (status, text) = checked_text("POST", response).await;
+    assert_eq!(status, 200, "{text}");
+    let pair: Value = serde_json::from_str(&text).unwrap();
     pair["access_token"].as_str().unwrap().to_string()
 }
 
@@ -65,12 +67,17 @@ pub fn call(app: &TestApp, method: Method, path: &str, token: Option<&str>) -> R
     }
 }
 
-/// Sends and returns the status and the JSON body (`Null` when empty or not JSON).
+/// Sends and returns the status and the JSON body (`Null` when empty or not JSON), after checking
+/// the answer against the OpenAPI document ([`conforms`]).
 pub async fn send(request: RequestBuilder) -> (u16, Value, reqwest::header::HeaderMap) {
-    let response = request.send().await.unwrap();
+    let (client, request) = request.build_split();
+    let request = request.unwrap();
+    let (method, url) = (request.method().to_string(), request.url().clone());
+    let response = client.execute(request).await.unwrap();
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let text = response.text().await.unwrap();
+    conforms(&method, &url, status, &content_type(&headers), &text);
     (
         status,
         serde_json::from_str(&text).unwrap_or(Value::Null),

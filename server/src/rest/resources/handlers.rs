@@ -186,7 +186,7 @@ pub async fn list(
     let results = page
         .rows
         .into_iter()
-        .map(|row| shape(r.spec, row))
+        .map(|row| shape(r.spec, row, &base))
         .collect();
     let body = links::envelope(
         &base,
@@ -219,9 +219,10 @@ pub async fn retrieve(
     };
     let who = actor.principal(&state).await?;
     let record = r.current(&state, who.as_ref(), &ids).await?;
+    let base = links::base(&state.settings, &headers);
     Ok(item_response(
         StatusCode::OK,
-        &shape(r.spec, record),
+        &shape(r.spec, record, &base),
         Some(&headers),
     ))
 }
@@ -247,8 +248,9 @@ pub async fn create(
         .create(&who, r.spec.name, input, ip.0.as_deref())
         .await?;
     let id = record.get("id").and_then(Value::as_i64);
-    let location = r.item_location(&links::base(&state.settings, &headers), ids.parent, id);
-    let mut response = item_response(StatusCode::CREATED, &shape(r.spec, record), None);
+    let base = links::base(&state.settings, &headers);
+    let location = r.item_location(&base, ids.parent, id);
+    let mut response = item_response(StatusCode::CREATED, &shape(r.spec, record, &base), None);
     if let Ok(value) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, value);
     }
@@ -274,9 +276,10 @@ pub async fn update(
     // Needs the change permission before anything about the row is revealed.
     who.require(&r.spec.permission("change"))?;
     let current = r.current(&state, Some(&who), &ids).await?;
+    let base = links::base(&state.settings, &headers);
     if !etag::write_allowed(
         &headers,
-        &etag::of(&serde_json::to_vec(&shape(r.spec, current)).unwrap_or_default()),
+        &etag::of(&serde_json::to_vec(&shape(r.spec, current, &base)).unwrap_or_default()),
     ) {
         return Ok(precondition_failed());
     }
@@ -290,7 +293,11 @@ pub async fn update(
         .models
         .update(&who, r.spec.name, id, input, partial, ip.0.as_deref())
         .await?;
-    Ok(item_response(StatusCode::OK, &shape(r.spec, record), None))
+    Ok(item_response(
+        StatusCode::OK,
+        &shape(r.spec, record, &base),
+        None,
+    ))
 }
 
 pub async fn destroy(
@@ -308,7 +315,8 @@ pub async fn destroy(
     let who = actor.principal(&state).await?;
     who.require(&r.spec.permission("delete"))?;
     let current = r.current(&state, Some(&who), &ids).await?;
-    let tag = etag::of(&serde_json::to_vec(&shape(r.spec, current)).unwrap_or_default());
+    let base = links::base(&state.settings, &headers);
+    let tag = etag::of(&serde_json::to_vec(&shape(r.spec, current, &base)).unwrap_or_default());
     if !etag::write_allowed(&headers, &tag) {
         return Ok(precondition_failed());
     }

@@ -83,8 +83,17 @@ pub static RESOURCES: &[Resource] = &[
 /// The currency of every amount in cents (the catalogue sells in one currency).
 pub const CURRENCY: &str = "CNY";
 
-/// A record as the API shows it: money comes with its currency code.
-pub fn shape(spec: &ModelSpec, mut record: Record) -> Value {
+/// A record as the API shows it: money comes with its currency code, and addresses of our own
+/// files, kept as site paths (`/img/cover-1.svg`, what the pages use), become absolute URLs on
+/// `base` ([`super::links::base`]): a partner's client has no page to resolve them against, and
+/// the document promises `https?://`. Writes take absolute addresses only (the engine's rule),
+/// so a record read and written back keeps working links.
+pub fn shape(spec: &ModelSpec, mut record: Record, base: &str) -> Value {
+    for field in spec.fields.iter().filter(|f| f.kind == FieldKind::Url) {
+        if let Some(Value::String(url)) = record.get_mut(field.name) {
+            super::links::absolute(base, url);
+        }
+    }
     if spec.fields.iter().any(|f| f.kind == FieldKind::Cents) {
         record.insert("currency".into(), json!(CURRENCY));
     }
