@@ -116,7 +116,7 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         crate::seed::seed_demo(&db, crate::seed::DEFAULT_COURSES).await?;
     }
     let redis = match &settings.redis_url {
-        Some(url) => Some(Redis::connect(url.expose()).await?),
+        Some(url) => Some(Redis::connect_with(url.expose(), (&settings).into()).await?),
         None => None,
     };
     let leptos_options = LeptosOptions::builder()
@@ -283,6 +283,7 @@ pub fn router(state: AppState) -> Router {
             ))
             .layer(PropagateRequestIdLayer::new(request_id))
             .layer(CatchPanicLayer::custom(crate::http::panic_response))
+            .layer(axum::middleware::from_fn(crate::http::unavailable::retry_after))
             .layer(axum::middleware::from_fn_with_state(
                 state.pages.clone(),
                 page_cache::layer,
@@ -301,6 +302,7 @@ pub fn router(state: AppState) -> Router {
                 csrf::layer,
             ))
             .layer(session_layer(&state))
+            .layer(axum::middleware::from_fn(crate::http::unavailable::sessions))
             .layer(axum::middleware::from_fn(crate::auth::activity::layer)),
     )
 }

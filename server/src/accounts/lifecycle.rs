@@ -309,7 +309,7 @@ impl AccountLifecycle for Lifecycle {
         if let Some(retry_after_secs) = self
             .reset_throttle
             .blocked_for(&format!("verify:{}", user.id), None)
-            .await
+            .await?
         {
             return Err(AppError::RateLimited { retry_after_secs });
         }
@@ -349,7 +349,7 @@ impl AccountLifecycle for Lifecycle {
         if let Some(retry_after_secs) = self
             .reset_throttle
             .blocked_for(email.as_str(), ip.as_deref())
-            .await
+            .await?
         {
             return Err(AppError::RateLimited { retry_after_secs });
         }

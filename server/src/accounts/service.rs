@@ -99,7 +99,7 @@ impl Accounts {
             }
             return Err(AppError::Validation(errors));
         }
-        if let Some(retry_after_secs) = self.throttle.blocked_for(login, ip).await {
+        if let Some(retry_after_secs) = self.throttle.blocked_for(login, ip).await? {
             return Err(AppError::RateLimited { retry_after_secs });
         }
         let user = users::find_by_login(&self.db, login).await.db_err("user")?;

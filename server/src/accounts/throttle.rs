@@ -3,10 +3,12 @@
 //! guessing costs the attacker time and costs us nothing.
 //!
 //! With Redis the counters are shared by every instance (one atomic script per hit); in
-//! embedded mode they live in this process.
+//! embedded mode they live in this process. When Redis cannot be asked, the check fails closed
+//! ([`AppError::Unavailable`], 503): an outage never lifts the limits.
 
 use std::{sync::Arc, time::Duration};
 
+use app::error::AppError;
 use fred::prelude::*;
 use moka::future::Cache;
 
@@ -68,17 +70,22 @@ impl LoginThrottle {
         keys
     }
 
-    /// Seconds to wait when a limit is reached, else `None`.
-    pub async fn blocked_for(&self, login: &str, ip: Option<&str>) -> Option<u64> {
+    /// Seconds to wait when a limit is reached, else `None`; `Unavailable` when the counters
+    /// cannot be read.
+    pub async fn blocked_for(
+        &self,
+        login: &str,
+        ip: Option<&str>,
+    ) -> Result<Option<u64>, AppError> {
         let mut wait = None;
         for (key, limit) in self.keys(login, ip) {
-            if let Some((count, left)) = self.peek(&key).await {
+            if let Some((count, left)) = self.peek(&key).await? {
                 if count >= limit {
                     wait = Some(wait.unwrap_or(0).max(left.as_secs().max(1)));
                 }
             }
         }
-        wait
+        Ok(wait)
     }
 
     pub async fn record_failure(&self, login: &str, ip: Option<&str>) {
@@ -92,26 +99,37 @@ impl LoginThrottle {
         let key = self.account_key(login);
         match &self.counters {
             Counters::Redis(redis) => {
-                let _: Result<i64, _> = redis.pool().del(&key).await;
+                if let Err(error) = redis.pool().del::<i64, _>(&key).await {
+                    tracing::debug!(%error, "login throttle: cannot clear a counter");
+                }
             }
             Counters::Local(cache) => cache.invalidate(&key).await,
         }
     }
 
-    async fn peek(&self, key: &str) -> Option<(u64, Duration)> {
+    async fn peek(&self, key: &str) -> Result<Option<(u64, Duration)>, AppError> {
         match &self.counters {
             Counters::Redis(redis) => {
-                let count: Option<u64> = redis.pool().get(key).await.ok()?;
-                let ttl: i64 = redis.pool().pttl(key).await.ok()?;
-                Some((
-                    count?,
+                let read = |e| crate::redis::app_error(e, "login throttle: reading a counter");
+                let count: Option<u64> = redis.pool().get(key).await.map_err(read)?;
+                let Some(count) = count else {
+                    return Ok(None);
+                };
+                let ttl: i64 = redis.pool().pttl(key).await.map_err(read)?;
+                Ok(Some((
+                    count,
                     Duration::from_millis(u64::try_from(ttl).unwrap_or(0)),
-                ))
+                )))
             }
             Counters::Local(cache) => {
-                let slot = cache.get(key).await?;
-                let (count, started) = *slot.lock().ok()?;
-                Some((count, WINDOW.saturating_sub(started.elapsed())))
+                let Some(slot) = cache.get(key).await else {
+                    return Ok(None);
+                };
+                let counted = slot
+                    .lock()
+                    .ok()
+                    .map(|s| (s.0, WINDOW.saturating_sub(s.1.elapsed())));
+                Ok(counted)
             }
         }
     }
@@ -124,10 +142,10 @@ impl LoginThrottle {
                     .pool()
                     .eval(HIT, vec![key.to_string()], vec![window_ms])
                     .await;
-                if let Err(err) = result {
-                    // Failing open keeps sign-in available when Redis hiccups; the IP and account
-                    // limits resume with the next hit that reaches Redis.
-                    tracing::warn!(error = %err, "login throttle: redis unavailable");
+                if let Err(error) = result {
+                    // The check before this hit read Redis a moment ago; an outage since is
+                    // logged once by the connection watcher, and the next check fails closed.
+                    tracing::debug!(%error, "login throttle: cannot count a failure");
                 }
             }
             Counters::Local(cache) => {

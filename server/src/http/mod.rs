@@ -5,6 +5,7 @@ pub mod csrf;
 pub mod health;
 pub mod page_cache;
 pub mod server_fn_status;
+pub mod unavailable;
 
 use axum::{
     body::Body,
