@@ -196,7 +196,7 @@ async fn a_redis_restart_fails_signed_in_requests_fast_and_recovers(backend: Bac
         .client
         .post(app.url("/fn/accounts/login"))
         .header("origin", app.address.clone())
-        .form(&[("login", "ada"), ("password", "a long enough secret")]);
+        .form(&[("username", "ada"), ("password", "a long enough secret")]);
     let (login, _) = timed(SIGNED_IN_BOUND, login).await;
     assert_eq!(login.status(), 503);
     let (api, _) = timed(SIGNED_IN_BOUND, app.client.get(app.url("/api/v1/courses"))).await;
