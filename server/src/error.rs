@@ -103,9 +103,15 @@ mod tests {
 
     #[test]
     fn connection_failures_are_unavailable_and_query_failures_are_not() {
-        assert_eq!(db_error(sqlx::Error::PoolTimedOut, "course"), AppError::Unavailable);
+        assert_eq!(
+            db_error(sqlx::Error::PoolTimedOut, "course"),
+            AppError::Unavailable
+        );
         let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
-        assert_eq!(db_error(sqlx::Error::Io(refused), "course"), AppError::Unavailable);
+        assert_eq!(
+            db_error(sqlx::Error::Io(refused), "course"),
+            AppError::Unavailable
+        );
         assert_eq!(
             db_error(sqlx::Error::RowNotFound, "course"),
             AppError::NotFound("course".into())

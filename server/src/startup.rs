@@ -283,7 +283,9 @@ pub fn router(state: AppState) -> Router {
             ))
             .layer(PropagateRequestIdLayer::new(request_id))
             .layer(CatchPanicLayer::custom(crate::http::panic_response))
-            .layer(axum::middleware::from_fn(crate::http::unavailable::retry_after))
+            .layer(axum::middleware::from_fn(
+                crate::http::unavailable::retry_after,
+            ))
             .layer(axum::middleware::from_fn_with_state(
                 state.pages.clone(),
                 page_cache::layer,
@@ -302,7 +304,9 @@ pub fn router(state: AppState) -> Router {
                 csrf::layer,
             ))
             .layer(session_layer(&state))
-            .layer(axum::middleware::from_fn(crate::http::unavailable::sessions))
+            .layer(axum::middleware::from_fn(
+                crate::http::unavailable::sessions,
+            ))
             .layer(axum::middleware::from_fn(crate::auth::activity::layer)),
     )
 }

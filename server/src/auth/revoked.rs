@@ -389,13 +389,19 @@ impl Inner {
             return false;
         };
         if let Err(error) = client.subscribe(side.channel.as_str()).await {
-            resync_failed(&error, "cannot subscribe to token revocations; asking Redis per request");
+            resync_failed(
+                &error,
+                "cannot subscribe to token revocations; asking Redis per request",
+            );
             return false;
         }
         let seq = match side.current_seq().await {
             Ok(seq) => seq,
             Err(error) => {
-                resync_failed(&error, "cannot read the revocation sequence; asking Redis per request");
+                resync_failed(
+                    &error,
+                    "cannot read the revocation sequence; asking Redis per request",
+                );
                 return false;
             }
         };
@@ -409,7 +415,10 @@ impl Inner {
         let values = match loaded {
             Ok(values) => values,
             Err(error) => {
-                resync_failed(&error, "cannot load revoked tokens; asking Redis per request");
+                resync_failed(
+                    &error,
+                    "cannot load revoked tokens; asking Redis per request",
+                );
                 return false;
             }
         };

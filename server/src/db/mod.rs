@@ -163,7 +163,9 @@ fn database_answered() -> Result<(), sqlx::Error> {
 
 /// A connection with the statement timeout lifted, for maintenance; `RESET statement_timeout`
 /// before it goes back to the pool.
-async fn unlimited(pool: &PgPool) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, sqlx::Error> {
+async fn unlimited(
+    pool: &PgPool,
+) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, sqlx::Error> {
     let mut conn = pool.acquire().await?;
     sqlx::query("SET statement_timeout = 0")
         .execute(&mut *conn)

@@ -99,7 +99,10 @@ async fn pong(port: u16) -> bool {
 async fn wait_for_pong(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while !pong(port).await {
-        assert!(Instant::now() < deadline, "redis-server on {port} never answered");
+        assert!(
+            Instant::now() < deadline,
+            "redis-server on {port} never answered"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -121,10 +124,7 @@ where
 }
 
 /// One request, timed; a hang fails at twice the bound rather than never.
-async fn timed(
-    bound: Duration,
-    request: reqwest::RequestBuilder,
-) -> (reqwest::Response, Duration) {
+async fn timed(bound: Duration, request: reqwest::RequestBuilder) -> (reqwest::Response, Duration) {
     let started = Instant::now();
     let response = request.timeout(bound * 2).send().await.unwrap();
     let elapsed = started.elapsed();
@@ -179,7 +179,10 @@ async fn a_redis_restart_fails_signed_in_requests_fast_and_recovers(backend: Bac
         assert_eq!(response.status(), 200, "{page} during the outage");
     }
     // A signed-in page: 503, a page that says so, and the cookie kept (no sign-out).
-    let request = app.client.get(app.url("/account")).header("cookie", &cookie);
+    let request = app
+        .client
+        .get(app.url("/account"))
+        .header("cookie", &cookie);
     let (page, took) = timed(SIGNED_IN_BOUND, request).await;
     assert_eq!(page.status(), 503);
     assert!(retry_after(&page) > 0);
@@ -190,7 +193,10 @@ async fn a_redis_restart_fails_signed_in_requests_fast_and_recovers(backend: Bac
     let (call, _) = timed(SIGNED_IN_BOUND, fn_call(&app, "/fn/accounts/me", &cookie)).await;
     assert_eq!(call.status(), 503);
     assert!(retry_after(&call) > 0);
-    assert_eq!(call.json::<serde_json::Value>().await.unwrap(), "Unavailable");
+    assert_eq!(
+        call.json::<serde_json::Value>().await.unwrap(),
+        "Unavailable"
+    );
     // Sign-in and the API's throttle fail closed rather than run without limits.
     let login = app
         .client
@@ -218,10 +224,18 @@ async fn a_redis_restart_fails_signed_in_requests_fast_and_recovers(backend: Bac
         readyz_is(&app, 200)
     })
     .await;
-    let signed_in = within(RECOVERY_BOUND, "the same cookie signed in again", || async {
-        let call = fn_call(&app, "/fn/accounts/me", &cookie).send().await.unwrap();
-        call.status() == 200 && call.json::<serde_json::Value>().await.unwrap()["username"] == "ada"
-    })
+    let signed_in = within(
+        RECOVERY_BOUND,
+        "the same cookie signed in again",
+        || async {
+            let call = fn_call(&app, "/fn/accounts/me", &cookie)
+                .send()
+                .await
+                .unwrap();
+            call.status() == 200
+                && call.json::<serde_json::Value>().await.unwrap()["username"] == "ada"
+        },
+    )
     .await;
     eprintln!("after Redis returned: ready in {back:?}, signed in again {signed_in:?} later");
 }
@@ -235,10 +249,12 @@ async fn set_database_reachable(database_url: &str, reachable: bool) {
     let mut admin = sqlx::PgConnection::connect(&postgres_admin_url())
         .await
         .unwrap();
-    sqlx::query(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS {reachable}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    sqlx::query(&format!(
+        "ALTER DATABASE {name} ALLOW_CONNECTIONS {reachable}"
+    ))
+    .execute(&mut admin)
+    .await
+    .unwrap();
     if !reachable {
         sqlx::query(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
@@ -273,13 +289,22 @@ async fn a_postgres_outage_answers_503_fast_and_recovers() {
     assert_eq!(anonymous("/healthz").send().await.unwrap().status(), 200);
 
     set_database_reachable(&app.database_url, true).await;
-    let back = within(RECOVERY_BOUND, "/readyz after the database returned", || {
-        readyz_is(&app, 200)
-    })
+    let back = within(
+        RECOVERY_BOUND,
+        "/readyz after the database returned",
+        || readyz_is(&app, 200),
+    )
     .await;
-    within(RECOVERY_BOUND, "/courses after the database returned", || async {
-        anonymous("/courses").send().await.is_ok_and(|r| r.status() == 200)
-    })
+    within(
+        RECOVERY_BOUND,
+        "/courses after the database returned",
+        || async {
+            anonymous("/courses")
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200)
+        },
+    )
     .await;
     eprintln!("after the database returned: ready in {back:?}");
 }
@@ -347,7 +372,10 @@ impl RedisCluster {
             node.restart_clustered().await;
             nodes.push(node);
         }
-        let addresses: Vec<String> = nodes.iter().map(|n| format!("127.0.0.1:{}", n.port)).collect();
+        let addresses: Vec<String> = nodes
+            .iter()
+            .map(|n| format!("127.0.0.1:{}", n.port))
+            .collect();
         let created = Command::new("redis-cli")
             .args(["--cluster", "create"])
             .args(&addresses)
@@ -358,7 +386,10 @@ impl RedisCluster {
         assert!(created.success());
         let cluster = Self { nodes };
         within(Duration::from_secs(20), "the cluster forms", || async {
-            cluster.nodes.iter().all(|n| cli(n.port, &["CLUSTER", "INFO"]).contains("cluster_state:ok"))
+            cluster
+                .nodes
+                .iter()
+                .all(|n| cli(n.port, &["CLUSTER", "INFO"]).contains("cluster_state:ok"))
         })
         .await;
         cluster
@@ -373,7 +404,10 @@ impl RedisCluster {
 
     /// The node that holds `key`.
     fn owner_of(&mut self, key: &str) -> &mut RedisServer {
-        let slot: u16 = cli(self.nodes[0].port, &["CLUSTER", "KEYSLOT", key]).trim().parse().unwrap();
+        let slot: u16 = cli(self.nodes[0].port, &["CLUSTER", "KEYSLOT", key])
+            .trim()
+            .parse()
+            .unwrap();
         let index = self
             .nodes
             .iter()
@@ -392,7 +426,14 @@ impl RedisServer {
         self.child = Some(spawn_redis(
             self.port,
             &self.dir.0,
-            &["--cluster-enabled", "yes", "--cluster-config-file", &conf, "--cluster-node-timeout", "2000"],
+            &[
+                "--cluster-enabled",
+                "yes",
+                "--cluster-config-file",
+                &conf,
+                "--cluster-node-timeout",
+                "2000",
+            ],
         ));
         wait_for_pong(self.port).await;
     }
@@ -434,11 +475,22 @@ async fn a_redis_cluster_node_restart_fails_its_sessions_fast_and_recovers() {
     eprintln!("signed-in call during a cluster node outage: 503 in {took:?}");
 
     node.restart_clustered().await;
-    let signed_in = within(RECOVERY_BOUND, "the same cookie signed in again", || async {
-        let call = fn_call(&app, "/fn/accounts/me", &cookie).send().await.unwrap();
-        call.status() == 200 && call.json::<serde_json::Value>().await.unwrap()["username"] == "grace"
+    let signed_in = within(
+        RECOVERY_BOUND,
+        "the same cookie signed in again",
+        || async {
+            let call = fn_call(&app, "/fn/accounts/me", &cookie)
+                .send()
+                .await
+                .unwrap();
+            call.status() == 200
+                && call.json::<serde_json::Value>().await.unwrap()["username"] == "grace"
+        },
+    )
+    .await;
+    let ready = within(RECOVERY_BOUND, "/readyz after the node returned", || {
+        readyz_is(&app, 200)
     })
     .await;
-    let ready = within(RECOVERY_BOUND, "/readyz after the node returned", || readyz_is(&app, 200)).await;
     eprintln!("after the node returned: signed in again in {signed_in:?}, ready {ready:?} later");
 }
