@@ -8,6 +8,8 @@
 //! refused or cut, a statement timeout) is [`AppError::Unavailable`]: 503 with `Retry-After`. It
 //! is logged once per outage by [`DATABASE`] (see [`crate::outage`]), not once per request.
 
+use std::{any::Any, sync::Arc};
+
 use app::error::AppError;
 
 use crate::outage::Dependency;
@@ -67,8 +69,22 @@ pub fn db_error(err: sqlx::Error, what: &str) -> AppError {
     }
 }
 
-/// For any error type that is not a database error.
-pub fn internal(err: impl std::fmt::Display, context: &str) -> AppError {
+/// For any other failure: `Internal`, logged here; but a database or Redis error (also one
+/// shared through a cache, as `Arc`) that says the dependency is away is `Unavailable`, logged
+/// once per outage, wherever it was mapped.
+pub fn internal<E: std::fmt::Display + 'static>(err: E, context: &str) -> AppError {
+    let any = &err as &dyn Any;
+    let database = any
+        .downcast_ref::<sqlx::Error>()
+        .or_else(|| any.downcast_ref::<Arc<sqlx::Error>>().map(|e| &**e));
+    if let Some(db) = database.filter(|e| is_unavailable(e)) {
+        DATABASE.lost(db);
+        tracing::debug!(error = %err, "{context}: database unavailable");
+        return AppError::Unavailable;
+    }
+    if let Some(redis) = any.downcast_ref::<fred::error::Error>() {
+        return crate::redis::app_error(redis.clone(), context);
+    }
     tracing::error!(error = %err, "{context}");
     AppError::Internal
 }
@@ -120,5 +136,9 @@ mod tests {
             db_error(sqlx::Error::ColumnNotFound("x".into()), "course"),
             AppError::Internal
         );
+        // Through a cache's shared error, too.
+        let cached = Arc::new(sqlx::Error::PoolTimedOut);
+        assert_eq!(internal(cached, "listing courses"), AppError::Unavailable);
+        assert_eq!(internal("a broken template", "rendering"), AppError::Internal);
     }
 }
