@@ -139,6 +139,9 @@ mod tests {
         // Through a cache's shared error, too.
         let cached = Arc::new(sqlx::Error::PoolTimedOut);
         assert_eq!(internal(cached, "listing courses"), AppError::Unavailable);
-        assert_eq!(internal("a broken template", "rendering"), AppError::Internal);
+        assert_eq!(
+            internal("a broken template", "rendering"),
+            AppError::Internal
+        );
     }
 }
