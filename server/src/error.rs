@@ -70,8 +70,8 @@ pub fn db_error(err: sqlx::Error, what: &str) -> AppError {
 }
 
 /// For any other failure: `Internal`, logged here; but a database or Redis error (also one
-/// shared through a cache, as `Arc`) that says the dependency is away is `Unavailable`, logged
-/// once per outage, wherever it was mapped.
+/// shared through a cache, as `Arc`) that says the dependency is away, or a session store whose
+/// backend failed, is `Unavailable`, logged once per outage, wherever it was mapped.
 pub fn internal<E: std::fmt::Display + 'static>(err: E, context: &str) -> AppError {
     let any = &err as &dyn Any;
     let database = any
@@ -84,6 +84,14 @@ pub fn internal<E: std::fmt::Display + 'static>(err: E, context: &str) -> AppErr
     }
     if let Some(redis) = any.downcast_ref::<fred::error::Error>() {
         return crate::redis::app_error(redis.clone(), context);
+    }
+    // The session store's backend (Redis or the database) failed: sessions fail closed.
+    if let Some(tower_sessions::session::Error::Store(
+        tower_sessions::session_store::Error::Backend(_),
+    )) = any.downcast_ref::<tower_sessions::session::Error>()
+    {
+        tracing::debug!(error = %err, "{context}: session store unavailable");
+        return AppError::Unavailable;
     }
     tracing::error!(error = %err, "{context}");
     AppError::Internal

@@ -9,7 +9,9 @@
 //!   served as if signed out, the cookie is kept, so the same cookie is signed in again once the
 //!   store is back. Requests without a session (anonymous pages) never touch the store.
 //! - [`retry_after`], outside everything that can answer 503 (handlers, server functions, the
-//!   API's problems): adds `Retry-After` to any 503 that lacks it.
+//!   API's problems): adds `Retry-After` to any 503 that lacks it, and turns the session
+//!   layer's bare 500 for a session it could not save (a sign-in or registration while the
+//!   store is away) into the same 503.
 
 use app::error::{AppError, UNAVAILABLE_RETRY_AFTER_SECS};
 use axum::{
@@ -46,7 +48,15 @@ pub async fn sessions(request: Request, next: Next) -> Response {
 }
 
 pub async fn retry_after(request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
     let mut response = next.run(request).await;
+    // The session layer answers a failed save (the store is away) with a bare 500, no body and
+    // no content type; every other 500 of ours has a body. Say what happened instead.
+    if response.status() == StatusCode::INTERNAL_SERVER_ERROR
+        && !response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return answer(&path);
+    }
     if response.status() == StatusCode::SERVICE_UNAVAILABLE
         && !response.headers().contains_key(header::RETRY_AFTER)
     {

@@ -205,6 +205,20 @@ async fn a_redis_restart_fails_signed_in_requests_fast_and_recovers(backend: Bac
         .form(&[("username", "ada"), ("password", "a long enough secret")]);
     let (login, _) = timed(SIGNED_IN_BOUND, login).await;
     assert_eq!(login.status(), 503);
+    // A registration cannot store its new session: 503 too, not a blank 500.
+    let form = [
+        ("username", "brian"),
+        ("email", "brian@example.com"),
+        ("password", "a long enough secret"),
+    ];
+    let register = app
+        .client
+        .post(app.url("/fn/accounts/register"))
+        .header("origin", app.address.clone())
+        .form(&form);
+    let (register, _) = timed(SIGNED_IN_BOUND, register).await;
+    assert_eq!(register.status(), 503);
+    assert!(retry_after(&register) > 0);
     let (api, _) = timed(SIGNED_IN_BOUND, app.client.get(app.url("/api/v1/courses"))).await;
     assert_eq!(api.status(), 503);
     assert!(retry_after(&api) > 0);
