@@ -27,6 +27,10 @@ impl FieldError {
     }
 }
 
+/// What `Retry-After` says on a 503: about how long a Redis restart or a database failover
+/// takes to be noticed and recovered from.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
     /// A malformed request: the text says what to fix.
@@ -48,6 +52,11 @@ pub enum AppError {
     Conflict(String),
     #[error("too many attempts; try again in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    /// A dependency (the database, Redis) is briefly away: nothing was done, and the same
+    /// request will work once it is back. Answered 503 with `Retry-After`
+    /// ([`UNAVAILABLE_RETRY_AFTER_SECS`]), never a hang and never a silent sign-out.
+    #[error("the site is briefly unavailable; please try again in a few seconds")]
+    Unavailable,
     /// Something broke on our side; details are in the server log under the request id.
     #[error("something went wrong on our side; please try again")]
     Internal,
@@ -64,6 +73,7 @@ impl AppError {
             AppError::Gone(_) => 410,
             AppError::Conflict(_) => 409,
             AppError::RateLimited { .. } => 429,
+            AppError::Unavailable => 503,
             AppError::Internal => 500,
         }
     }
@@ -79,6 +89,7 @@ impl AppError {
             AppError::Gone(_) => "gone",
             AppError::Conflict(_) => "conflict",
             AppError::RateLimited { .. } => "rate-limited",
+            AppError::Unavailable => "unavailable",
             AppError::Internal => "internal",
         }
     }
@@ -123,6 +134,7 @@ mod tests {
     fn every_kind_has_a_client_error_or_500_status() {
         assert_eq!(AppError::NotFound("course".into()).status(), 404);
         assert_eq!(AppError::Validation(vec![]).status(), 422);
+        assert_eq!(AppError::Unavailable.status(), 503);
         assert_eq!(
             AppError::Internal.to_string(),
             "something went wrong on our side; please try again"

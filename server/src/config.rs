@@ -52,7 +52,13 @@ pub struct Settings {
     pub database_url: Secret<String>,
     pub database_kind: DatabaseKind,
     pub db_max_connections: u32,
+    /// How long a request waits for a database connection before it answers 503.
+    pub db_acquire_timeout: Duration,
+    /// PostgreSQL's `statement_timeout` for the app's connections (`None`: no limit).
+    pub db_statement_timeout: Option<Duration>,
     pub redis_url: Option<Secret<String>>,
+    /// How long any Redis command may take before its caller gives up (503 for a request).
+    pub redis_command_timeout: Duration,
     /// Prefix of every Redis key we write, so deployments (and tests) can share one Redis.
     pub redis_prefix: String,
     pub site_addr: SocketAddr,
@@ -218,6 +224,9 @@ impl Settings {
             Some(_) => return Err(bad("WORKER", "use embedded or off")),
         };
 
+        let millis = |name, default, min| {
+            number(&var, name, default, min, 600_000).map(|ms| Duration::from_millis(ms.into()))
+        };
         let seed_default = database_kind == DatabaseKind::Sqlite;
         let minutes = |name, default, max| {
             number(&var, name, default, 1, max).map(|m| Duration::from_secs(u64::from(m) * 60))
@@ -287,7 +296,11 @@ impl Settings {
             database_url: Secret::new(database_url),
             database_kind,
             db_max_connections: number(&var, "DB_MAX_CONNECTIONS", 10, 1, 1000)?,
+            db_acquire_timeout: millis("DB_ACQUIRE_TIMEOUT_MS", 1_000, 10)?,
+            db_statement_timeout: Some(millis("DB_STATEMENT_TIMEOUT_MS", 5_000, 0)?)
+                .filter(|t| !t.is_zero()),
             redis_url,
+            redis_command_timeout: millis("REDIS_COMMAND_TIMEOUT_MS", 500, 10)?,
             redis_prefix: var("REDIS_KEY_PREFIX").unwrap_or_else(|| "xc:".into()),
             site_addr,
             site_root: PathBuf::from(
@@ -370,6 +383,9 @@ mod tests {
         assert_eq!(s.public_url.as_str(), "http://127.0.0.1:3000/");
         assert!(s.redis_url.is_none());
         assert!(s.seed_demo);
+        assert_eq!(s.db_acquire_timeout, Duration::from_secs(1));
+        assert_eq!(s.db_statement_timeout, Some(Duration::from_secs(5)));
+        assert_eq!(s.redis_command_timeout, Duration::from_millis(500));
     }
 
     #[test]
@@ -394,6 +410,8 @@ mod tests {
             ("PUBLIC_URL", "ftp://x"),
             ("LOG_FORMAT", "xml"),
             ("DB_MAX_CONNECTIONS", "0"),
+            ("DB_ACQUIRE_TIMEOUT_MS", "0"),
+            ("REDIS_COMMAND_TIMEOUT_MS", "soon"),
             ("SEED_DEMO", "perhaps"),
             ("WORKER", "sometimes"),
             ("TRUSTED_PROXIES", "10.0.0.0/33"),

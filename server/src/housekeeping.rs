@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use crate::{
     auth::{revoked::PURGE_MARGIN, session_store::DbSessionStore},
     db::{self, Db},
+    error::{is_unavailable, DATABASE},
 };
 
 /// How often the sweep runs.
@@ -36,19 +37,48 @@ pub async fn sweep(db: &Db, now: DateTime<Utc>) -> Result<Swept, sqlx::Error> {
     })
 }
 
-/// Sweeps every [`EVERY`] until `stop` resolves; a failed sweep is logged and retried next time.
+/// Sweeps every [`EVERY`] until `stop` resolves.
 pub async fn run(db: Db, stop: impl std::future::Future<Output = ()>) {
-    let mut ticks = tokio::time::interval(EVERY);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    run_every(db, EVERY, stop).await
+}
+
+/// The first retry while the database is away; retries double up to [`RETRY_MAX`].
+pub const RETRY_MIN: Duration = Duration::from_millis(500);
+pub const RETRY_MAX: Duration = Duration::from_secs(4);
+
+/// [`run`] with another period; the first sweep starts at once.
+///
+/// While the database is away the worker pauses: it tries again after [`RETRY_MIN`], doubling
+/// up to [`RETRY_MAX`], and sweeps as soon as the database answers instead of waiting for the
+/// next period. The outage is logged once ([`DATABASE`]); any other failure is logged and
+/// retried next period. A sweep only deletes rows nothing reads, so a missed one loses nothing.
+pub async fn run_every(db: Db, every: Duration, stop: impl std::future::Future<Output = ()>) {
     tokio::pin!(stop);
+    let mut wait = Duration::ZERO;
+    let mut retry = RETRY_MIN;
     loop {
         tokio::select! {
             _ = &mut stop => return,
-            _ = ticks.tick() => match sweep(&db, Utc::now()).await {
-                Ok(swept) if swept != Swept::default() => tracing::info!(?swept, "housekeeping"),
-                Ok(_) => {}
-                Err(error) => tracing::warn!(%error, "housekeeping sweep failed"),
-            },
+            _ = tokio::time::sleep(wait) => {}
+        }
+        match sweep(&db, Utc::now()).await {
+            Ok(swept) => {
+                DATABASE.back();
+                if swept != Swept::default() {
+                    tracing::info!(?swept, "housekeeping");
+                }
+                (wait, retry) = (every, RETRY_MIN);
+            }
+            Err(error) if is_unavailable(&error) => {
+                DATABASE.lost(&error);
+                tracing::debug!(%error, ?retry, "housekeeping paused: database unavailable");
+                wait = retry;
+                retry = (retry * 2).min(RETRY_MAX);
+            }
+            Err(error) => {
+                tracing::warn!(%error, "housekeeping sweep failed");
+                wait = every;
+            }
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod http;
 pub mod mail;
 pub mod models;
 pub mod oauth;
+pub mod outage;
 pub mod rbac;
 pub mod redis;
 pub mod rest;

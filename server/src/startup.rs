@@ -116,7 +116,7 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         crate::seed::seed_demo(&db, crate::seed::DEFAULT_COURSES).await?;
     }
     let redis = match &settings.redis_url {
-        Some(url) => Some(Redis::connect(url.expose()).await?),
+        Some(url) => Some(Redis::connect_with(url.expose(), (&settings).into()).await?),
         None => None,
     };
     let leptos_options = LeptosOptions::builder()
@@ -299,6 +299,9 @@ pub fn router(state: AppState) -> Router {
             .layer(security_b)
             .layer(security_c)
             .layer(CatchPanicLayer::custom(crate::http::panic_response))
+            .layer(axum::middleware::from_fn(
+                crate::http::unavailable::retry_after,
+            ))
             // Before the caches and everything else: no handler sees an oversized body or a NUL.
             .layer(axum::middleware::from_fn_with_state(
                 edge_guards::BodyLimit(state.settings.body_limit),
@@ -322,6 +325,9 @@ pub fn router(state: AppState) -> Router {
                 csrf::layer,
             ))
             .layer(session_layer(&state))
+            .layer(axum::middleware::from_fn(
+                crate::http::unavailable::sessions,
+            ))
             .layer(axum::middleware::from_fn(crate::auth::activity::layer)),
     )
 }

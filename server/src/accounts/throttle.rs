@@ -13,7 +13,6 @@ use moka::future::Cache;
 
 use app::error::AppError;
 
-use crate::error::internal;
 use crate::redis::Redis;
 
 pub const ACCOUNT_LIMIT: u64 = 5;
@@ -128,7 +127,7 @@ impl LoginThrottle {
                     .await
                     // Closed, not open: a throttle that lets everything through while Redis is
                     // away would be a free window for guessing.
-                    .map_err(|e| internal(e, "counting a sign-in attempt in Redis"))?;
+                    .map_err(|e| crate::redis::app_error(e, "counting a sign-in attempt in Redis"))?;
                 let count = reply.first().copied().unwrap_or(0);
                 let left = reply.get(1).copied().unwrap_or(0);
                 Ok((

@@ -43,7 +43,7 @@ use tokio::sync::OnceCell;
 use crate::{
     config::DatabaseKind,
     db::{self, Db},
-    error::{internal, ResultExt},
+    error::ResultExt,
 };
 
 /// How long a revoker waits for the other instances to acknowledge; a live instance answers in
@@ -163,7 +163,7 @@ impl RevokedIds {
         let stored: Vec<Option<DateTime<Utc>>> = match self.redis() {
             Some(side) => {
                 let pool = side.redis.pool();
-                let failed = |e| internal(e, "checking a revoked token in Redis");
+                let failed = |e| crate::redis::app_error(e, "checking a revoked token in Redis");
                 let mut scores: Vec<Option<f64>> = pool
                     .zmscore(&side.set_key, ids.to_vec())
                     .await
@@ -222,7 +222,7 @@ impl RevokedIds {
                 ],
             )
             .await
-            .map_err(|e| internal(e, "recording a revoked token in Redis"))?;
+            .map_err(|e| crate::redis::app_error(e, "recording a revoked token in Redis"))?;
         self.inner.remember(jti, expires_at);
         if let [seq, listeners] = done[..] {
             side.await_acks(seq, listeners, started).await;
@@ -382,14 +382,16 @@ async fn follow(weak: std::sync::Weak<Inner>) {
 
 impl Inner {
     /// A connection of its own for the subscription (a subscribed connection takes no other
-    /// commands), which reconnects by itself.
+    /// commands), which reconnects by itself with the pool's backoff and whose commands time
+    /// out like the pool's.
     fn subscriber_client(&self) -> Option<Client> {
         let side = self.redis.as_ref()?;
         let template = side.redis.pool().next();
         let mut builder = Builder::from_config(template.client_config());
         builder
             .set_connection_config(template.connection_config().clone())
-            .set_policy(ReconnectPolicy::new_constant(0, 500));
+            .set_performance_config(template.perf_config())
+            .set_policy(crate::redis::reconnect_policy());
         match builder.build() {
             Ok(client) => Some(client),
             Err(error) => {
@@ -415,13 +417,19 @@ impl Inner {
             return false;
         };
         if let Err(error) = client.subscribe(side.channel.as_str()).await {
-            tracing::warn!(%error, "cannot subscribe to token revocations; asking Redis per request");
+            resync_failed(
+                &error,
+                "cannot subscribe to token revocations; asking Redis per request",
+            );
             return false;
         }
         let seq = match side.current_seq().await {
             Ok(seq) => seq,
             Err(error) => {
-                tracing::warn!(%error, "cannot read the revocation sequence; asking Redis per request");
+                resync_failed(
+                    &error,
+                    "cannot read the revocation sequence; asking Redis per request",
+                );
                 return false;
             }
         };
@@ -435,7 +443,10 @@ impl Inner {
         let values = match loaded {
             Ok(values) => values,
             Err(error) => {
-                tracing::warn!(%error, "cannot load revoked tokens; asking Redis per request");
+                resync_failed(
+                    &error,
+                    "cannot load revoked tokens; asking Redis per request",
+                );
                 return false;
             }
         };
@@ -499,6 +510,16 @@ impl Inner {
             return self.fall_out_of_step();
         }
         self.complete.load(Ordering::Acquire)
+    }
+}
+
+/// A failed resync: while Redis is away that is expected (the outage is logged once by the
+/// pool's connection watcher, and the next reconnection retries), otherwise worth a warning.
+fn resync_failed(error: &fred::error::Error, what: &str) {
+    if crate::redis::is_unavailable(error) {
+        tracing::debug!(%error, "{what}");
+    } else {
+        tracing::warn!(%error, "{what}");
     }
 }
 

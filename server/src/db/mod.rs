@@ -3,6 +3,12 @@
 //! Repositories share one SQL text per query (runtime queries with `$1` placeholders, which both
 //! drivers accept) and run it on whichever pool is configured through [`on_pool!`]. They branch
 //! per backend only where the dialects really differ.
+//!
+//! Faults: a request waits at most `DB_ACQUIRE_TIMEOUT_MS` for a connection and a PostgreSQL
+//! statement runs at most `DB_STATEMENT_TIMEOUT_MS`; either failure is a 503
+//! ([`crate::error::is_unavailable`]). The pool tests a connection before handing it out and
+//! opens new ones as needed, so it recovers by itself when the database returns; each new
+//! connection tells [`crate::error::DATABASE`] that the database is back.
 
 pub mod audit;
 pub mod catalog;
@@ -18,7 +24,7 @@ use std::{str::FromStr, time::Duration};
 
 use anyhow::Context;
 use sqlx::{
-    postgres::{PgPool, PgPoolOptions},
+    postgres::{PgConnectOptions, PgPool, PgPoolOptions},
     sqlite::{
         SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
     },
@@ -53,10 +59,17 @@ impl Db {
         let url = settings.database_url.expose();
         match settings.database_kind {
             DatabaseKind::Postgres => {
+                let mut options = PgConnectOptions::from_str(url)
+                    .context("DATABASE_URL: not a valid postgres:// URL")?;
+                if let Some(limit) = settings.db_statement_timeout {
+                    options = options
+                        .options([("statement_timeout", format!("{}ms", limit.as_millis()))]);
+                }
                 let pool = PgPoolOptions::new()
                     .max_connections(settings.db_max_connections)
-                    .acquire_timeout(Duration::from_secs(5))
-                    .connect(url)
+                    .acquire_timeout(settings.db_acquire_timeout)
+                    .after_connect(|_, _| Box::pin(async { database_answered() }))
+                    .connect_with(options)
                     .await
                     .with_context(|| {
                         format!(
@@ -91,7 +104,7 @@ impl Db {
                 }
                 let pool = SqlitePoolOptions::new()
                     .max_connections(settings.db_max_connections)
-                    .acquire_timeout(Duration::from_secs(5))
+                    .acquire_timeout(settings.db_acquire_timeout)
                     .connect_with(options)
                     .await
                     .with_context(|| {
@@ -105,19 +118,30 @@ impl Db {
         }
     }
 
-    /// Applies pending migrations of this backend (idempotent).
+    /// Applies pending migrations of this backend (idempotent), without the statement timeout:
+    /// an index built on a large table may take longer than any request should.
     #[tracing::instrument(name = "db.migrate", skip_all)]
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match self {
-            Db::Postgres(pool) => PG_MIGRATIONS.run(pool).await,
+            Db::Postgres(pool) => {
+                let mut conn = unlimited(pool).await?;
+                let result = PG_MIGRATIONS.run(&mut *conn).await;
+                // Back to the connection's own limit before it returns to the pool.
+                sqlx::query("RESET statement_timeout")
+                    .execute(&mut *conn)
+                    .await?;
+                result
+            }
             Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
         }
         .context("database migration failed")
     }
 
-    /// A round trip, for `/readyz`.
+    /// A round trip, for `/readyz` and the worker's probe; a success ends a recorded outage.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
+        on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;
+        let _ = database_answered();
+        Ok(())
     }
 
     pub fn kind(&self) -> DatabaseKind {
@@ -132,15 +156,39 @@ impl Db {
     }
 }
 
+fn database_answered() -> Result<(), sqlx::Error> {
+    crate::error::DATABASE.back();
+    Ok(())
+}
+
+/// A connection with the statement timeout lifted, for maintenance; `RESET statement_timeout`
+/// before it goes back to the pool.
+async fn unlimited(
+    pool: &PgPool,
+) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    sqlx::query("SET statement_timeout = 0")
+        .execute(&mut *conn)
+        .await?;
+    Ok(conn)
+}
+
 /// After a bulk load: the query planner's statistics, and on PostgreSQL the visibility map
 /// that index-only scans (the back office's counts) need to skip the table. Autovacuum would
-/// get there, a minute or more later, while the site is already serving.
+/// get there, a minute or more later, while the site is already serving. No statement timeout:
+/// this is maintenance, not a request.
 pub async fn tidy_after_bulk_load(db: &Db) -> Result<(), sqlx::Error> {
-    let sql = match db.kind() {
-        DatabaseKind::Postgres => "VACUUM ANALYZE",
-        DatabaseKind::Sqlite => "ANALYZE",
-    };
-    on_pool!(db, pool => sqlx::query(sql).execute(pool).await.map(|_| ()))
+    match db {
+        Db::Postgres(pool) => {
+            let mut conn = unlimited(pool).await?;
+            sqlx::query("VACUUM ANALYZE").execute(&mut *conn).await?;
+            sqlx::query("RESET statement_timeout")
+                .execute(&mut *conn)
+                .await
+                .map(|_| ())
+        }
+        Db::Sqlite(pool) => sqlx::query("ANALYZE").execute(pool).await.map(|_| ()),
+    }
 }
 
 /// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.

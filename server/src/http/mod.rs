@@ -9,6 +9,7 @@ pub mod page_cache;
 pub mod response_cache;
 pub mod security_headers;
 pub mod server_fn_status;
+pub mod unavailable;
 
 use axum::{
     body::Body,

@@ -6,6 +6,9 @@
 //! every instance, or an in-process counter in embedded mode. Every response carries
 //! `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (seconds until the
 //! window ends); past the limit the answer is 429 with `Retry-After`.
+//!
+//! When Redis cannot count (its command timed out or failed), the throttle fails closed: the
+//! request is refused with 503 and `Retry-After` rather than served unlimited.
 
 use std::{
     sync::{Arc, Mutex},
@@ -53,6 +56,8 @@ pub struct Decision {
     pub remaining: u64,
     pub reset_secs: u64,
     pub allowed: bool,
+    /// The counter could not be reached: refused (`allowed` is false) with 503, not 429.
+    pub unavailable: bool,
 }
 
 impl ApiThrottle {
@@ -91,11 +96,14 @@ impl ApiThrottle {
                         u64::try_from(*n).unwrap_or(0),
                         u64::try_from(*ttl).unwrap_or(period_ms),
                     ),
-                    other => {
-                        // Failing open keeps the API up when Redis hiccups; limits resume with
-                        // the next request that reaches it.
-                        tracing::warn!(ok = other.is_ok(), "API throttle: Redis unavailable");
-                        (0, period_ms)
+                    Ok(_) => {
+                        tracing::error!("API throttle: unexpected answer from the counter script");
+                        return Decision::unavailable(rate);
+                    }
+                    // Fail closed: an outage must not lift the limits (see the module doc).
+                    Err(error) => {
+                        tracing::debug!(%error, "API throttle: Redis unavailable");
+                        return Decision::unavailable(rate);
                     }
                 }
             }
@@ -120,6 +128,19 @@ impl ApiThrottle {
             remaining: rate.count.saturating_sub(count),
             reset_secs: left_ms.div_ceil(1000).max(1),
             allowed: count <= rate.count,
+            unavailable: false,
+        }
+    }
+}
+
+impl Decision {
+    fn unavailable(rate: Rate) -> Self {
+        Decision {
+            limit: rate.count,
+            remaining: 0,
+            reset_secs: app::error::UNAVAILABLE_RETRY_AFTER_SECS,
+            allowed: false,
+            unavailable: true,
         }
     }
 }
@@ -173,6 +194,9 @@ pub async fn layer(State(app): State<AppState>, request: Request, next: Next) ->
     let Some(decision) = decision else {
         return next.run(Request::from_parts(parts, body)).await;
     };
+    if decision.unavailable {
+        return Problem(AppError::Unavailable).into_response();
+    }
     let mut response = if decision.allowed {
         next.run(Request::from_parts(parts, body)).await
     } else {

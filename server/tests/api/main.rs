@@ -16,6 +16,7 @@ mod catalog_repository;
 mod cli;
 mod devices;
 mod fake_smtp;
+mod faults;
 mod models;
 mod models_paging;
 mod oauth;
