@@ -9,6 +9,7 @@ mod housekeeping;
 
 mod accounts;
 mod admin_access;
+mod admin_grants;
 mod admin_lists;
 mod catalog_pages;
 mod catalog_repository;
