@@ -29,4 +29,5 @@ mod rest_rbac;
 mod rest_resources;
 mod rest_support;
 mod server_functions;
+mod sessions;
 mod tokens;
