@@ -13,6 +13,8 @@ backend_tests!(
     a_reset_drops_identities_bound_before_the_address_was_verified,
     links_mailed_to_a_replaced_address_stop_working,
     the_api_queues_reset_mail_with_202,
+    links_live_one_hour_or_one_day_and_are_refused_after,
+    a_reset_ends_the_accounts_refresh_tokens,
 );
 
 async fn app_with_mail(backend: Backend) -> (TestApp, FakeSmtp) {
@@ -469,4 +471,128 @@ async fn the_api_queues_reset_mail_with_202(backend: Backend) {
         bad.headers()["content-type"].to_str().unwrap(),
         "application/problem+json"
     );
+}
+
+/// The stored lifetime of the token in `mail`, and a way to make it lapse without waiting.
+async fn lifetime(app: &TestApp, token: &str) -> chrono::TimeDelta {
+    let hash = server::accounts::links::hash_token(token);
+    let (created, expires): (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) =
+        server::on_pool!(&app.db, pool => sqlx::query_as(
+            "SELECT created_at, expires_at FROM email_tokens WHERE token_hash = $1")
+            .bind(&hash).fetch_one(pool).await)
+        .unwrap();
+    expires - created
+}
+
+async fn lapse(app: &TestApp, token: &str) {
+    let hash = server::accounts::links::hash_token(token);
+    let past = chrono::Utc::now() - chrono::TimeDelta::seconds(1);
+    let changed = server::on_pool!(&app.db, pool => sqlx::query(
+        "UPDATE email_tokens SET expires_at = $1 WHERE token_hash = $2")
+        .bind(past).bind(&hash).execute(pool).await.map(|r| r.rows_affected()))
+    .unwrap();
+    assert_eq!(changed, 1);
+}
+
+fn about(actual: chrono::TimeDelta, expected: chrono::TimeDelta) -> bool {
+    (actual - expected).num_seconds().abs() <= 5
+}
+
+/// A verification link lives 24 hours and a reset link one hour; past that, each is refused
+/// (and spends nothing: the password and the verification stay as they were).
+async fn links_live_one_hour_or_one_day_and_are_refused_after(backend: Backend) {
+    let (app, mut smtp) = app_with_mail(backend).await;
+    let cookie = register(&app, "tess").await;
+    let verify = smtp.next_to("tess@example.com").await.token();
+    let (status, _) = post(
+        &app,
+        "/fn/accounts/password/forgot",
+        None,
+        &[("email", "tess@example.com")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let reset = smtp.next_to("tess@example.com").await.token();
+    let day = lifetime(&app, &verify).await;
+    assert!(about(day, chrono::TimeDelta::hours(24)), "{day}");
+    let hour = lifetime(&app, &reset).await;
+    assert!(about(hour, chrono::TimeDelta::hours(1)), "{hour}");
+
+    lapse(&app, &verify).await;
+    lapse(&app, &reset).await;
+    let (status, _) = post(
+        &app,
+        "/fn/accounts/verify-email",
+        None,
+        &[("token", &verify)],
+    )
+    .await;
+    assert_eq!(status, 400, "an expired verification link");
+    assert_eq!(me(&app, &cookie).await["email_verified"], false);
+    let (status, _) = post(
+        &app,
+        "/fn/accounts/password/reset",
+        None,
+        &[("token", &reset), ("password", "a brand new passphrase")],
+    )
+    .await;
+    assert_eq!(status, 400, "an expired reset link");
+    assert!(sign_in(&app, "tess", "a long enough secret")
+        .await
+        .is_some());
+    assert!(sign_in(&app, "tess", "a brand new passphrase")
+        .await
+        .is_none());
+}
+
+/// A reset ends the API's refresh tokens too: a stolen one must not outlive the password.
+async fn a_reset_ends_the_accounts_refresh_tokens(backend: Backend) {
+    let (app, mut smtp) = app_with_mail(backend).await;
+    register(&app, "uma").await;
+    smtp.next_to("uma@example.com").await;
+    let grant = |password: &'static str| {
+        let app = &app;
+        async move {
+            let response = app
+                .post_json(
+                    "/api/v1/auth/token",
+                    &serde_json::json!({"username": "uma", "password": password}),
+                )
+                .await;
+            assert_eq!(response.status(), 200);
+            response.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    let refresh = |pair: serde_json::Value| {
+        let app = &app;
+        async move {
+            app.post_json(
+                "/api/v1/auth/refresh",
+                &serde_json::json!({"refresh_token": pair["refresh_token"]}),
+            )
+            .await
+            .status()
+        }
+    };
+    let before = grant("a long enough secret").await;
+    let (status, _) = post(
+        &app,
+        "/fn/accounts/password/forgot",
+        None,
+        &[("email", "uma@example.com")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let token = smtp.next_to("uma@example.com").await.token();
+    let (status, body) = post(
+        &app,
+        "/fn/accounts/password/reset",
+        None,
+        &[("token", &token), ("password", "a brand new passphrase")],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(refresh(before).await, 401, "issued before the reset");
+    let after = grant("a brand new passphrase").await;
+    assert_eq!(refresh(after).await, 200, "issued after the reset");
 }
