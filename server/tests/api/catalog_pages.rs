@@ -12,6 +12,7 @@ backend_tests!(
     course_page_shows_the_outline,
     unknown_course_and_path_are_404,
     anonymous_pages_are_cached_signed_in_ones_are_not,
+    a_catalogue_write_clears_the_page_cache,
 );
 
 fn count(html: &str, needle: &str) -> usize {
@@ -267,4 +268,62 @@ async fn anonymous_pages_are_cached_signed_in_ones_are_not(backend: Backend) {
         signed_in.headers().get("x-cache").is_none(),
         "sessions bypass the page cache"
     );
+}
+
+/// A cached page must not outlive the data it shows: a write through the API empties the cache,
+/// and the next visitor sees the change at once (not after `PAGE_CACHE_SECONDS`).
+async fn a_catalogue_write_clears_the_page_cache(backend: Backend) {
+    use crate::rest_support::{call, send, token_for};
+    use reqwest::Method;
+    let app = spawn_app_with(
+        backend,
+        Options {
+            page_cache_seconds: 600,
+            ..Default::default()
+        },
+    )
+    .await;
+    let admin = token_for(&app, "root", true, &[]).await;
+    let (_, list, _) = send(call(&app, Method::GET, "/api/v1/courses?limit=1", None)).await;
+    let id = list["results"][0]["id"].as_i64().unwrap();
+    let slug = list["results"][0]["slug"].as_str().unwrap().to_string();
+    let page = format!("/courses/{slug}");
+    for path in [page.as_str(), "/courses?per_page=100"] {
+        assert_eq!(app.get(path).await.headers()["x-cache"], "miss", "{path}");
+        assert_eq!(app.get(path).await.headers()["x-cache"], "hit", "{path}");
+    }
+    let (status, _, headers) = send(call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/courses/{id}"),
+        Some(&admin),
+    ))
+    .await;
+    assert_eq!(status, 200);
+    let etag = headers["etag"].to_str().unwrap().to_string();
+    let renamed = "Renamed While Cached";
+    let (status, body, _) = send(
+        call(
+            &app,
+            Method::PATCH,
+            &format!("/api/v1/courses/{id}"),
+            Some(&admin),
+        )
+        .header("If-Match", &etag)
+        .json(&serde_json::json!({"title": renamed})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    for path in [page.as_str(), "/courses?per_page=100"] {
+        let response = app.get(path).await;
+        assert_eq!(
+            response.headers()["x-cache"],
+            "miss",
+            "{path}: the cache was cleared"
+        );
+        assert!(
+            response.text().await.unwrap().contains(renamed),
+            "{path} shows the new title"
+        );
+    }
 }
