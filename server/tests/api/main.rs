@@ -30,4 +30,5 @@ mod rest_resources;
 mod rest_support;
 mod server_functions;
 mod sessions;
+mod throttles;
 mod tokens;
