@@ -29,6 +29,7 @@ mod rest_rbac;
 mod rest_resources;
 mod rest_support;
 mod server_functions;
+mod serving;
 mod sessions;
 mod throttles;
 mod tokens;
