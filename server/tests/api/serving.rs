@@ -75,13 +75,17 @@ async fn shutdown_finishes_the_request_in_flight(backend: Backend) {
     let body = r#"{"username": "nobody", "password": "not the password"}"#;
     let (first, rest) = body.split_at(10);
     let mut socket = tokio::net::TcpStream::connect(&address).await.unwrap();
+    // `Expect: 100-continue`: the server says "100 Continue" once its handler reads the body,
+    // which proves the request is in its hands before the shutdown starts.
     let head = format!(
         "POST /api/v1/auth/token HTTP/1.1\r\nHost: {address}\r\nOrigin: {}\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+         Content-Type: application/json\r\nContent-Length: {}\r\nExpect: 100-continue\r\n\r\n",
         app.address,
         body.len()
     );
     socket.write_all(head.as_bytes()).await.unwrap();
+    let interim = read_response(&mut socket).await;
+    assert!(interim.starts_with("HTTP/1.1 100"), "{interim}");
     socket.write_all(first.as_bytes()).await.unwrap();
     socket.flush().await.unwrap();
 
@@ -107,10 +111,11 @@ async fn shutdown_finishes_the_request_in_flight(backend: Backend) {
     stopping.await.unwrap().expect("a clean stop");
 }
 
-/// One HTTP/1.1 response, read up to the end of its body (by `Content-Length`).
+/// One HTTP/1.1 response (or interim response), read up to the end of its body (by
+/// `Content-Length`) one byte at a time, so nothing of the next response is consumed.
 async fn read_response(socket: &mut tokio::net::TcpStream) -> String {
     let mut bytes = Vec::new();
-    let mut chunk = [0u8; 4096];
+    let mut chunk = [0u8; 1];
     loop {
         let text = String::from_utf8_lossy(&bytes).into_owned();
         if let Some(end) = text.find("\r\n\r\n") {
