@@ -6,6 +6,9 @@ import { chromium } from 'playwright-core';
 
 export const BASE_URL = (process.env.BASE_URL || 'http://127.0.0.1:3000').replace(/\/+$/, '');
 
+/** Set by scripts/test, which configures every optional part: a spec must not skip itself then. */
+export const STRICT = process.env.E2E_STRICT === '1';
+
 /** Launch flags that work as root in a container, with no GPU and no background traffic. */
 export const CHROMIUM_ARGS = [
   '--headless',

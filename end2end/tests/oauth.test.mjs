@@ -1,11 +1,12 @@
 // Third-party sign-in in the browser, against a fake GitHub (../fake-oauth.mjs) that this spec
 // starts on OAUTH_FAKE_PORT (default 3939). The app under test must run with OAUTH_GITHUB_*
-// pointing at it (see fake-oauth.mjs); without a GitHub button on /login the spec is skipped.
+// pointing at it (see fake-oauth.mjs). Without a GitHub button on /login the spec is skipped,
+// except under E2E_STRICT=1 (scripts/test, which configures the button): there it fails.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFakeOAuth } from '../fake-oauth.mjs';
 import {
-  BASE_URL, assertNoConsoleErrors, closePage, launchBrowser, newPage, waitForHydration, waitForServer,
+  BASE_URL, STRICT, assertNoConsoleErrors, closePage, launchBrowser, newPage, waitForHydration, waitForServer,
 } from './helpers.mjs';
 
 const unique = () => `g${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
@@ -18,11 +19,11 @@ async function loginPageHasGithub() {
 describe('third-party sign-in', async () => {
   await waitForServer(BASE_URL);
   const enabled = await loginPageHasGithub();
-  const skip = !enabled && 'the app shows no GitHub button: run it with OAUTH_GITHUB_* pointing at end2end/fake-oauth.mjs';
+  const skip = !enabled && !STRICT && 'the app shows no GitHub button: run it with OAUTH_GITHUB_* pointing at end2end/fake-oauth.mjs';
   let browser;
   let fake;
   before(async () => {
-    if (!enabled) return;
+    if (skip) return;
     fake = await startFakeOAuth();
     browser = await launchBrowser();
   });
@@ -32,6 +33,7 @@ describe('third-party sign-in', async () => {
   });
 
   it('signs up through GitHub, signs in again, and explains a refusal', { skip }, async () => {
+    assert.ok(enabled, `E2E_STRICT=1 and ${BASE_URL}/login shows no GitHub button: the OAuth page is broken or unconfigured`);
     const handle = await newPage(browser);
     const { page, consoleErrors } = handle;
     try {

@@ -59,20 +59,53 @@ describe('profile and password reset', () => {
   });
 
   it('answers the same whether or not an account exists', async () => {
-    const handle = await newPage(browser);
-    const { page, consoleErrors } = handle;
+    // An account to ask for, registered in its own browser context.
+    const owner = await newPage(browser);
+    const known = `${unique()}@example.com`;
     try {
-      await page.goto(`${BASE_URL}/login`);
-      await waitForHydration(page);
-      await page.click('a[href="/password/forgot"]');
-      await page.waitForURL(/\/password\/forgot$/);
-      await waitForHydration(page);
-      await page.fill('input[name="email"]', `${unique()}@example.com`);
-      await page.click('form.auth-form button[type="submit"]');
-      await page.waitForFunction(() => /If an account exists/.test(document.querySelector('.form-ok')?.textContent || ''));
-      assertNoConsoleErrors(consoleErrors);
+      await owner.page.goto(`${BASE_URL}/register`);
+      await waitForHydration(owner.page);
+      await owner.page.fill('input[name="username"]', known.split('@')[0]);
+      await owner.page.fill('input[name="email"]', known);
+      await owner.page.fill('input[name="password"]', PASSWORD);
+      await owner.page.click('form.auth-form button[type="submit"]');
+      await owner.page.waitForURL(/\/account$/);
     } finally {
-      await closePage(handle);
+      await closePage(owner);
     }
+
+    // What a visitor sees (the server's answer, the page's message, where it ends up), asked
+    // once for the known address and once for an unknown one, in fresh anonymous contexts.
+    const ask = async (email) => {
+      const handle = await newPage(browser);
+      const { page, consoleErrors } = handle;
+      try {
+        await page.goto(`${BASE_URL}/login`);
+        await waitForHydration(page);
+        await page.click('a[href="/password/forgot"]');
+        await page.waitForURL(/\/password\/forgot$/);
+        await waitForHydration(page);
+        await page.fill('input[name="email"]', email);
+        const answer = page.waitForResponse((r) => r.url().includes('/fn/accounts/password/forgot'));
+        await page.click('form.auth-form button[type="submit"]');
+        const response = await answer;
+        await page.waitForFunction(() => /If an account exists/.test(document.querySelector('.form-ok')?.textContent || ''));
+        assertNoConsoleErrors(consoleErrors);
+        return {
+          status: response.status(),
+          body: await response.text(),
+          message: (await page.textContent('.form-ok')).trim(),
+          errors: await page.locator('.field-error:not(:empty), .form-error:not(:empty)').count(),
+          url: page.url(),
+        };
+      } finally {
+        await closePage(handle);
+      }
+    };
+    const forKnown = await ask(known);
+    const forUnknown = await ask(`${unique()}@example.com`);
+    assert.equal(forKnown.status, 200);
+    assert.equal(forKnown.errors, 0);
+    assert.deepEqual(forUnknown, forKnown, 'the answers differ: they tell which addresses have accounts');
   });
 });

@@ -38,6 +38,10 @@ async fn filters_select_exactly_the_matching_courses(backend: Backend) {
         )
         .await
         .unwrap();
+    assert!(
+        !beginner.items.is_empty(),
+        "the demo data has beginner courses"
+    );
     assert!(beginner.items.iter().all(|c| c.level == Level::Beginner));
     let expected = everything
         .items
@@ -66,6 +70,7 @@ async fn filters_select_exactly_the_matching_courses(backend: Backend) {
         )
         .await
         .unwrap();
+    assert!(!free.items.is_empty() && !paid.items.is_empty());
     assert!(free.items.iter().all(|c| c.price.is_free()));
     assert!(paid.items.iter().all(|c| !c.price.is_free()));
     assert_eq!(free.total + paid.total, 60);
@@ -83,6 +88,14 @@ async fn filters_select_exactly_the_matching_courses(backend: Backend) {
         .await
         .unwrap();
     let names: Vec<_> = python.categories.iter().map(|c| c.name.clone()).collect();
+    assert!(
+        !in_python.items.is_empty(),
+        "the demo data has Python courses"
+    );
+    assert!(
+        in_python.total < everything.total,
+        "the direction filters something out"
+    );
     assert!(in_python
         .items
         .iter()
@@ -118,24 +131,28 @@ async fn sorting_orders_every_page(backend: Backend) {
         .iter()
         .map(|c| c.price.0)
         .collect();
+    assert_eq!(asc.len(), 60, "one page holds the whole catalogue");
     assert!(asc.windows(2).all(|w| w[0] <= w[1]), "{asc:?}");
     let desc: Vec<i64> = prices(SortKey::PriceDesc)
         .await
         .iter()
         .map(|c| c.price.0)
         .collect();
+    assert_eq!(desc.len(), 60);
     assert!(desc.windows(2).all(|w| w[0] >= w[1]));
     let popular: Vec<i64> = prices(SortKey::Popular)
         .await
         .iter()
         .map(|c| c.enrollment_count)
         .collect();
+    assert_eq!(popular.len(), 60);
     assert!(popular.windows(2).all(|w| w[0] >= w[1]));
     let newest: Vec<_> = prices(SortKey::Newest)
         .await
         .iter()
         .map(|c| c.published_at)
         .collect();
+    assert_eq!(newest.len(), 60);
     assert!(newest.windows(2).all(|w| w[0] >= w[1]));
 
     // Pages are disjoint and cover everything.
@@ -173,6 +190,7 @@ async fn search_matches_titles_and_escapes_wildcards(backend: Backend) {
         .await
         .unwrap();
     assert!(found.total > 0);
+    assert_eq!(found.items.len() as i64, found.total as i64);
     assert!(found
         .items
         .iter()

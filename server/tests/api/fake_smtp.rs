@@ -62,9 +62,22 @@ impl FakeSmtp {
             .expect("the fake SMTP server runs")
     }
 
-    /// No mail arrives within `wait`.
-    pub async fn assert_quiet(&mut self, wait: Duration) {
-        if let Ok(Some(mail)) = tokio::time::timeout(wait, self.received.recv()).await {
+    /// The next delivered mail, which must be addressed to `address` (a mail the server should
+    /// not have sent, queued before this one, shows up here instead).
+    pub async fn next_to(&mut self, address: &str) -> Mail {
+        let mail = self.next().await;
+        assert!(
+            mail.to.iter().any(|t| t.contains(&format!("<{address}>"))),
+            "expected a mail to {address}, got one to {:?}",
+            mail.to
+        );
+        mail
+    }
+
+    /// Nothing else has been delivered so far (no waiting: call it after a later mail arrived,
+    /// which proves the server got that far).
+    pub fn assert_nothing_else(&mut self) {
+        if let Ok(mail) = self.received.try_recv() {
             panic!("unexpected mail to {:?}", mail.to);
         }
     }

@@ -9,6 +9,7 @@ mod housekeeping;
 
 mod accounts;
 mod admin_access;
+mod admin_grants;
 mod admin_lists;
 mod attacks;
 mod catalog_pages;
@@ -32,4 +33,7 @@ mod rest_rbac;
 mod rest_resources;
 mod rest_support;
 mod server_functions;
+mod serving;
+mod sessions;
+mod throttles;
 mod tokens;

@@ -1,8 +1,6 @@
 //! Password reset and e-mail verification by mailed one-time links (delivered over real SMTP to
 //! a fake server), and the profile.
 
-use std::time::Duration;
-
 use crate::accounts::{me, post_form, register, session_cookie};
 use crate::backend_tests;
 use crate::fake_smtp::FakeSmtp;
@@ -15,6 +13,8 @@ backend_tests!(
     a_reset_drops_identities_bound_before_the_address_was_verified,
     links_mailed_to_a_replaced_address_stop_working,
     the_api_queues_reset_mail_with_202,
+    links_live_one_hour_or_one_day_and_are_refused_after,
+    a_reset_ends_the_accounts_refresh_tokens,
 );
 
 async fn app_with_mail(backend: Backend) -> (TestApp, FakeSmtp) {
@@ -62,7 +62,7 @@ async fn sign_in(app: &TestApp, login: &str, password: &str) -> Option<String> {
 async fn password_reset_by_mailed_link_ends_every_session(backend: Backend) {
     let (app, mut smtp) = app_with_mail(backend).await;
     let first = register(&app, "nora").await;
-    let welcome = smtp.next().await;
+    let welcome = smtp.next_to("nora@example.com").await;
     assert_eq!(welcome.link_path(), "/verify-email");
     let second = sign_in(&app, "nora", "a long enough secret").await.unwrap();
 
@@ -74,12 +74,7 @@ async fn password_reset_by_mailed_link_ends_every_session(backend: Backend) {
     )
     .await;
     assert_eq!(status, 200);
-    let mail = smtp.next().await;
-    assert!(
-        mail.to.iter().any(|t| t.contains("nora@example.com")),
-        "{:?}",
-        mail.to
-    );
+    let mail = smtp.next_to("nora@example.com").await;
     assert_eq!(mail.link_path(), "/password/reset");
     assert!(mail.data.contains("reset your password"));
     let token = mail.token();
@@ -143,7 +138,7 @@ async fn password_reset_by_mailed_link_ends_every_session(backend: Backend) {
 async fn reset_answers_the_same_for_unknown_addresses_and_is_throttled(backend: Backend) {
     let (app, mut smtp) = app_with_mail(backend).await;
     let _ = register(&app, "oscar").await;
-    let _ = smtp.next().await;
+    let _ = smtp.next_to("oscar@example.com").await;
     let known = post(
         &app,
         "/fn/accounts/password/forgot",
@@ -159,8 +154,12 @@ async fn reset_answers_the_same_for_unknown_addresses_and_is_throttled(backend: 
     )
     .await;
     assert_eq!(known, unknown, "no hint whether the account exists");
-    let _ = smtp.next().await;
-    smtp.assert_quiet(Duration::from_millis(500)).await;
+    let reset = smtp.next_to("oscar@example.com").await;
+    assert_eq!(reset.link_path(), "/password/reset");
+    // Nothing went to the unknown address: a later mail arrives with none before or beside it.
+    let _ = register(&app, "olive").await;
+    smtp.next_to("olive@example.com").await;
+    smtp.assert_nothing_else();
 
     let (status, body) = post(
         &app,
@@ -189,7 +188,7 @@ async fn email_verification_and_profile_changes(backend: Backend) {
     let (app, mut smtp) = app_with_mail(backend).await;
     let cookie = register(&app, "piper").await;
     assert_eq!(me(&app, &cookie).await["email_verified"], false);
-    let token = smtp.next().await.token();
+    let token = smtp.next_to("piper@example.com").await.token();
     let (status, _) = post(
         &app,
         "/fn/accounts/verify-email",
@@ -248,7 +247,6 @@ async fn email_verification_and_profile_changes(backend: Backend) {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["nickname"], "Pip");
     assert_eq!(body["email_verified"], true, "same address stays verified");
-    smtp.assert_quiet(Duration::from_millis(300)).await;
 
     // A new address must be verified again, and the session id rotates.
     let (status, body) = post(
@@ -265,8 +263,10 @@ async fn email_verification_and_profile_changes(backend: Backend) {
     .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["email_verified"], false);
-    let mail = smtp.next().await;
-    assert!(mail.to.iter().any(|t| t.contains("pip@example.org")));
+    // The first mail since the verification: the unchanged address above was sent nothing.
+    let mail = smtp.next_to("pip@example.org").await;
+    assert_eq!(mail.link_path(), "/verify-email");
+    smtp.assert_nothing_else();
     let response = app
         .client
         .post(app.url("/fn/accounts/me"))
@@ -344,7 +344,7 @@ async fn a_reset_drops_identities_bound_before_the_address_was_verified(backend:
         )
         .await;
         assert_eq!(status, 200);
-        let token = smtp.next().await.token();
+        let token = smtp.next_to(email).await.token();
         let (status, body) = post(
             &app,
             "/fn/accounts/password/reset",
@@ -383,7 +383,7 @@ async fn a_reset_drops_identities_bound_before_the_address_was_verified(backend:
 async fn links_mailed_to_a_replaced_address_stop_working(backend: Backend) {
     let (app, mut smtp) = app_with_mail(backend).await;
     let cookie = register(&app, "quinn").await;
-    let verify_old = smtp.next().await.token();
+    let verify_old = smtp.next_to("quinn@example.com").await.token();
     let (status, _) = post(
         &app,
         "/fn/accounts/password/forgot",
@@ -392,7 +392,7 @@ async fn links_mailed_to_a_replaced_address_stop_working(backend: Backend) {
     )
     .await;
     assert_eq!(status, 200);
-    let reset_old = smtp.next().await.token();
+    let reset_old = smtp.next_to("quinn@example.com").await.token();
     let (status, body) = post(
         &app,
         "/fn/accounts/profile/update",
@@ -435,7 +435,7 @@ async fn links_mailed_to_a_replaced_address_stop_working(backend: Backend) {
 async fn the_api_queues_reset_mail_with_202(backend: Backend) {
     let (app, mut smtp) = app_with_mail(backend).await;
     register(&app, "rowan").await;
-    let _welcome = smtp.next().await;
+    let _welcome = smtp.next_to("rowan@example.com").await;
     let known = app
         .post_json(
             "/api/v1/auth/password-reset",
@@ -444,7 +444,10 @@ async fn the_api_queues_reset_mail_with_202(backend: Backend) {
         .await;
     assert_eq!(known.status(), 202);
     let known_body: serde_json::Value = known.json().await.unwrap();
-    assert_eq!(smtp.next().await.link_path(), "/password/reset");
+    assert_eq!(
+        smtp.next_to("rowan@example.com").await.link_path(),
+        "/password/reset"
+    );
     let unknown = app
         .post_json(
             "/api/v1/auth/password-reset",
@@ -468,4 +471,128 @@ async fn the_api_queues_reset_mail_with_202(backend: Backend) {
         bad.headers()["content-type"].to_str().unwrap(),
         "application/problem+json"
     );
+}
+
+/// The stored lifetime of the token in `mail`, and a way to make it lapse without waiting.
+async fn lifetime(app: &TestApp, token: &str) -> chrono::TimeDelta {
+    let hash = server::accounts::links::hash_token(token);
+    let (created, expires): (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) =
+        server::on_pool!(&app.db, pool => sqlx::query_as(
+            "SELECT created_at, expires_at FROM email_tokens WHERE token_hash = $1")
+            .bind(&hash).fetch_one(pool).await)
+        .unwrap();
+    expires - created
+}
+
+async fn lapse(app: &TestApp, token: &str) {
+    let hash = server::accounts::links::hash_token(token);
+    let past = chrono::Utc::now() - chrono::TimeDelta::seconds(1);
+    let changed = server::on_pool!(&app.db, pool => sqlx::query(
+        "UPDATE email_tokens SET expires_at = $1 WHERE token_hash = $2")
+        .bind(past).bind(&hash).execute(pool).await.map(|r| r.rows_affected()))
+    .unwrap();
+    assert_eq!(changed, 1);
+}
+
+fn about(actual: chrono::TimeDelta, expected: chrono::TimeDelta) -> bool {
+    (actual - expected).num_seconds().abs() <= 5
+}
+
+/// A verification link lives 24 hours and a reset link one hour; past that, each is refused
+/// (and spends nothing: the password and the verification stay as they were).
+async fn links_live_one_hour_or_one_day_and_are_refused_after(backend: Backend) {
+    let (app, mut smtp) = app_with_mail(backend).await;
+    let cookie = register(&app, "tess").await;
+    let verify = smtp.next_to("tess@example.com").await.token();
+    let (status, _) = post(
+        &app,
+        "/fn/accounts/password/forgot",
+        None,
+        &[("email", "tess@example.com")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let reset = smtp.next_to("tess@example.com").await.token();
+    let day = lifetime(&app, &verify).await;
+    assert!(about(day, chrono::TimeDelta::hours(24)), "{day}");
+    let hour = lifetime(&app, &reset).await;
+    assert!(about(hour, chrono::TimeDelta::hours(1)), "{hour}");
+
+    lapse(&app, &verify).await;
+    lapse(&app, &reset).await;
+    let (status, _) = post(
+        &app,
+        "/fn/accounts/verify-email",
+        None,
+        &[("token", &verify)],
+    )
+    .await;
+    assert_eq!(status, 400, "an expired verification link");
+    assert_eq!(me(&app, &cookie).await["email_verified"], false);
+    let (status, _) = post(
+        &app,
+        "/fn/accounts/password/reset",
+        None,
+        &[("token", &reset), ("password", "a brand new passphrase")],
+    )
+    .await;
+    assert_eq!(status, 400, "an expired reset link");
+    assert!(sign_in(&app, "tess", "a long enough secret")
+        .await
+        .is_some());
+    assert!(sign_in(&app, "tess", "a brand new passphrase")
+        .await
+        .is_none());
+}
+
+/// A reset ends the API's refresh tokens too: a stolen one must not outlive the password.
+async fn a_reset_ends_the_accounts_refresh_tokens(backend: Backend) {
+    let (app, mut smtp) = app_with_mail(backend).await;
+    register(&app, "uma").await;
+    smtp.next_to("uma@example.com").await;
+    let grant = |password: &'static str| {
+        let app = &app;
+        async move {
+            let response = app
+                .post_json(
+                    "/api/v1/auth/token",
+                    &serde_json::json!({"username": "uma", "password": password}),
+                )
+                .await;
+            assert_eq!(response.status(), 200);
+            response.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    let refresh = |pair: serde_json::Value| {
+        let app = &app;
+        async move {
+            app.post_json(
+                "/api/v1/auth/refresh",
+                &serde_json::json!({"refresh_token": pair["refresh_token"]}),
+            )
+            .await
+            .status()
+        }
+    };
+    let before = grant("a long enough secret").await;
+    let (status, _) = post(
+        &app,
+        "/fn/accounts/password/forgot",
+        None,
+        &[("email", "uma@example.com")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let token = smtp.next_to("uma@example.com").await.token();
+    let (status, body) = post(
+        &app,
+        "/fn/accounts/password/reset",
+        None,
+        &[("token", &token), ("password", "a brand new passphrase")],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(refresh(before).await, 401, "issued before the reset");
+    let after = grant("a brand new passphrase").await;
+    assert_eq!(refresh(after).await, 200, "issued after the reset");
 }

@@ -101,12 +101,14 @@ async fn lists_sort_filter_and_search(backend: Backend) {
         .iter()
         .map(|v| v.as_i64().unwrap())
         .collect();
+    assert_eq!(prices.len(), 60, "the whole demo catalogue");
     assert!(prices.windows(2).all(|w| w[0] <= w[1]));
     let desc = get(&app, "/api/v1/courses?sortby=price&order=desc&limit=100").await;
     let prices: Vec<i64> = column(&desc, "price_cents")
         .iter()
         .map(|v| v.as_i64().unwrap())
         .collect();
+    assert_eq!(prices.len(), 60);
     assert!(prices.windows(2).all(|w| w[0] >= w[1]));
     // Two keys: title ascending, then price descending within a title.
     let multi = get(&app, "/api/v1/courses?sortby=title,-price_cents&limit=100").await;
@@ -121,6 +123,7 @@ async fn lists_sort_filter_and_search(backend: Backend) {
             )
         })
         .collect();
+    assert_eq!(rows.len(), 60);
     assert!(rows
         .windows(2)
         .all(|w| w[0].0 < w[1].0 || (w[0].0 == w[1].0 && w[0].1 >= w[1].1)));
@@ -131,20 +134,32 @@ async fn lists_sort_filter_and_search(backend: Backend) {
     )
     .await;
     assert!(band["count"].as_u64().unwrap() > 0);
+    assert!(!band["results"].as_array().unwrap().is_empty());
     for p in column(&band, "price_cents") {
         assert!((1000..=5000).contains(&p.as_i64().unwrap()));
     }
+    // The category and level of one course: the filter must find at least that one.
     let category = asc["results"][0]["category_id"].as_i64().unwrap();
+    let level = asc["results"][0]["level"].as_str().unwrap();
     let in_category = get(
         &app,
-        &format!("/api/v1/courses?category_id={category}&level=beginner&limit=100"),
+        &format!("/api/v1/courses?category_id={category}&level={level}&limit=100"),
     )
     .await;
+    assert!(
+        column(&in_category, "id").contains(&&asc["results"][0]["id"]),
+        "the course the filter was taken from"
+    );
     for r in in_category["results"].as_array().unwrap() {
         assert_eq!(r["category_id"], category);
-        assert_eq!(r["level"], "beginner");
+        assert_eq!(r["level"], level);
     }
     let featured = get(&app, "/api/v1/courses?featured=true&limit=100").await;
+    let n = column(&featured, "featured").len();
+    assert!(
+        (1..60).contains(&n),
+        "some courses are featured, not all: {n}"
+    );
     assert!(column(&featured, "featured")
         .iter()
         .all(|f| **f == json!(true)));
@@ -158,6 +173,7 @@ async fn lists_sort_filter_and_search(backend: Backend) {
     .await;
     let n = found["count"].as_u64().unwrap();
     assert!((1..60).contains(&n), "{term}: {n}");
+    assert_eq!(found["results"].as_array().unwrap().len() as u64, n);
     for r in found["results"].as_array().unwrap() {
         let text = format!("{} {} {}", r["title"], r["slug"], r["summary"]).to_lowercase();
         assert!(text.contains(&term), "{text} lacks {term}");

@@ -233,7 +233,24 @@ async fn redis_instances_follow_revocations_in_memory(backend: Backend) {
         .await
         .unwrap();
     let _: i64 = redis.pool().incr(format!("{set}:seq")).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // Wait until each instance refuses the token while its memory is trusted before and after
+    // the check: then the refusal came from memory, or from a reload that read the id (the
+    // sequence check runs every second; ten seconds is a failure, not a slow machine).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    for service in [&one, &two] {
+        loop {
+            let before = service.revocations_in_memory();
+            let refused_now = refused(service.authenticate(&lost.access_token).await);
+            if before && refused_now && service.revocations_in_memory() {
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the sequence check never reloaded the lost revocation"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
     let _: i64 = redis.pool().del(&set).await.unwrap();
     for service in [&one, &two] {
         assert!(service.revocations_in_memory(), "back in step");

@@ -6,6 +6,7 @@
 mod connections;
 mod failures;
 mod fake_provider;
+mod logs;
 mod sign_in;
 
 use fake_provider::FakeProvider;

@@ -194,6 +194,17 @@ impl FakeProvider {
     pub fn token_calls(&self) -> usize {
         self.inner.lock().unwrap().token_calls
     }
+
+    /// Every access token handed out, and every authorization code (for searching logs).
+    pub fn issued_secrets(&self) -> Vec<String> {
+        let inner = self.inner.lock().unwrap();
+        inner
+            .tokens
+            .keys()
+            .chain(inner.grants.keys())
+            .cloned()
+            .collect()
+    }
 }
 
 fn random() -> String {
