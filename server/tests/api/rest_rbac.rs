@@ -58,13 +58,12 @@ async fn every_route_checks_permissions(backend: Backend) {
             (Some((_, fk)), Some(id)) => p.replace(&format!("{{{fk}}}"), &id.to_string()),
             _ => p.to_string(),
         };
-        let (_, list, _) = send(call(
-            &app,
-            Method::GET,
-            &with_parent(&collection),
-            Some(&admin),
-        ))
-        .await;
+        // Users: the powerless `nobody` (search, since the holders made below fill the pages).
+        let listing = match spec.name {
+            "user" => format!("{collection}?search=nobody"),
+            _ => with_parent(&collection),
+        };
+        let (_, list, _) = send(call(&app, Method::GET, &listing, Some(&admin))).await;
         // Users: an account without powers, since nobody may change a more powerful one
         // (that rule has its own tests in attacks.rs).
         let item_id = list["results"]
