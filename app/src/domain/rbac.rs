@@ -120,19 +120,34 @@ mod tests {
             permissions: ["course.view"].into_iter().map(String::from).collect(),
             ..editor.clone()
         };
-        assert!(editor.may_manage(&support), "a subset of the editor's powers");
+        assert!(
+            editor.may_manage(&support),
+            "a subset of the editor's powers"
+        );
         support.permissions.insert("order.refund".into());
-        assert!(!editor.may_manage(&support), "support holds a power the editor lacks");
+        assert!(
+            !editor.may_manage(&support),
+            "support holds a power the editor lacks"
+        );
         let root = Principal {
             user_id: 1,
             is_superuser: true,
             permissions: BTreeSet::new(),
             ..editor.clone()
         };
-        assert!(!editor.may_manage(&root), "only a superuser acts on a superuser");
+        assert!(
+            !editor.may_manage(&root),
+            "only a superuser acts on a superuser"
+        );
         assert!(root.may_manage(&editor));
-        assert!(root.may_manage(&Principal { user_id: 2, ..root.clone() }));
-        assert!(editor.may_manage(&editor), "everyone manages their own account");
+        assert!(root.may_manage(&Principal {
+            user_id: 2,
+            ..root.clone()
+        }));
+        assert!(
+            editor.may_manage(&editor),
+            "everyone manages their own account"
+        );
         assert_eq!(editor.require_manage(&root), Err(AppError::Forbidden));
     }
 

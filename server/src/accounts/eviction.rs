@@ -38,7 +38,11 @@ impl Eviction {
             Some(id) => self.registry.end_others(user_id, id).await?,
             None => self.registry.end(user_id, None).await?,
         }
-        tracing::info!(user_id, kept_one = keep.is_some(), "account credentials ended");
+        tracing::info!(
+            user_id,
+            kept_one = keep.is_some(),
+            "account credentials ended"
+        );
         Ok(())
     }
 }

@@ -39,7 +39,6 @@ fn session_of(request: &http::request::Parts) -> Result<Session, AppError> {
     })
 }
 
-
 /// Checks the profile fields; every problem is reported beside its field.
 pub fn parse_profile(
     input: &ProfileInput,

@@ -127,7 +127,9 @@ impl LoginThrottle {
                     .await
                     // Closed, not open: a throttle that lets everything through while Redis is
                     // away would be a free window for guessing.
-                    .map_err(|e| crate::redis::app_error(e, "counting a sign-in attempt in Redis"))?;
+                    .map_err(|e| {
+                        crate::redis::app_error(e, "counting a sign-in attempt in Redis")
+                    })?;
                 let count = reply.first().copied().unwrap_or(0);
                 let left = reply.get(1).copied().unwrap_or(0);
                 Ok((
@@ -141,7 +143,9 @@ impl LoginThrottle {
                         Arc::new(std::sync::Mutex::new((0, std::time::Instant::now())))
                     })
                     .await;
-                let mut counter = slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let mut counter = slot
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
                 if counter.1.elapsed() > WINDOW {
                     *counter = (0, std::time::Instant::now());
                 }

@@ -19,10 +19,18 @@ use axum::{
 #[derive(Clone, Copy, Debug)]
 pub struct BodyLimit(pub usize);
 
-pub async fn layer(State(BodyLimit(limit)): State<BodyLimit>, request: Request, next: Next) -> Response {
+pub async fn layer(
+    State(BodyLimit(limit)): State<BodyLimit>,
+    request: Request,
+    next: Next,
+) -> Response {
     let is_api = request.uri().path().starts_with("/api/");
     if has_nul(request.uri().path()) || request.uri().query().is_some_and(has_nul) {
-        return refuse(is_api, StatusCode::BAD_REQUEST, "the address contains a NUL character (%00)");
+        return refuse(
+            is_api,
+            StatusCode::BAD_REQUEST,
+            "the address contains a NUL character (%00)",
+        );
     }
     if is_api {
         return next.run(request).await;
@@ -33,7 +41,11 @@ pub async fn layer(State(BodyLimit(limit)): State<BodyLimit>, request: Request, 
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
-        return refuse(false, StatusCode::PAYLOAD_TOO_LARGE, "the request body is too large");
+        return refuse(
+            false,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the request body is too large",
+        );
     }
     // A body without a length (chunked) is cut off at the limit while it is read.
     let (parts, body) = request.into_parts();
@@ -48,7 +60,11 @@ fn has_nul(text: &str) -> bool {
 
 fn refuse(is_api: bool, status: StatusCode, detail: &str) -> Response {
     if is_api {
-        let code = if status == StatusCode::BAD_REQUEST { "bad_request" } else { "payload_too_large" };
+        let code = if status == StatusCode::BAD_REQUEST {
+            "bad_request"
+        } else {
+            "payload_too_large"
+        };
         let title = status.canonical_reason().unwrap_or("Error");
         return crate::rest::problem::problem_response(status, code, title, detail, None);
     }

@@ -48,10 +48,7 @@ pub fn set_page_policy() {
         return;
     };
     if let Ok(value) = HeaderValue::from_str(&page_policy(&nonce)) {
-        response.insert_header(
-            HeaderName::from_static("content-security-policy"),
-            value,
-        );
+        response.insert_header(HeaderName::from_static("content-security-policy"), value);
     }
 }
 

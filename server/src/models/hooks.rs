@@ -182,7 +182,12 @@ pub async fn after_public_read(
     spec: &ModelSpec,
     rows: &mut [Record],
 ) -> Result<(), AppError> {
-    let gated: Vec<&str> = spec.fields.iter().filter(|f| f.gated).map(|f| f.name).collect();
+    let gated: Vec<&str> = spec
+        .fields
+        .iter()
+        .filter(|f| f.gated)
+        .map(|f| f.name)
+        .collect();
     if gated.is_empty() || rows.is_empty() {
         return Ok(());
     }

@@ -59,9 +59,11 @@ async fn user_id(app: &TestApp, admin: &str, username: &str) -> i64 {
 
 /// `POST /api/v1/auth/token` for `username`: the status and the token pair.
 async fn token_pair(app: &TestApp, username: &str, password: &str) -> (u16, Value) {
-    let (status, body, _) = send(call(app, Method::POST, "/api/v1/auth/token", None).json(&json!({
-        "username": username, "password": password
-    })))
+    let (status, body, _) = send(call(app, Method::POST, "/api/v1/auth/token", None).json(
+        &json!({
+            "username": username, "password": password
+        }),
+    ))
     .await;
     (status, body)
 }
@@ -82,7 +84,13 @@ async fn browser_sign_in(app: &TestApp, username: &str, password: &str) -> Strin
 async fn user_change_cannot_take_over_a_more_powerful_account(backend: Backend) {
     let app = spawn_app_with(backend, roomy()).await;
     let root = token_for(&app, "root", true, &[]).await;
-    let staff = token_for(&app, "staff", false, &["user.view", "user.change", "user.delete"]).await;
+    let staff = token_for(
+        &app,
+        "staff",
+        false,
+        &["user.view", "user.change", "user.delete"],
+    )
+    .await;
     token_for(&app, "support", false, &["order.view", "order.refund"]).await;
     token_for(&app, "learner", false, &[]).await;
     let root_id = user_id(&app, &root, "root").await;
@@ -97,7 +105,13 @@ async fn user_change_cannot_take_over_a_more_powerful_account(backend: Backend) 
             json!({"nickname": "pwned"}),
         ] {
             let (status, problem, headers) = send(
-                call(&app, Method::PATCH, &format!("/api/v1/users/{target}"), Some(&staff)).json(&body),
+                call(
+                    &app,
+                    Method::PATCH,
+                    &format!("/api/v1/users/{target}"),
+                    Some(&staff),
+                )
+                .json(&body),
             )
             .await;
             assert_problem(status, &problem, &headers, 403);
@@ -115,22 +129,37 @@ async fn user_change_cannot_take_over_a_more_powerful_account(backend: Backend) 
     // Nothing was written: the superuser still signs in with its own password and address.
     let (status, _) = token_pair(&app, "root", PASSWORD).await;
     assert_eq!(status, 200, "the superuser's password is unchanged");
-    let (_, root_row, _) =
-        send(call(&app, Method::GET, &format!("/api/v1/users/{root_id}"), Some(&root))).await;
+    let (_, root_row, _) = send(call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/users/{root_id}"),
+        Some(&root),
+    ))
+    .await;
     assert_eq!(root_row["email"], "root@example.com");
     assert_eq!(root_row["is_active"], true);
 
     // An account with no more powers than the actor's is still theirs to manage.
     let (status, body, _) = send(
-        call(&app, Method::PATCH, &format!("/api/v1/users/{learner_id}"), Some(&staff))
-            .json(&json!({"nickname": "renamed by staff"})),
+        call(
+            &app,
+            Method::PATCH,
+            &format!("/api/v1/users/{learner_id}"),
+            Some(&staff),
+        )
+        .json(&json!({"nickname": "renamed by staff"})),
     )
     .await;
     assert_eq!(status, 200, "{body}");
     // And a superuser acts on anyone.
     let (status, _, _) = send(
-        call(&app, Method::PATCH, &format!("/api/v1/users/{support_id}"), Some(&root))
-            .json(&json!({"nickname": "renamed by root"})),
+        call(
+            &app,
+            Method::PATCH,
+            &format!("/api/v1/users/{support_id}"),
+            Some(&root),
+        )
+        .json(&json!({"nickname": "renamed by root"})),
     )
     .await;
     assert_eq!(status, 200);
@@ -145,8 +174,14 @@ async fn back_office_actions_on_a_superior_account_are_refused(backend: Backend)
     let root_cookie = browser_sign_in(&app, "root", PASSWORD).await;
     let id = root_id.to_string();
     for (path, form) in [
-        ("/fn/admin/user-access/force-reset", vec![("user_id", id.as_str())]),
-        ("/fn/admin/user-access/end-sessions", vec![("user_id", id.as_str())]),
+        (
+            "/fn/admin/user-access/force-reset",
+            vec![("user_id", id.as_str())],
+        ),
+        (
+            "/fn/admin/user-access/end-sessions",
+            vec![("user_id", id.as_str())],
+        ),
         // Stripping the superuser's grants (here: none left) is acting on it as well.
         ("/fn/admin/user-access/set", vec![("user_id", id.as_str())]),
     ] {
@@ -176,7 +211,9 @@ async fn paid_lesson_content_is_only_for_enrolled_students(backend: Backend) {
         None,
     ))
     .await;
-    let paid = page["results"][0]["id"].as_i64().expect("a public paid lesson");
+    let paid = page["results"][0]["id"]
+        .as_i64()
+        .expect("a public paid lesson");
     let chapter = page["results"][0]["chapter_id"].as_i64().unwrap();
     let course = server::db::records::scalar(
         &app.db,
@@ -185,9 +222,18 @@ async fn paid_lesson_content_is_only_for_enrolled_students(backend: Backend) {
     )
     .await
     .unwrap();
-    let secret = json!({"content_md": "the paid answer key", "video_url": "https://cdn.example/paid.mp4"});
-    let (status, _, _) =
-        send(call(&app, Method::PATCH, &format!("/api/v1/lessons/{paid}"), Some(&root)).json(&secret)).await;
+    let secret =
+        json!({"content_md": "the paid answer key", "video_url": "https://cdn.example/paid.mp4"});
+    let (status, _, _) = send(
+        call(
+            &app,
+            Method::PATCH,
+            &format!("/api/v1/lessons/{paid}"),
+            Some(&root),
+        )
+        .json(&secret),
+    )
+    .await;
     assert_eq!(status, 200);
     let (status, preview_row, _) = send(
         call(&app, Method::POST, "/api/v1/lessons", Some(&root)).json(&json!({
@@ -210,8 +256,13 @@ async fn paid_lesson_content_is_only_for_enrolled_students(backend: Backend) {
     let read = |token: Option<String>, id: i64| {
         let app = &app;
         async move {
-            let (status, one, _) =
-                send(call(app, Method::GET, &format!("/api/v1/lessons/{id}"), token.as_deref())).await;
+            let (status, one, _) = send(call(
+                app,
+                Method::GET,
+                &format!("/api/v1/lessons/{id}"),
+                token.as_deref(),
+            ))
+            .await;
             assert_eq!(status, 200, "{one}");
             let (_, list, _) = send(call(
                 app,
@@ -227,16 +278,22 @@ async fn paid_lesson_content_is_only_for_enrolled_students(backend: Backend) {
                 .find(|l| l["id"] == id)
                 .cloned()
                 .expect("listed");
-            assert_eq!(listed["content_md"], one["content_md"], "list and item agree");
+            assert_eq!(
+                listed["content_md"], one["content_md"],
+                "list and item agree"
+            );
             assert_eq!(listed["video_url"], one["video_url"]);
             one
         }
     };
-    for (who, token) in [("anonymous", None), ("signed in, not enrolled", Some(outsider.clone()))] {
+    for (who, token) in [
+        ("anonymous", None),
+        ("signed in, not enrolled", Some(outsider.clone())),
+    ] {
         let row = read(token.clone(), paid).await;
         assert_eq!(row["content_md"], Value::Null, "{who} reads paid text");
         assert_eq!(row["video_url"], Value::Null, "{who} reads the paid video");
-        assert_eq!(row["title"].is_string(), true, "{who} still sees the outline");
+        assert!(row["title"].is_string(), "{who} still sees the outline");
         let free = read(token, preview).await;
         assert_eq!(free["content_md"], "free for all", "{who}: free preview");
     }
@@ -264,17 +321,29 @@ async fn a_new_password_ends_every_other_session_and_token(backend: Backend) {
         &app,
         "/fn/accounts/password",
         Some(&own),
-        &[("current_password", PASSWORD), ("new_password", "the owner's new passphrase")],
+        &[
+            ("current_password", PASSWORD),
+            ("new_password", "the owner's new passphrase"),
+        ],
     )
     .await;
     assert_eq!(changed.status(), 200);
     let own = session_cookie(&changed).expect("the owner's session gets a new id");
-    assert_eq!(me(&app, &own).await["username"], "victim", "the owner stays in");
-    assert_eq!(me(&app, &stolen).await, Value::Null, "the other browser is out");
+    assert_eq!(
+        me(&app, &own).await["username"],
+        "victim",
+        "the owner stays in"
+    );
+    assert_eq!(
+        me(&app, &stolen).await,
+        Value::Null,
+        "the other browser is out"
+    );
     let (status, _, _) = send(call(&app, Method::GET, "/api/v1/users/me", Some(&access))).await;
     assert_eq!(status, 401, "the access token issued before is refused");
     let (status, _, _) = send(
-        call(&app, Method::POST, "/api/v1/auth/refresh", None).json(&json!({"refresh_token": refresh})),
+        call(&app, Method::POST, "/api/v1/auth/refresh", None)
+            .json(&json!({"refresh_token": refresh})),
     )
     .await;
     assert_eq!(status, 401, "the refresh token is spent");
@@ -288,12 +357,21 @@ async fn a_new_password_ends_every_other_session_and_token(backend: Backend) {
     // A password set by an administrator locks everyone out too, the owner included.
     let victim_id = user_id(&app, &root, "victim").await;
     let (status, _, _) = send(
-        call(&app, Method::PATCH, &format!("/api/v1/users/{victim_id}"), Some(&root))
-            .json(&json!({"password": "set by the administrator"})),
+        call(
+            &app,
+            Method::PATCH,
+            &format!("/api/v1/users/{victim_id}"),
+            Some(&root),
+        )
+        .json(&json!({"password": "set by the administrator"})),
     )
     .await;
     assert_eq!(status, 200);
-    assert_eq!(me(&app, &own).await, Value::Null, "sessions end on an admin-set password");
+    assert_eq!(
+        me(&app, &own).await,
+        Value::Null,
+        "sessions end on an admin-set password"
+    );
     let (status, _, _) = send(call(&app, Method::GET, "/api/v1/users/me", Some(&fresh))).await;
     assert_eq!(status, 401, "tokens end on an admin-set password");
 }
@@ -309,12 +387,17 @@ async fn sign_out_everywhere_and_deactivation_end_tokens_too(backend: Backend) {
     let refresh = pair["refresh_token"].as_str().unwrap().to_string();
     let out = post_form(&app, "/fn/accounts/devices/sign-out-all", Some(&here), &[]).await;
     assert_eq!(out.status(), 200);
-    assert_eq!(me(&app, &here).await["username"], "owner", "this device stays");
+    assert_eq!(
+        me(&app, &here).await["username"],
+        "owner",
+        "this device stays"
+    );
     assert_eq!(me(&app, &there).await, Value::Null);
     let (status, _, _) = send(call(&app, Method::GET, "/api/v1/users/me", Some(&access))).await;
     assert_eq!(status, 401, "sign out everywhere ends API access tokens");
     let (status, _, _) = send(
-        call(&app, Method::POST, "/api/v1/auth/refresh", None).json(&json!({"refresh_token": refresh})),
+        call(&app, Method::POST, "/api/v1/auth/refresh", None)
+            .json(&json!({"refresh_token": refresh})),
     )
     .await;
     assert_eq!(status, 401, "and refresh tokens");
@@ -323,14 +406,24 @@ async fn sign_out_everywhere_and_deactivation_end_tokens_too(backend: Backend) {
     let refresh = pair["refresh_token"].as_str().unwrap().to_string();
     let owner_id = user_id(&app, &root, "owner").await;
     let (status, _, _) = send(
-        call(&app, Method::PATCH, &format!("/api/v1/users/{owner_id}"), Some(&root))
-            .json(&json!({"is_active": false})),
+        call(
+            &app,
+            Method::PATCH,
+            &format!("/api/v1/users/{owner_id}"),
+            Some(&root),
+        )
+        .json(&json!({"is_active": false})),
     )
     .await;
     assert_eq!(status, 200);
-    assert_eq!(me(&app, &here).await, Value::Null, "deactivation ends sessions");
+    assert_eq!(
+        me(&app, &here).await,
+        Value::Null,
+        "deactivation ends sessions"
+    );
     let (status, _, _) = send(
-        call(&app, Method::POST, "/api/v1/auth/refresh", None).json(&json!({"refresh_token": refresh})),
+        call(&app, Method::POST, "/api/v1/auth/refresh", None)
+            .json(&json!({"refresh_token": refresh})),
     )
     .await;
     assert_eq!(status, 401, "deactivation ends refresh tokens");
@@ -346,7 +439,10 @@ async fn parallel_guesses_cannot_outrun_the_login_throttle(backend: Backend) {
                 app,
                 "/fn/accounts/login",
                 None,
-                &[("username", "target"), ("password", &format!("guess number {i}"))],
+                &[
+                    ("username", "target"),
+                    ("password", &format!("guess number {i}")),
+                ],
             )
             .await
             .status()
@@ -357,7 +453,10 @@ async fn parallel_guesses_cannot_outrun_the_login_throttle(backend: Backend) {
     let checked = statuses.iter().filter(|s| **s == 422).count();
     let refused = statuses.iter().filter(|s| **s == 429).count();
     assert_eq!(checked + refused, 30, "{statuses:?}");
-    assert_eq!(checked, 5, "exactly the account's limit was checked: {statuses:?}");
+    assert_eq!(
+        checked, 5,
+        "exactly the account's limit was checked: {statuses:?}"
+    );
     let right = post_form(
         &app,
         "/fn/accounts/login",
@@ -365,7 +464,11 @@ async fn parallel_guesses_cannot_outrun_the_login_throttle(backend: Backend) {
         &[("username", "target"), ("password", "a long enough secret")],
     )
     .await;
-    assert_eq!(right.status(), 429, "the limit holds for the right password too");
+    assert_eq!(
+        right.status(),
+        429,
+        "the limit holds for the right password too"
+    );
 }
 
 async fn oversized_bodies_and_passwords_are_refused_before_work(backend: Backend) {
@@ -374,7 +477,10 @@ async fn oversized_bodies_and_passwords_are_refused_before_work(backend: Backend
     let head = announce_body(&app, "/fn/accounts/login", 3 << 30).await;
     assert!(head.starts_with("HTTP/1.1 413"), "{head}");
     let head = announce_body(&app, "/fn/accounts/login", 1 << 20).await;
-    assert!(!head.starts_with("HTTP/1.1 413"), "1 MB is allowed (and waited for): {head}");
+    assert!(
+        !head.starts_with("HTTP/1.1 413"),
+        "1 MB is allowed (and waited for): {head}"
+    );
     // Under the body limit but over the password policy: refused without hashing.
     let long = "p".repeat(129);
     crate::accounts::register(&app, "longpw").await;
@@ -390,7 +496,11 @@ async fn oversized_bodies_and_passwords_are_refused_before_work(backend: Backend
         &app,
         "/fn/accounts/register",
         None,
-        &[("username", "longer"), ("email", "longer@example.com"), ("password", long.as_str())],
+        &[
+            ("username", "longer"),
+            ("email", "longer@example.com"),
+            ("password", long.as_str()),
+        ],
     )
     .await;
     assert_eq!(response.status(), 422);
@@ -412,7 +522,11 @@ async fn announce_body(app: &TestApp, path: &str, length: u64) -> String {
     stream.write_all(head.as_bytes()).await.unwrap();
     let mut buf = vec![0u8; 512];
     match tokio::time::timeout(std::time::Duration::from_secs(1), stream.read(&mut buf)).await {
-        Ok(Ok(n)) => String::from_utf8_lossy(&buf[..n]).lines().next().unwrap_or("").to_string(),
+        Ok(Ok(n)) => String::from_utf8_lossy(&buf[..n])
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string(),
         _ => "no answer".into(),
     }
 }
@@ -427,7 +541,10 @@ async fn nul_bytes_in_addresses_are_a_400(backend: Backend) {
     ] {
         let (status, body, headers) = send(call(&app, Method::GET, path, None)).await;
         assert_problem(status, &body, &headers, 400);
-        assert!(body["detail"].as_str().unwrap().contains("NUL"), "{path}: {body}");
+        assert!(
+            body["detail"].as_str().unwrap().contains("NUL"),
+            "{path}: {body}"
+        );
     }
     for path in ["/courses?q=%00", "/courses/rust%00"] {
         let response = app.get(path).await;
@@ -440,7 +557,11 @@ async fn nul_bytes_in_addresses_are_a_400(backend: Backend) {
         &[("username", "ad\0min"), ("password", "whatever it is")],
     )
     .await;
-    assert_eq!(response.status(), 422, "a NUL in a login is a wrong login, not a 500");
+    assert_eq!(
+        response.status(),
+        422,
+        "a NUL in a login is a wrong login, not a 500"
+    );
 }
 
 async fn a_deactivated_account_is_signed_out_on_every_path(backend: Backend) {
@@ -458,13 +579,15 @@ async fn a_deactivated_account_is_signed_out_on_every_path(backend: Backend) {
     .await
     .unwrap();
     let devices = post_form(&app, "/fn/accounts/devices", Some(&cookie), &[]).await;
-    assert_eq!(devices.status(), 401, "the account pages use the one session check");
+    assert_eq!(
+        devices.status(),
+        401,
+        "the account pages use the one session check"
+    );
     let profile = post_form(&app, "/fn/accounts/profile", Some(&cookie), &[]).await;
     assert_eq!(profile.status(), 401);
-    let (status, _, _) = send(
-        call(&app, Method::GET, "/api/v1/users/me", None).header("cookie", &cookie),
-    )
-    .await;
+    let (status, _, _) =
+        send(call(&app, Method::GET, "/api/v1/users/me", None).header("cookie", &cookie)).await;
     assert_eq!(status, 401, "so does the API");
 }
 
@@ -476,10 +599,16 @@ async fn pages_carry_security_headers_and_a_nonce_policy(backend: Backend) {
         let h = response.headers();
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(h["x-frame-options"], "DENY", "{path}");
-        assert_eq!(h["referrer-policy"], "strict-origin-when-cross-origin", "{path}");
+        assert_eq!(
+            h["referrer-policy"], "strict-origin-when-cross-origin",
+            "{path}"
+        );
     }
     let first = app.get("/courses").await;
-    let policy = first.headers()["content-security-policy"].to_str().unwrap().to_string();
+    let policy = first.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
     let html = first.text().await.unwrap();
     let nonce = policy
         .split("'nonce-")
@@ -497,14 +626,22 @@ async fn pages_carry_security_headers_and_a_nonce_policy(backend: Backend) {
         "every inline script carries this response's nonce"
     );
     let second = app.get("/courses").await;
-    let again = second.headers()["content-security-policy"].to_str().unwrap();
+    let again = second.headers()["content-security-policy"]
+        .to_str()
+        .unwrap();
     assert_ne!(again, policy, "a fresh nonce per rendered page");
 }
 
 async fn choice_lists_name_only_what_the_viewer_may_see(backend: Backend) {
     let app = spawn_app_with(backend, roomy()).await;
     let root = token_for(&app, "root", true, &[]).await;
-    token_for(&app, "chaptereditor", false, &["chapter.view", "chapter.add", "chapter.change"]).await;
+    token_for(
+        &app,
+        "chaptereditor",
+        false,
+        &["chapter.view", "chapter.add", "chapter.change"],
+    )
+    .await;
     let (_, courses, _) = send(call(&app, Method::GET, "/api/v1/courses?limit=1", None)).await;
     let public = &courses["results"][0];
     let (status, draft, _) = send(
@@ -528,11 +665,23 @@ async fn choice_lists_name_only_what_the_viewer_may_see(backend: Backend) {
     .await;
     assert_eq!(status, 201);
     let cookie = browser_sign_in(&app, "chaptereditor", PASSWORD).await;
-    let form = post_form(&app, "/fn/admin/form", Some(&cookie), &[("model", "chapter")]).await;
+    let form = post_form(
+        &app,
+        "/fn/admin/form",
+        Some(&cookie),
+        &[("model", "chapter")],
+    )
+    .await;
     assert_eq!(form.status(), 200);
     let text = form.text().await.unwrap();
-    assert!(text.contains("course_id"), "the form has its course select: {text}");
-    assert!(!text.contains("Unannounced secret course"), "a draft's title leaked");
+    assert!(
+        text.contains("course_id"),
+        "the form has its course select: {text}"
+    );
+    assert!(
+        !text.contains("Unannounced secret course"),
+        "a draft's title leaked"
+    );
     let list = post_form(
         &app,
         "/fn/admin/list",
@@ -546,8 +695,14 @@ async fn choice_lists_name_only_what_the_viewer_may_see(backend: Backend) {
     .await;
     assert_eq!(list.status(), 200);
     let list = list.text().await.unwrap();
-    assert!(list.contains("Chapter of a draft"), "the editor may list every chapter");
-    assert!(!list.contains("Unannounced secret course"), "but not name the draft course");
+    assert!(
+        list.contains("Chapter of a draft"),
+        "the editor may list every chapter"
+    );
+    assert!(
+        !list.contains("Unannounced secret course"),
+        "but not name the draft course"
+    );
     // Published courses are public and may be named.
     let public_title = public["title"].as_str().unwrap();
     assert!(text.contains(public_title), "public courses stay choosable");
