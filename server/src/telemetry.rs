@@ -5,8 +5,9 @@ use tracing_subscriber::{fmt, layer::SubscriberExt, util::SubscriberInitExt, Env
 use crate::config::LogFormat;
 
 pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info,leptos=warn"));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        EnvFilter::new("info,sqlx=warn,tower_http=info,leptos=warn,tower_sessions_core=off")
+    });
     let registry = tracing_subscriber::registry().with(filter);
     // `try_init`: tests call this more than once in one process.
     let _ = match format {

@@ -3,8 +3,18 @@
 //! Most traffic is anonymous browsing of the same few list pages, so results are cached per
 //! query for a few seconds (`PAGE_CACHE_SECONDS`) and dropped at once when this instance changes
 //! the catalogue ([`Catalog::invalidate`]). Other instances converge within the TTL.
+//!
+//! A read that started before an invalidation may finish after it with rows from before the
+//! change; a generation counter, bumped by every invalidation, keeps such a read from staying in
+//! the cache (the same guard as `http::response_cache`).
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
 
 use app::domain::CourseQuery;
 use app::dto::{CourseCard, CourseDetail, CoursePage, DirectionFacet, HomeData};
@@ -25,6 +35,8 @@ pub struct Catalog {
     courses: Cache<String, Arc<CourseDetail>>,
     directions: Cache<(), Arc<Vec<DirectionFacet>>>,
     home: Cache<(), Arc<HomeData>>,
+    /// Bumped by [`Catalog::invalidate`]; shared by every clone.
+    generation: Arc<AtomicU64>,
 }
 
 impl Catalog {
@@ -43,11 +55,29 @@ impl Catalog {
                 .build(),
             directions: Cache::builder().max_capacity(1).time_to_live(ttl).build(),
             home: Cache::builder().max_capacity(1).time_to_live(ttl).build(),
+            generation: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// After a cached read that began at generation `started`: an invalidation meanwhile means
+    /// the entry may hold rows from before the change, so it must not outlive this read.
+    async fn forget_if_stale<K, V>(&self, cache: &Cache<K, V>, key: &K, started: u64)
+    where
+        K: std::hash::Hash + Eq + Send + Sync + 'static,
+        V: Clone + Send + Sync + 'static,
+    {
+        if self.generation() != started {
+            cache.invalidate(key).await;
         }
     }
 
     /// Forgets every cached read; called after any change to the catalogue.
     pub fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
         self.lists.invalidate_all();
         self.courses.invalidate_all();
         self.directions.invalidate_all();
@@ -55,16 +85,21 @@ impl Catalog {
     }
 
     async fn cached_directions(&self) -> Result<Arc<Vec<DirectionFacet>>, AppError> {
-        self.directions
+        let started = self.generation();
+        let found = self
+            .directions
             .try_get_with((), async { repo::directions(&self.db).await.map(Arc::new) })
             .await
-            .map_err(|e| crate::error::internal(e, "loading directions"))
+            .map_err(|e| crate::error::internal(e, "loading directions"))?;
+        self.forget_if_stale(&self.directions, &(), started).await;
+        Ok(found)
     }
 }
 
 #[async_trait]
 impl CatalogService for Catalog {
     async fn home(&self) -> Result<HomeData, AppError> {
+        let started = self.generation();
         let home = self
             .home
             .try_get_with((), async {
@@ -79,6 +114,7 @@ impl CatalogService for Catalog {
             })
             .await
             .map_err(|e| crate::error::internal(e, "loading the home page"))?;
+        self.forget_if_stale(&self.home, &(), started).await;
         Ok(HomeData::clone(&home))
     }
 
@@ -91,6 +127,7 @@ impl CatalogService for Catalog {
         query: CourseQuery,
         notices: Vec<FieldError>,
     ) -> Result<CoursePage, AppError> {
+        let started = self.generation();
         let page = self
             .lists
             .try_get_with(query.clone(), async {
@@ -98,6 +135,7 @@ impl CatalogService for Catalog {
             })
             .await
             .map_err(|e| crate::error::internal(e, "listing courses"))?;
+        self.forget_if_stale(&self.lists, &query, started).await;
         let (items, total) = &*page;
         Ok(CoursePage {
             items: items.clone(),
@@ -114,13 +152,16 @@ impl CatalogService for Catalog {
         if let Some(hit) = self.courses.get(slug).await {
             return Ok(CourseDetail::clone(&hit));
         }
+        let started = self.generation();
         let (mut detail, markdown) = repo::course_by_slug(&self.db, slug)
             .await
             .db_err("course")?
             .ok_or_else(|| AppError::NotFound("course".into()))?;
         detail.description_html = super::render_markdown(&markdown);
         let detail = Arc::new(detail);
-        self.courses.insert(slug.to_string(), detail.clone()).await;
+        if self.generation() == started {
+            self.courses.insert(slug.to_string(), detail.clone()).await;
+        }
         Ok(CourseDetail::clone(&detail))
     }
 }
