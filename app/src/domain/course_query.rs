@@ -150,6 +150,12 @@ impl CourseQuery {
                         format!("unknown price filter '{value}': use free or paid"),
                     )),
                 },
+                // Control characters (a NUL above all: PostgreSQL's text cannot hold one) match
+                // no title; the search ignores them and says so.
+                "q" if value.chars().any(char::is_control) => problems.push(FieldError::new(
+                    "q",
+                    "the search ignored control characters",
+                )),
                 "q" => query.q = Some(value.chars().take(MAX_SEARCH_CHARS).collect()),
                 "sort" => match SortKey::parse(value) {
                     Some(sort) => query.sort = sort,
@@ -302,6 +308,13 @@ mod tests {
             fields,
             ["page", "per_page", "sort", "level", "direction", "price"]
         );
+    }
+
+    #[test]
+    fn a_search_with_control_characters_is_ignored_with_a_notice() {
+        let (q, notices) = CourseQuery::parse([("q", "ru\u{0}st")]);
+        assert_eq!(q.q, None);
+        assert_eq!(notices[0].field, "q");
     }
 
     #[test]

@@ -103,7 +103,17 @@ impl Admin {
             .into_iter()
             .collect();
         let after: BTreeSet<String> = codenames.into_iter().collect();
-        self.only_what_they_hold(who, after.difference(&before))?;
+        // Taking a permission away is as much a change as granting it: only what they hold,
+        // and only from roles whose members they may manage.
+        self.only_what_they_hold(who, after.symmetric_difference(&before))?;
+        if after != before {
+            for member in rbac::role_member_ids(&self.db, role_id)
+                .await
+                .db_err("role")?
+            {
+                crate::rbac::require_manage(&self.db, who, member).await?;
+            }
+        }
         rbac::set_role_permissions(
             &self.db,
             role_id,

@@ -44,11 +44,18 @@ impl ModelService {
                     let (field, child_spec) = child;
                     let (count, rows) = self.children(child_spec, field, &ids).await?;
                     if count > 0 {
+                        // How many rows go is the deleter's business; their names only if
+                        // the deleter may see those rows.
+                        let named =
+                            Self::readable_rows(child_spec, Some(who)) == Some(String::new());
                         out.push(Dependent {
                             model: child_spec.name,
                             label_plural: child_spec.label_plural,
                             count,
-                            examples: rows.iter().take(5).map(|(_, l)| l.clone()).collect(),
+                            examples: match named {
+                                true => rows.iter().take(5).map(|(_, l)| l.clone()).collect(),
+                                false => Vec::new(),
+                            },
                         });
                         next.push((child_spec, rows.into_iter().map(|(i, _)| i).collect()));
                     }

@@ -67,7 +67,7 @@ impl ModelService {
         self.audit(who, "create", spec, &record, changes, ip)
             .await?;
         hooks::after_write(self, spec, id, &values).await;
-        Ok(record)
+        self.as_seen_by(who, spec, record).await
     }
 
     #[tracing::instrument(skip(self, who, input), fields(user = who.user_id))]
@@ -84,7 +84,25 @@ impl ModelService {
         who.require(&spec.permission("change"))?;
         let mode = if partial { Mode::Patch } else { Mode::Replace };
         let values = input::parse(spec, &input, mode).map_err(AppError::Validation)?;
-        self.apply(who, spec, id, values, ip).await
+        let record = self.apply(who, spec, id, values, ip).await?;
+        self.as_seen_by(who, spec, record).await
+    }
+
+    /// A written row as its writer may read it: one who may change lessons but not view them
+    /// gets the gated fields as a reader would, not a way around the content rule.
+    async fn as_seen_by(
+        &self,
+        who: &Principal,
+        spec: &'static ModelSpec,
+        record: Record,
+    ) -> Result<Record, AppError> {
+        if who.has(&spec.permission("view")) {
+            return Ok(record);
+        }
+        let mut rows = [record];
+        hooks::after_public_read(self, Some(who), spec, &mut rows).await?;
+        let [record] = rows;
+        Ok(record)
     }
 
     /// Sets already-parsed values on one row (shared by `update` and bulk actions).

@@ -24,6 +24,9 @@ backend_tests!(
     a_deactivated_account_is_signed_out_on_every_path,
     pages_carry_security_headers_and_a_nonce_policy,
     choice_lists_name_only_what_the_viewer_may_see,
+    role_edits_cannot_strip_a_more_powerful_member,
+    writers_without_view_get_no_gated_content_back,
+    a_search_with_a_nul_in_the_body_is_no_500,
 );
 
 /// Generous API budgets: these tests count the app's answers, not the throttle's.
@@ -706,4 +709,135 @@ async fn choice_lists_name_only_what_the_viewer_may_see(backend: Backend) {
     // Published courses are public and may be named.
     let public_title = public["title"].as_str().unwrap();
     assert!(text.contains(public_title), "public courses stay choosable");
+}
+
+async fn role_edits_cannot_strip_a_more_powerful_member(backend: Backend) {
+    let app = spawn_app_with(backend, roomy()).await;
+    let root = token_for(&app, "root", true, &[]).await;
+    let roles = token_for(
+        &app,
+        "roles",
+        false,
+        &["role.view", "role.change", "role.delete"],
+    )
+    .await;
+    let (status, role, _) = send(
+        call(&app, Method::POST, "/api/v1/roles", Some(&root)).json(&json!({"name": "Finance"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{role}");
+    let role_id = role["id"].as_i64().unwrap();
+    let grant = |codenames: &[&str]| {
+        codenames
+            .iter()
+            .map(|c| (format!("grant[{c}]"), "on".to_string()))
+            .collect::<Vec<_>>()
+    };
+    let root_cookie = browser_sign_in(&app, "root", PASSWORD).await;
+    let mut form = vec![("role_id".to_string(), role_id.to_string())];
+    form.extend(grant(&["order.view", "order.refund"]));
+    let borrowed: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let set = post_form(
+        &app,
+        "/fn/admin/role-permissions/set",
+        Some(&root_cookie),
+        &borrowed,
+    )
+    .await;
+    assert_eq!(set.status(), 200);
+    // A refund clerk holds the role: more than the role editor holds.
+    token_for(&app, "clerk", false, &[]).await;
+    let clerk = user_id(&app, &root, "clerk").await;
+    server::db::records::execute(
+        &app.db,
+        "INSERT INTO user_roles (user_id, role_id) VALUES ($1, $2)",
+        &[SqlValue::Int(clerk), SqlValue::Int(role_id)],
+    )
+    .await
+    .unwrap();
+    let editor = browser_sign_in(&app, "roles", PASSWORD).await;
+    let emptied = post_form(
+        &app,
+        "/fn/admin/role-permissions/set",
+        Some(&editor),
+        &[("role_id", role_id.to_string().as_str())],
+    )
+    .await;
+    assert_eq!(
+        emptied.status(),
+        403,
+        "removing a power they lack from a role"
+    );
+    let (status, _, _) = send(call(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/roles/{role_id}"),
+        Some(&roles),
+    ))
+    .await;
+    assert_eq!(status, 403, "deleting the role of a more powerful member");
+    let (status, _) = token_pair(&app, "clerk", PASSWORD).await;
+    assert_eq!(status, 200);
+    let held = server::db::rbac::permission_codenames(&app.db, clerk)
+        .await
+        .unwrap();
+    assert!(held.contains(&"order.refund".to_string()), "{held:?}");
+}
+
+async fn writers_without_view_get_no_gated_content_back(backend: Backend) {
+    let app = spawn_app_with(backend, roomy()).await;
+    let root = token_for(&app, "root", true, &[]).await;
+    let writer = token_for(&app, "writer", false, &["lesson.change"]).await;
+    let (_, page, _) = send(call(
+        &app,
+        Method::GET,
+        "/api/v1/lessons?free_preview=false&limit=1",
+        None,
+    ))
+    .await;
+    let paid = page["results"][0]["id"].as_i64().unwrap();
+    let (status, _, _) = send(
+        call(
+            &app,
+            Method::PATCH,
+            &format!("/api/v1/lessons/{paid}"),
+            Some(&root),
+        )
+        .json(&json!({"content_md": "the paid answer key"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, row, _) = send(
+        call(
+            &app,
+            Method::PATCH,
+            &format!("/api/v1/lessons/{paid}"),
+            Some(&writer),
+        )
+        .json(&json!({"title": "Renamed by a writer"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{row}");
+    assert_eq!(row["title"], "Renamed by a writer");
+    assert_eq!(
+        row["content_md"],
+        Value::Null,
+        "the write answer is no way around the rule"
+    );
+}
+
+async fn a_search_with_a_nul_in_the_body_is_no_500(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let response = app
+        .client
+        .post(app.url("/fn/catalog/courses"))
+        .header("origin", app.address.clone())
+        .json(&json!({"params": [["q", "ru\u{0}st"]]}))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["notices"][0]["field"], "q", "{body}");
 }
