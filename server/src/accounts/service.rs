@@ -127,8 +127,14 @@ impl Accounts {
         {
             return Err(wrong());
         }
-        self.throttle.begin(login, ip).await?;
         let user = users::find_by_login(&self.db, login).await.db_err("user")?;
+        // One budget per account, whether it is named by its username or its e-mail (a typed
+        // string would give each spelling its own five guesses).
+        let counted = match &user {
+            Some(user) => format!("#{}", user.id),
+            None => login.to_string(),
+        };
+        self.throttle.begin(&counted, ip).await?;
         let stored = user.as_ref().and_then(|u| u.password_hash.clone());
         // Always one verification, so an unknown user costs the same time as a wrong password.
         let matches = password::verify_password(password, stored)
@@ -136,7 +142,7 @@ impl Accounts {
             .map_err(|e| internal(e, "verifying a password"))?;
         match user {
             Some(user) if matches && user.is_active => {
-                self.throttle.succeeded(login, ip).await;
+                self.throttle.succeeded(&counted, ip).await;
                 Ok(user)
             }
             _ => Err(wrong()),

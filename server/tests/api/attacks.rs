@@ -460,18 +460,20 @@ async fn parallel_guesses_cannot_outrun_the_login_throttle(backend: Backend) {
         checked, 5,
         "exactly the account's limit was checked: {statuses:?}"
     );
-    let right = post_form(
-        &app,
-        "/fn/accounts/login",
-        None,
-        &[("username", "target"), ("password", "a long enough secret")],
-    )
-    .await;
-    assert_eq!(
-        right.status(),
-        429,
-        "the limit holds for the right password too"
-    );
+    for login in ["target", "target@example.com", "TARGET"] {
+        let right = post_form(
+            &app,
+            "/fn/accounts/login",
+            None,
+            &[("username", login), ("password", "a long enough secret")],
+        )
+        .await;
+        assert_eq!(
+            right.status(),
+            429,
+            "the limit holds for the right password and every name of the account: {login}"
+        );
+    }
 }
 
 async fn oversized_bodies_and_passwords_are_refused_before_work(backend: Backend) {

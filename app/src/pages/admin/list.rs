@@ -87,6 +87,25 @@ fn ListView(list: AdminList, query: ParamsMap, run: ServerAction<RunAction>) -> 
     };
     let has_actions = !actions.is_empty();
     let form_id = format!("actions-{plural}");
+    // Actions that ask first (delete): a click handler, not an inline `onsubmit`, which the
+    // Content-Security-Policy forbids. Pressing Enter in the form clicks the button too.
+    let questions: Vec<(String, String)> = actions
+        .iter()
+        .filter(|a| a.confirm)
+        .map(|a| (a.name.clone(), format!("{}?", a.label)))
+        .collect();
+    let chosen_action = NodeRef::<leptos::html::Select>::new();
+    let ask_first = move |ev: leptos::ev::MouseEvent| {
+        let Some(select) = chosen_action.get() else {
+            return;
+        };
+        let chosen = select.value();
+        if let Some((_, question)) = questions.iter().find(|(name, _)| *name == chosen) {
+            if !window().confirm_with_message(question).unwrap_or(false) {
+                ev.prevent_default();
+            }
+        }
+    };
     view! {
         <Title text=label_plural.clone() />
         <header class="admin-head">
@@ -104,20 +123,18 @@ fn ListView(list: AdminList, query: ParamsMap, run: ServerAction<RunAction>) -> 
         <div class="admin-list">
             <div class="admin-table-wrap">
                 {done}
-                <ActionForm action=run attr:id=form_id.clone()
-                    attr:onsubmit="var s=this.elements['action'];var o=s&&s.options[s.selectedIndex];return !(o&&o.dataset.confirm)||confirm(o.dataset.confirm)">
+                <ActionForm action=run attr:id=form_id.clone()>
                     <input type="hidden" name="model" value=plural.clone() />
                     {has_actions.then(|| view! {
                         <div class="admin-actions">
                             <label>"操作 Action "
-                                <select name="action">
+                                <select name="action" node_ref=chosen_action>
                                     {actions.into_iter().map(|a| {
-                                        let confirm = a.confirm.then(|| format!("{}?", a.label));
-                                        view! { <option value=a.name attr:data-confirm=confirm>{a.label}</option> }
+                                        view! { <option value=a.name>{a.label}</option> }
                                     }).collect_view()}
                                 </select>
                             </label>
-                            <button type="submit" class="button">"执行 Go"</button>
+                            <button type="submit" class="button" on:click=ask_first>"执行 Go"</button>
                         </div>
                     })}
                     <table class="admin-table">
