@@ -843,3 +843,30 @@ async fn a_search_with_a_nul_in_the_body_is_no_500(backend: Backend) {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["notices"][0]["field"], "q", "{body}");
 }
+
+/// Behind the shipped nginx every request comes from the proxy: unless the compose file trusts
+/// its own network, every user shares one login throttle and one API budget.
+#[test]
+fn the_shipped_deployment_trusts_its_own_proxy_network() {
+    let compose = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docker-compose.yml"
+    ))
+    .expect("docker-compose.yml");
+    let trusted = compose
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("TRUSTED_PROXIES:"))
+        .map(str::trim)
+        .expect("TRUSTED_PROXIES is set for the app services");
+    let subnet = compose
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("- subnet:"))
+        .map(str::trim)
+        .expect("the compose network has a fixed subnet");
+    let nets = server::http::client_ip::parse_list(trusted).expect("a valid TRUSTED_PROXIES");
+    let subnet: ipnet::IpNet = subnet.parse().expect("a CIDR");
+    assert!(
+        nets.iter().any(|n| n.contains(&subnet)),
+        "TRUSTED_PROXIES {trusted} does not cover the network {subnet} nginx sends from"
+    );
+}
