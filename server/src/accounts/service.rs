@@ -10,7 +10,7 @@ use tower_sessions::{Expiry, Session};
 
 use super::throttle::LoginThrottle;
 use crate::auth::{
-    actor::{signed_in_user, SessionUser},
+    actor::{credential_mark, signed_in_user, SessionUser},
     password,
     session_store::USER_KEY,
 };
@@ -75,6 +75,7 @@ impl Accounts {
             id: user.id,
             username: user.username.clone(),
             authenticated_at: Utc::now(),
+            credential: Some(credential_mark(user.password_hash.as_deref())),
         };
         session
             .insert(USER_KEY, &stored)
@@ -316,6 +317,18 @@ impl AccountService for Accounts {
                     .await
                     .db_err("refresh token")?;
             }
+        }
+        // This browser stays signed in: its session now carries the new password's mark.
+        if let Some(mut me) = session
+            .get::<SessionUser>(USER_KEY)
+            .await
+            .map_err(|e| internal(e, "reading the session"))?
+        {
+            me.credential = Some(credential_mark(Some(&hash)));
+            session
+                .insert(USER_KEY, &me)
+                .await
+                .map_err(|e| internal(e, "writing the session"))?;
         }
         session
             .cycle_id()

@@ -11,12 +11,26 @@ pub struct SessionUser {
     pub username: String,
     /// When the password was checked; the absolute session lifetime counts from here.
     pub authenticated_at: DateTime<Utc>,
+    /// [`credential_mark`] of the password the session was opened with. A session whose mark
+    /// no longer matches the account's password is over, even one that a sign-in still in
+    /// flight wrote after the password changed and its sessions were ended. Sessions from
+    /// before this field carry none and are judged by the other checks alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
+}
+
+/// A short, one-way mark of an account's stored password hash (or of having none): equal marks
+/// mean the password has not changed. The hash itself never goes into a session.
+pub fn credential_mark(password_hash: Option<&str>) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("xc-credential:{}", password_hash.unwrap_or("-")));
+    hex::encode(&digest[..12])
 }
 
 /// The one check of a browser session, on every path that trusts one (pages, server functions,
 /// the account pages, the REST API): the account it names while the session is within its
 /// absolute lifetime (`SESSION_ABSOLUTE_MINUTES`, counted from the password check) and the
-/// account is active and not deleted. Otherwise the session is ended here and `None` returned,
+/// account is active and not deleted, and its password is the one the session was opened with. Otherwise the session is ended here and `None` returned,
 /// so no path can accept a session another path would refuse.
 pub async fn signed_in_user(
     session: &tower_sessions::Session,
@@ -42,6 +56,10 @@ pub async fn signed_in_user(
             .await
             .db_err("user")?
             .filter(|u| u.is_active)
+            .filter(|u| match &stored.credential {
+                Some(mark) => *mark == credential_mark(u.password_hash.as_deref()),
+                None => true,
+            })
     };
     if user.is_none() {
         // Deactivated, deleted, or past the absolute lifetime: the session ends here.

@@ -93,16 +93,35 @@ impl TokenService {
         &self.keys
     }
 
-    /// A new login: a new refresh-token family.
-    #[tracing::instrument(name = "tokens.issue_pair", skip(self, username))]
-    pub async fn issue_pair(&self, user_id: i64, username: &str) -> Result<TokenPair, AppError> {
+    /// A new login of `user`, whose password was just checked: a new refresh-token family.
+    ///
+    /// A password change (or deactivation) may land between that check and this issue, after
+    /// the change has revoked everything that existed: then the pair issued here would outlive
+    /// it. So the access token is signed first, the refresh row written, and the account read
+    /// again: if the password or the active flag moved meanwhile, the family is revoked and the
+    /// login refused. If they had not moved yet, the change comes later and revokes both (the
+    /// access token is older than its mark).
+    #[tracing::instrument(name = "tokens.issue_pair", skip_all, fields(user_id = user.id))]
+    pub async fn issue_pair(&self, user: &db::users::UserRow) -> Result<TokenPair, AppError> {
+        let access = self.access(user.id, &user.username)?;
         let family_id = uuid::Uuid::new_v4().to_string();
         let (raw, hash) = new_refresh_secret()?;
-        let row = self.next_row(user_id, &family_id, &hash, Utc::now());
+        let row = self.next_row(user.id, &family_id, &hash, Utc::now());
         db::tokens::insert(&self.db, &row)
             .await
             .db_err("refresh token")?;
-        Ok(TokenPair::new(self.access(user_id, username)?, raw))
+        let now = db::users::find_by_id(&self.db, user.id)
+            .await
+            .db_err("user")?;
+        let unchanged = now.is_some_and(|u| u.is_active && u.password_hash == user.password_hash);
+        if !unchanged {
+            db::tokens::revoke_family(&self.db, &family_id, Utc::now())
+                .await
+                .db_err("refresh token")?;
+            tracing::info!("token pair refused: the password changed during the sign-in");
+            return Err(AppError::Unauthenticated);
+        }
+        Ok(TokenPair::new(access, raw))
     }
 
     /// Spends a refresh token for a new pair. A token presented a second time was copied, so the

@@ -102,9 +102,16 @@ impl Db {
                         format!("cannot create the database directory {}", dir.display())
                     })?;
                 }
+                // A local file has no outage for a short timeout to detect: its waits are lock
+                // and CPU contention, so it gets at least 5 s (a busy machine opened files
+                // slower than 1 s).
                 let pool = SqlitePoolOptions::new()
                     .max_connections(settings.db_max_connections)
-                    .acquire_timeout(settings.db_acquire_timeout)
+                    .acquire_timeout(
+                        settings
+                            .db_acquire_timeout
+                            .max(std::time::Duration::from_secs(5)),
+                    )
                     .connect_with(options)
                     .await
                     .with_context(|| {

@@ -34,9 +34,7 @@ pub async fn token(
         Err(AppError::Validation(_)) => return Err(Problem(AppError::Unauthenticated)),
         Err(other) => return Err(Problem(other)),
     };
-    Ok(Json(
-        state.tokens.issue_pair(user.id, &user.username).await?,
-    ))
+    Ok(Json(state.tokens.issue_pair(&user).await?))
 }
 
 #[derive(Deserialize)]

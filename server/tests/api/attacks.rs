@@ -27,6 +27,7 @@ backend_tests!(
     role_edits_cannot_strip_a_more_powerful_member,
     writers_without_view_get_no_gated_content_back,
     a_search_with_a_nul_in_the_body_is_no_500,
+    a_session_opened_with_an_old_password_is_over,
 );
 
 /// Generous API budgets: these tests count the app's answers, not the throttle's.
@@ -869,4 +870,32 @@ fn the_shipped_deployment_trusts_its_own_proxy_network() {
         nets.iter().any(|n| n.contains(&subnet)),
         "TRUSTED_PROXIES {trusted} does not cover the network {subnet} nginx sends from"
     );
+}
+
+/// A sign-in still in flight when the password changes may write its session after the change
+/// ended every session. Such a session carries the old password's mark and is refused on use.
+/// Simulated by changing the password behind the app's back, with no eviction at all.
+async fn a_session_opened_with_an_old_password_is_over(backend: Backend) {
+    let app = spawn_app_with(backend, roomy()).await;
+    token_for(&app, "racer", false, &[]).await;
+    let cookie = browser_sign_in(&app, "racer", PASSWORD).await;
+    assert_eq!(me(&app, &cookie).await["username"], "racer");
+    let hash = server::auth::password::hash_password("changed elsewhere at once".into())
+        .await
+        .unwrap();
+    server::db::records::execute(
+        &app.db,
+        "UPDATE users SET password_hash = $1 WHERE username = $2",
+        &[SqlValue::Text(hash), SqlValue::Text("racer".into())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        me(&app, &cookie).await,
+        Value::Null,
+        "the old password's session is over"
+    );
+    let (status, _, _) =
+        send(call(&app, Method::GET, "/api/v1/users/me", None).header("cookie", &cookie)).await;
+    assert_eq!(status, 401);
 }

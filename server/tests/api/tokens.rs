@@ -29,6 +29,7 @@ struct Fixture {
     _keys_dir: TempDir,
     service: TokenService,
     user_id: i64,
+    user: users::UserRow,
 }
 
 /// A user and a token service whose key pair is generated into a temp dir.
@@ -53,7 +54,9 @@ async fn fixture(backend: Backend, refresh_ttl: Duration) -> Fixture {
         is_superuser: false,
     };
     let user_id = users::insert(&app.db, &user).await.unwrap();
+    let user = users::find_by_id(&app.db, user_id).await.unwrap().unwrap();
     Fixture {
+        user,
         service: TokenService::new(app.db.clone(), keys, refresh_ttl),
         _app: app,
         _keys_dir: keys_dir,
@@ -67,7 +70,7 @@ fn refused<T: std::fmt::Debug>(result: Result<T, AppError>) -> bool {
 
 async fn refresh_rotates_and_reuse_revokes_the_family(backend: Backend) {
     let f = fixture(backend, THIRTY_DAYS).await;
-    let first = f.service.issue_pair(f.user_id, "ada").await.unwrap();
+    let first = f.service.issue_pair(&f.user).await.unwrap();
     assert_eq!(first.token_type, "Bearer");
     assert_eq!(first.expires_in, 900);
     let json = serde_json::to_value(&first).unwrap();
@@ -88,7 +91,7 @@ async fn refresh_rotates_and_reuse_revokes_the_family(backend: Backend) {
         (f.user_id, "ada")
     );
     // Another login: another family, which the reuse below must not touch.
-    let other_login = f.service.issue_pair(f.user_id, "ada").await.unwrap();
+    let other_login = f.service.issue_pair(&f.user).await.unwrap();
 
     let second = f.service.refresh(&first.refresh_token).await.unwrap();
     assert_ne!(second.refresh_token, first.refresh_token);
@@ -111,7 +114,7 @@ async fn refresh_rotates_and_reuse_revokes_the_family(backend: Backend) {
 
 async fn concurrent_refreshes_let_one_win_then_end_the_family(backend: Backend) {
     let f = fixture(backend, THIRTY_DAYS).await;
-    let pair = f.service.issue_pair(f.user_id, "ada").await.unwrap();
+    let pair = f.service.issue_pair(&f.user).await.unwrap();
     let (a, b) = tokio::join!(
         f.service.refresh(&pair.refresh_token),
         f.service.refresh(&pair.refresh_token)
@@ -126,7 +129,7 @@ async fn concurrent_refreshes_let_one_win_then_end_the_family(backend: Backend) 
 
 async fn revoking_a_refresh_token_ends_its_family(backend: Backend) {
     let f = fixture(backend, THIRTY_DAYS).await;
-    let first = f.service.issue_pair(f.user_id, "ada").await.unwrap();
+    let first = f.service.issue_pair(&f.user).await.unwrap();
     let second = f.service.refresh(&first.refresh_token).await.unwrap();
     f.service
         .revoke(Some(&second.refresh_token), None)
@@ -141,8 +144,8 @@ async fn revoking_a_refresh_token_ends_its_family(backend: Backend) {
     f.service.revoke(Some("never-issued"), None).await.unwrap();
 
     // "Sign out everywhere" ends every family of the user.
-    let a = f.service.issue_pair(f.user_id, "ada").await.unwrap();
-    let b = f.service.issue_pair(f.user_id, "ada").await.unwrap();
+    let a = f.service.issue_pair(&f.user).await.unwrap();
+    let b = f.service.issue_pair(&f.user).await.unwrap();
     assert_eq!(f.service.revoke_all(f.user_id).await.unwrap(), 2);
     assert!(refused(f.service.refresh(&a.refresh_token).await));
     assert!(refused(f.service.refresh(&b.refresh_token).await));
@@ -150,8 +153,8 @@ async fn revoking_a_refresh_token_ends_its_family(backend: Backend) {
 
 async fn a_revoked_access_token_is_refused(backend: Backend) {
     let f = fixture(backend, THIRTY_DAYS).await;
-    let pair = f.service.issue_pair(f.user_id, "ada").await.unwrap();
-    let other = f.service.issue_pair(f.user_id, "ada").await.unwrap();
+    let pair = f.service.issue_pair(&f.user).await.unwrap();
+    let other = f.service.issue_pair(&f.user).await.unwrap();
     let claims = f.service.authenticate(&pair.access_token).await.unwrap();
     let jti = (claims.jti.as_str(), claims.expires_at());
     f.service.revoke(None, Some(jti)).await.unwrap();
@@ -175,7 +178,7 @@ async fn a_revoked_access_token_is_refused(backend: Backend) {
 
 async fn an_expired_refresh_token_is_refused(backend: Backend) {
     let f = fixture(backend, Duration::ZERO).await;
-    let pair = f.service.issue_pair(f.user_id, "ada").await.unwrap();
+    let pair = f.service.issue_pair(&f.user).await.unwrap();
     assert!(refused(f.service.refresh(&pair.refresh_token).await));
     // The access token lives by its own lifetime.
     assert!(f.service.authenticate(&pair.access_token).await.is_ok());
@@ -199,7 +202,7 @@ async fn redis_instances_follow_revocations_in_memory(backend: Backend) {
             waited += 1;
         }
     }
-    let pair = one.issue_pair(f.user_id, "ada").await.unwrap();
+    let pair = one.issue_pair(&f.user).await.unwrap();
     let claims = two.authenticate(&pair.access_token).await.unwrap();
     one.revoke(None, Some((claims.jti.as_str(), claims.expires_at())))
         .await
@@ -217,7 +220,7 @@ async fn redis_instances_follow_revocations_in_memory(backend: Backend) {
 
     // A revocation whose announcement never arrives (recorded and counted, not published):
     // the once-a-second sequence check brings both instances into step.
-    let lost = one.issue_pair(f.user_id, "ada").await.unwrap();
+    let lost = one.issue_pair(&f.user).await.unwrap();
     let claims = two.authenticate(&lost.access_token).await.unwrap();
     let expiry = claims.expires_at().timestamp_millis() as f64;
     let _: i64 = redis
