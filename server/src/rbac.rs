@@ -127,3 +127,16 @@ pub async fn require_manage(db: &Db, who: &Principal, target: i64) -> Result<(),
     }
     who.require_manage(&powers_of(db, target).await?)
 }
+
+/// [`require_manage`] for every member of a role: changing or deleting a role acts on each of
+/// them.
+pub async fn require_manage_members(
+    db: &Db,
+    who: &Principal,
+    role_id: i64,
+) -> Result<(), AppError> {
+    for member in rbac::role_member_ids(db, role_id).await.db_err("role")? {
+        require_manage(db, who, member).await?;
+    }
+    Ok(())
+}

@@ -107,12 +107,7 @@ impl Admin {
         // and only from roles whose members they may manage.
         self.only_what_they_hold(who, after.symmetric_difference(&before))?;
         if after != before {
-            for member in rbac::role_member_ids(&self.db, role_id)
-                .await
-                .db_err("role")?
-            {
-                crate::rbac::require_manage(&self.db, who, member).await?;
-            }
+            crate::rbac::require_manage_members(&self.db, who, role_id).await?;
         }
         rbac::set_role_permissions(
             &self.db,

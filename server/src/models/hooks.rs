@@ -139,13 +139,7 @@ pub async fn before_delete(
 ) -> Result<(), AppError> {
     if spec.name == "role" {
         // Deleting a role strips its members' powers: only for members the actor may manage.
-        for member in crate::db::rbac::role_member_ids(svc.db(), id)
-            .await
-            .db_err("role")?
-        {
-            crate::rbac::require_manage(svc.db(), who, member).await?;
-        }
-        return Ok(());
+        return crate::rbac::require_manage_members(svc.db(), who, id).await;
     }
     if spec.name != "user" {
         return Ok(());
