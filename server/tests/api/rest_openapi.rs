@@ -17,18 +17,7 @@ backend_tests!(
 );
 
 async fn unthrottled(backend: Backend) -> TestApp {
-    spawn_app_with(
-        backend,
-        Options {
-            extra: vec![
-                ("API_THROTTLE_ANON", "100000/min".into()),
-                ("API_THROTTLE_USER", "100000/min".into()),
-                ("API_THROTTLE_AUTH", "100000/min".into()),
-            ],
-            ..Default::default()
-        },
-    )
-    .await
+    spawn_app_with(backend, Options::unthrottled()).await
 }
 
 async fn document(app: &TestApp) -> Value {

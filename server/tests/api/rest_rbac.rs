@@ -21,18 +21,7 @@ fn action(method: &Method) -> &'static str {
 }
 
 async fn every_route_checks_permissions(backend: Backend) {
-    let app = spawn_app_with(
-        backend,
-        Options {
-            extra: vec![
-                ("API_THROTTLE_ANON", "100000/min".into()),
-                ("API_THROTTLE_USER", "100000/min".into()),
-                ("API_THROTTLE_AUTH", "100000/min".into()),
-            ],
-            ..Default::default()
-        },
-    )
-    .await;
+    let app = spawn_app_with(backend, Options::unthrottled()).await;
     let admin = token_for(&app, "root", true, &[]).await;
     let nobody = token_for(&app, "nobody", false, &[]).await;
     let routes = server::rest::registered_routes();
