@@ -40,14 +40,7 @@ async fn granter(app: &TestApp, held: &[&str]) -> String {
     rbac::set_user_access(&app.db, id, &[], &codenames(held))
         .await
         .unwrap();
-    let response = post_form(
-        app,
-        "/fn/accounts/login",
-        None,
-        &[("username", "granter"), ("password", PASSWORD)],
-    )
-    .await;
-    session_cookie(&response).expect("the granter signs in")
+    app.sign_in_with("granter", PASSWORD).await
 }
 
 /// A role holding `permissions`; its id.

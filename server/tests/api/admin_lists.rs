@@ -34,46 +34,11 @@ async fn world(b: Backend) -> World {
         },
     )
     .await;
-    let hash = server::auth::password::hash_password(PASSWORD.into())
-        .await
-        .unwrap();
-    let id = users::insert(
-        &app.db,
-        &users::NewUser {
-            username: "root",
-            email: "root@example.com",
-            password_hash: Some(&hash),
-            is_staff: true,
-            is_superuser: true,
-        },
-    )
-    .await
-    .unwrap();
-    let response = app
-        .client
-        .post(app.url("/fn/accounts/login"))
-        .header("origin", app.address.clone())
-        .form(&[("username", "root"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    let cookie = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("xc_session="))
-        .map(|v| v.split(';').next().unwrap_or("").to_string())
-        .expect("signing in sets the session cookie");
+    let root = app.superuser().await;
+    let cookie = app.sign_in(&root).await;
     World {
-        engine: ModelService::new(app.db.clone()),
-        root: Principal {
-            user_id: id,
-            username: "root".into(),
-            is_staff: true,
-            is_superuser: true,
-            permissions: Default::default(),
-        },
+        engine: app.models.clone(),
+        root: root.principal(),
         app,
         cookie,
     }

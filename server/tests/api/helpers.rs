@@ -36,6 +36,9 @@ pub struct TestApp {
     /// The instance's anonymous page cache and API list cache (tests hold their fills).
     pub pages: server::http::page_cache::PageCache,
     pub api_cache: server::rest::cache::ApiCache,
+    /// The instance's own model engine, with its production hooks (cache clearing, session
+    /// rotation on privilege changes): tests write through it as the back office does.
+    pub models: server::models::ModelService,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _dir: Option<TempDir>,
@@ -281,6 +284,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
     let registry = app.state().registry.clone();
     let pages = app.state().pages.clone();
     let api_cache = app.state().api_cache.clone();
+    let models = app.state().models.clone();
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until(async move {
         let _ = rx.await;
@@ -296,6 +300,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         registry,
         pages,
         api_cache,
+        models,
         shutdown: Some(tx),
         server: Some(server),
         _dir: dir,

@@ -22,6 +22,7 @@ mod models;
 mod models_paging;
 mod oauth;
 mod operations;
+mod personas;
 mod recovery;
 mod response_cache;
 mod rest_auth;

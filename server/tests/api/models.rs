@@ -45,22 +45,7 @@ fn principal(user_id: i64, perms: &[&str]) -> Principal {
 }
 
 async fn superuser(app: &TestApp) -> Principal {
-    let id = users::insert(
-        &app.db,
-        &users::NewUser {
-            username: "root",
-            email: "root@example.com",
-            password_hash: None,
-            is_staff: true,
-            is_superuser: true,
-        },
-    )
-    .await
-    .unwrap();
-    Principal {
-        is_superuser: true,
-        ..principal(id, &[])
-    }
+    app.superuser().await.principal()
 }
 
 fn rec(v: Value) -> Record {
@@ -103,7 +88,7 @@ fn course(title: &str, slug: &str, price: i64, ids: (i64, i64)) -> Record {
 
 async fn create_lists_every_field_error_at_once(b: Backend) {
     let app = app(b).await;
-    let m = ModelService::new(app.db.clone());
+    let m = app.models.clone();
     let root = superuser(&app).await;
     let err = m
         .create(
@@ -135,7 +120,7 @@ async fn create_lists_every_field_error_at_once(b: Backend) {
 
 async fn created_rows_are_searched_filtered_ordered_and_paged(b: Backend) {
     let app = app(b).await;
-    let m = ModelService::new(app.db.clone());
+    let m = app.models.clone();
     let root = superuser(&app).await;
     let ids = scaffold(&m, &root).await;
     for (i, title) in ["Async Rust", "Rust Web", "Go Basics", "100%_Rust"]
@@ -226,7 +211,7 @@ async fn created_rows_are_searched_filtered_ordered_and_paged(b: Backend) {
 
 async fn publishing_needs_its_own_permission_and_stamps_the_date(b: Backend) {
     let app = app(b).await;
-    let m = ModelService::new(app.db.clone());
+    let m = app.models.clone();
     let root = superuser(&app).await;
     let ids = scaffold(&m, &root).await;
     let editor = principal(
@@ -265,7 +250,7 @@ fn course_rec(ids: (i64, i64)) -> Record {
 
 async fn visitors_without_view_see_only_published_rows(b: Backend) {
     let app = app(b).await;
-    let m = ModelService::new(app.db.clone());
+    let m = app.models.clone();
     let root = superuser(&app).await;
     let ids = scaffold(&m, &root).await;
     let mut published = course("Live", "live", 0, ids);
@@ -298,7 +283,7 @@ async fn visitors_without_view_see_only_published_rows(b: Backend) {
 
 async fn soft_deleted_rows_are_gone_not_missing(b: Backend) {
     let app = app(b).await;
-    let m = ModelService::new(app.db.clone());
+    let m = app.models.clone();
     let root = superuser(&app).await;
     let ids = scaffold(&m, &root).await;
     let c = m
@@ -328,7 +313,7 @@ async fn soft_deleted_rows_are_gone_not_missing(b: Backend) {
 
 async fn every_write_is_audited_with_the_fields_that_changed(b: Backend) {
     let app = app(b).await;
-    let m = ModelService::new(app.db.clone());
+    let m = app.models.clone();
     let root = superuser(&app).await;
     let t = m
         .create(
@@ -380,7 +365,7 @@ async fn every_write_is_audited_with_the_fields_that_changed(b: Backend) {
 
 async fn delete_preview_lists_chapters_and_their_lessons(b: Backend) {
     let app = app(b).await;
-    let m = ModelService::new(app.db.clone());
+    let m = app.models.clone();
     let root = superuser(&app).await;
     let ids = scaffold(&m, &root).await;
     let c = m
@@ -423,7 +408,7 @@ async fn delete_preview_lists_chapters_and_their_lessons(b: Backend) {
 
 async fn duplicate_slugs_conflict_and_missing_references_are_field_errors(b: Backend) {
     let app = app(b).await;
-    let m = ModelService::new(app.db.clone());
+    let m = app.models.clone();
     let root = superuser(&app).await;
     let ids = scaffold(&m, &root).await;
     m.create(&root, "course", course("One", "same", 0, ids), None)
@@ -452,7 +437,7 @@ async fn duplicate_slugs_conflict_and_missing_references_are_field_errors(b: Bac
 
 async fn users_get_hashed_passwords_and_only_superusers_make_superusers(b: Backend) {
     let app = app(b).await;
-    let m = ModelService::new(app.db.clone());
+    let m = app.models.clone();
     let root = superuser(&app).await;
     let weak = m
         .create(
@@ -508,7 +493,7 @@ async fn users_get_hashed_passwords_and_only_superusers_make_superusers(b: Backe
 
 async fn roles_grant_permissions_through_the_authz_service(b: Backend) {
     let app = app(b).await;
-    let m = ModelService::new(app.db.clone());
+    let m = app.models.clone();
     let root = superuser(&app).await;
     let user = m
         .create(

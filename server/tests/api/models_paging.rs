@@ -4,7 +4,6 @@
 
 use app::domain::Principal;
 use serde_json::{json, Value};
-use server::db::users;
 use server::models::{Filter, FilterOp, ListPage, ListQuery, ModelService, Record};
 
 use crate::backend_tests;
@@ -27,26 +26,8 @@ async fn catalogue(b: Backend) -> (TestApp, ModelService, Principal) {
         },
     )
     .await;
-    let m = ModelService::new(app.db.clone());
-    let id = users::insert(
-        &app.db,
-        &users::NewUser {
-            username: "root",
-            email: "root@example.com",
-            password_hash: None,
-            is_staff: true,
-            is_superuser: true,
-        },
-    )
-    .await
-    .unwrap();
-    let root = Principal {
-        user_id: id,
-        username: "root".into(),
-        is_staff: true,
-        is_superuser: true,
-        permissions: Default::default(),
-    };
+    let m = app.models.clone();
+    let root = app.superuser().await.principal();
     let d = create(
         &m,
         &root,

@@ -195,23 +195,7 @@ async fn cached_lists_are_the_full_path_answer(backend: Backend) {
 
 /// Signs in through the login server function; the session cookie.
 async fn session_cookie(app: &TestApp, username: &str) -> String {
-    let response = app
-        .client
-        .post(app.url("/fn/accounts/login"))
-        .header("origin", &app.address)
-        .form(&[("username", username), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("xc_session="))
-        .and_then(|v| v.split(';').next())
-        .expect("signing in sets the session cookie")
-        .to_string()
+    app.sign_in_with(username, PASSWORD).await
 }
 
 async fn count(app: &TestApp, path: &str, token: Option<&str>, cookie: Option<&str>) -> u64 {

@@ -7,7 +7,7 @@ use server::models::sql::SqlValue;
 use crate::helpers::TestApp;
 use crate::rest_conformance::{checked_text, conforms};
 
-pub const PASSWORD: &str = "a long enough secret";
+pub use crate::personas::PASSWORD;
 
 /// A user holding exactly `permissions` (or everything, for a superuser); returns an access token.
 pub async fn token_for(
@@ -16,43 +16,8 @@ pub async fn token_for(
     superuser: bool,
     permissions: &[&str],
 ) -> String {
-    let hash = server::auth::password::hash_password(PASSWORD.into())
-        .await
-        .unwrap();
-    let email = format!("{username}@example.com");
-    let id = server::db::users::insert(
-        &app.db,
-        &server::db::users::NewUser {
-            username,
-            email: &email,
-            password_hash: Some(&hash),
-            is_staff: superuser || !permissions.is_empty(),
-            is_superuser: superuser,
-        },
-    )
-    .await
-    .unwrap();
-    for codename in permissions {
-        let added = server::db::records::execute(
-            &app.db,
-            "INSERT INTO user_permissions (user_id, permission_id) \
-             SELECT $1, id FROM permissions WHERE codename = $2",
-            &[SqlValue::Int(id), SqlValue::Text(codename.to_string())],
-        )
-        .await
-        .unwrap();
-        assert_eq!(added, 1, "unknown permission {codename}");
-    }
-    let response = app
-        .post_json(
-            "/api/v1/auth/token",
-            &json!({"username": username, "password": PASSWORD}),
-        )
-        .await;
-    let (status, text) = checked_text("POST", response).await;
-    assert_eq!(status, 200, "{text}");
-    let pair: Value = serde_json::from_str(&text).unwrap();
-    pair["access_token"].as_str().unwrap().to_string()
+    let who = app.persona(username, superuser, permissions).await;
+    app.bearer(&who).await
 }
 
 /// A request with the app's own origin (the CSRF check wants it) and an optional token.

@@ -40,26 +40,8 @@ pub struct Fixture {
 impl Fixture {
     pub async fn new(backend: Backend) -> Self {
         let app = spawn_app(backend).await;
-        let engine = ModelService::new(app.db.clone());
-        let root_id = users::insert(
-            &app.db,
-            &users::NewUser {
-                username: "root",
-                email: "root@example.com",
-                password_hash: None,
-                is_staff: true,
-                is_superuser: true,
-            },
-        )
-        .await
-        .unwrap();
-        let root = Principal {
-            user_id: root_id,
-            username: "root".into(),
-            is_staff: true,
-            is_superuser: true,
-            permissions: Default::default(),
-        };
+        let engine = app.models.clone();
+        let root = app.superuser().await.principal();
         let all_codenames = rbac::all_permissions(&app.db)
             .await
             .unwrap()
@@ -217,28 +199,7 @@ impl Fixture {
 
     /// Signs in through the login server function like a browser form; the session cookie.
     pub async fn sign_in(&self, username: &str) -> String {
-        let response = self
-            .app
-            .client
-            .post(self.app.url("/fn/accounts/login"))
-            .header("origin", self.app.address.clone())
-            .form(&[("username", username), ("password", PASSWORD)])
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            response.status().is_success() || response.status().is_redirection(),
-            "{username} cannot sign in: {}",
-            response.status()
-        );
-        response
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("xc_session="))
-            .map(|v| v.split(';').next().unwrap_or("").to_string())
-            .expect("signing in sets the session cookie")
+        self.app.sign_in_with(username, PASSWORD).await
     }
 
     /// Sends the request as a browser on our own origin would, with `cookie` when given.

@@ -47,13 +47,5 @@ pub(super) async fn token_pair(app: &TestApp, username: &str, password: &str) ->
 
 /// Signs `username` in through the browser form; returns the session cookie.
 pub(super) async fn browser_sign_in(app: &TestApp, username: &str, password: &str) -> String {
-    let response = post_form(
-        app,
-        "/fn/accounts/login",
-        None,
-        &[("username", username), ("password", password)],
-    )
-    .await;
-    assert_eq!(response.status(), 200, "sign-in of {username}");
-    session_cookie(&response).expect("a session cookie")
+    app.sign_in_with(username, password).await
 }
