@@ -199,8 +199,7 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
     Ok(AppState(Arc::new(Shared {
         catalog,
         oauth,
-        admin: Admin::new(db.clone(), models.clone(), authz.clone())
-            .with_sessions(Arc::new(eviction.clone())),
+        admin: Admin::new(db.clone(), models.clone()).with_sessions(Arc::new(eviction.clone())),
         authz,
         models,
         accounts,
@@ -267,6 +266,7 @@ pub fn router(state: AppState) -> Router {
                 let services = services.clone();
                 move || {
                     provide_context(services.clone());
+                    crate::http::request_meta::provide_to_leptos();
                     crate::http::security_headers::set_page_policy();
                 }
             },
@@ -278,6 +278,7 @@ pub fn router(state: AppState) -> Router {
         >(
             move || {
                 provide_context(services.clone());
+                crate::http::request_meta::provide_to_leptos();
                 crate::http::security_headers::set_page_policy();
             },
             shell,

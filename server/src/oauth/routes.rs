@@ -66,7 +66,7 @@ async fn start(
     let Some(session) = parts.extensions.get::<Session>().cloned() else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    let me = match state.accounts.current_user(&parts).await {
+    let me = match state.accounts.current_user(&session).await {
         Ok(me) => me,
         Err(e) => {
             return StatusCode::from_u16(e.status())

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use super::actor::Actor;
 use super::problem::{ApiJson, Problem};
 use crate::auth::tokens::TokenPair;
+use crate::http::request_meta::Meta;
 use crate::startup::AppState;
 
 #[derive(Deserialize)]
@@ -19,14 +20,13 @@ pub struct TokenRequest {
 /// `POST /api/v1/auth/token`: the same password check as the sign-in page (throttled, argon2id).
 pub async fn token(
     State(state): State<AppState>,
-    client: Option<axum::Extension<crate::http::client_ip::ClientIp>>,
+    Meta(meta): Meta,
     ApiJson(body): ApiJson<TokenRequest>,
 ) -> Result<Json<TokenPair>, Problem> {
     // The same client address as the sign-in page (TRUSTED_PROXIES decides about proxies).
-    let ip = client.map(|axum::Extension(c)| c.0.to_string());
     let user = match state
         .accounts
-        .check_credentials(&body.username, body.password, ip.as_deref())
+        .check_credentials(&body.username, body.password, meta.ip().as_deref())
         .await
     {
         Ok(user) => user,
@@ -95,13 +95,14 @@ pub struct PasswordResetRequest {
 /// per-address and per-IP limits apply (429).
 pub async fn password_reset(
     State(state): State<AppState>,
-    parts: axum::http::request::Parts,
+    Meta(meta): Meta,
     ApiJson(body): ApiJson<PasswordResetRequest>,
 ) -> Result<impl IntoResponse, Problem> {
     use app::ports::AccountLifecycle as _;
+    // The same service call as the "forgot password" server function, with the same metadata.
     state
         .lifecycle
-        .request_password_reset(&parts, &body.email)
+        .request_password_reset(&meta, &body.email)
         .await?;
     Ok((
         StatusCode::ACCEPTED,

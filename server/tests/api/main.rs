@@ -23,6 +23,7 @@ mod models_paging;
 mod oauth;
 mod operations;
 mod recovery;
+mod request_meta;
 mod response_cache;
 mod rest_auth;
 mod rest_cache;
