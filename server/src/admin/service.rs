@@ -36,7 +36,7 @@ impl AdminService for Admin {
 
     async fn dashboard(&self, who: &Principal) -> Result<Dashboard, AppError> {
         let who = Self::staff(who)?;
-        self.dashboard_page(&who).await
+        self.dashboard_page(who).await
     }
 
     async fn list(
@@ -46,7 +46,7 @@ impl AdminService for Admin {
         query: AdminListQuery,
     ) -> Result<AdminList, AppError> {
         let who = Self::staff(who)?;
-        self.list_page(&who, model, query).await
+        self.list_page(who, model, query).await
     }
 
     async fn form(
@@ -56,7 +56,7 @@ impl AdminService for Admin {
         id: Option<i64>,
     ) -> Result<AdminForm, AppError> {
         let who = Self::staff(who)?;
-        self.form_page(&who, model, id).await
+        self.form_page(who, model, id).await
     }
 
     async fn save(
@@ -68,7 +68,7 @@ impl AdminService for Admin {
         values: Vec<(String, String)>,
     ) -> Result<i64, AppError> {
         let who = Self::staff(who)?;
-        self.save_form(&who, model, id, values, meta.ip().as_deref())
+        self.save_form(who, model, id, values, meta.ip().as_deref())
             .await
     }
 
@@ -80,8 +80,8 @@ impl AdminService for Admin {
     ) -> Result<DeletePreview, AppError> {
         let who = Self::staff(who)?;
         let spec = self.spec(model)?;
-        let dependents = self.models.dependents(&who, spec.name, id).await?;
-        let record = self.models.get(Some(&who), spec.name, id).await?;
+        let dependents = self.models.dependents(who, spec.name, id).await?;
+        let record = self.models.get(Some(who), spec.name, id).await?;
         Ok(DeletePreview {
             plural: spec.plural.into(),
             label: spec.label.into(),
@@ -108,7 +108,7 @@ impl AdminService for Admin {
         let who = Self::staff(who)?;
         let spec = self.spec(model)?;
         self.models
-            .delete(&who, spec.name, id, meta.ip().as_deref())
+            .delete(who, spec.name, id, meta.ip().as_deref())
             .await
     }
 
@@ -123,13 +123,13 @@ impl AdminService for Admin {
         let who = Self::staff(who)?;
         let spec = self.spec(model)?;
         self.models
-            .apply_action(&who, spec.name, action, &ids, meta.ip().as_deref())
+            .apply_action(who, spec.name, action, &ids, meta.ip().as_deref())
             .await
     }
 
     async fn audit(&self, who: &Principal, query: AuditQuery) -> Result<AuditPage, AppError> {
         let who = Self::staff(who)?;
-        self.audit_page(&who, query).await
+        self.audit_page(who, query).await
     }
 
     async fn permission_matrix(
@@ -138,7 +138,7 @@ impl AdminService for Admin {
         role_id: i64,
     ) -> Result<PermissionMatrix, AppError> {
         let who = Self::staff(who)?;
-        self.matrix(&who, role_id).await
+        self.matrix(who, role_id).await
     }
 
     async fn set_role_permissions(
@@ -149,13 +149,13 @@ impl AdminService for Admin {
         codenames: Vec<String>,
     ) -> Result<(), AppError> {
         let who = Self::staff(who)?;
-        self.set_matrix(&who, role_id, codenames, meta.ip().as_deref())
+        self.set_matrix(who, role_id, codenames, meta.ip().as_deref())
             .await
     }
 
     async fn user_access(&self, who: &Principal, user_id: i64) -> Result<UserAccess, AppError> {
         let who = Self::staff(who)?;
-        self.access(&who, user_id).await
+        self.access(who, user_id).await
     }
 
     async fn set_user_access(
@@ -167,7 +167,7 @@ impl AdminService for Admin {
         codenames: Vec<String>,
     ) -> Result<(), AppError> {
         let who = Self::staff(who)?;
-        self.set_access(&who, user_id, role_ids, codenames, meta.ip().as_deref())
+        self.set_access(who, user_id, role_ids, codenames, meta.ip().as_deref())
             .await
     }
 
@@ -178,7 +178,7 @@ impl AdminService for Admin {
         user_id: i64,
     ) -> Result<(), AppError> {
         let who = Self::staff(who)?;
-        self.force_reset(&who, user_id, meta.ip().as_deref()).await
+        self.force_reset(who, user_id, meta.ip().as_deref()).await
     }
 
     async fn end_sessions(
@@ -188,7 +188,7 @@ impl AdminService for Admin {
         handle: Option<String>,
     ) -> Result<(), AppError> {
         let who = Self::staff(who)?;
-        self.end_user_sessions(&who, user_id, handle.as_deref())
+        self.end_user_sessions(who, user_id, handle.as_deref())
             .await
     }
 }
