@@ -22,4 +22,5 @@ pub mod redis;
 pub mod rest;
 pub mod seed;
 pub mod startup;
+pub mod state;
 pub mod telemetry;

@@ -32,7 +32,7 @@ use super::settings::Rate;
 use crate::accounts::throttle::HIT;
 use crate::http::client_ip::client_ip;
 use crate::redis::Redis;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Clone)]
 pub struct ApiThrottle {

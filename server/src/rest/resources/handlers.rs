@@ -19,7 +19,7 @@ use crate::rest::actor::{Actor, MaybeActor};
 use crate::rest::cache::Shareable;
 use crate::rest::problem::{bad_params, precondition_failed, Problem};
 use crate::rest::{conneg, etag, links, params};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The ids in the path: the parent's (nested collections) and the item's.
 struct Ids {

@@ -17,7 +17,7 @@ use super::problem::ApiJson;
 use super::registry::{ApiBuilder, Auth, Operation};
 use crate::http::request_meta::Meta;
 use crate::models::Record;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A model served under `/api/v1`, at the top level or nested under its parent.
 #[derive(Debug)]
