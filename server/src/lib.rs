@@ -14,7 +14,7 @@ pub mod error;
 pub mod housekeeping;
 pub mod http;
 pub mod mail;
-pub mod models;
+pub mod model_engine;
 pub mod oauth;
 pub mod outage;
 pub mod rbac;

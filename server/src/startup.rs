@@ -35,7 +35,7 @@ use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::http::{client_ip, csrf, edge_guards, health, page_cache, security_headers};
-use crate::models::ModelService;
+use crate::model_engine::ModelService;
 use crate::rbac::Authz;
 use crate::redis::Redis;
 use crate::rest::{cache::ApiCache, throttle::ApiThrottle};

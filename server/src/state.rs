@@ -23,7 +23,7 @@ use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::http::page_cache::PageCache;
-use crate::models::ModelService;
+use crate::model_engine::ModelService;
 use crate::oauth::OAuth;
 use crate::rbac::Authz;
 use crate::redis::Redis;

@@ -17,7 +17,7 @@ use app::domain::Principal;
 use app::error::AppError;
 
 use crate::db::Db;
-use crate::models::ModelService;
+use crate::model_engine::ModelService;
 
 #[derive(Clone)]
 pub struct Admin {

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::{shape, Resource};
 use crate::http::request_meta::Meta;
-use crate::models::{Filter, FilterOp, Record};
+use crate::model_engine::{Filter, FilterOp, Record};
 use crate::rest::actor::{Actor, MaybeActor};
 use crate::rest::cache::Shareable;
 use crate::rest::problem::{bad_params, precondition_failed, Problem};

@@ -16,7 +16,7 @@ use super::openapi::schema;
 use super::problem::ApiJson;
 use super::registry::{ApiBuilder, Auth, Operation};
 use crate::http::request_meta::Meta;
-use crate::models::Record;
+use crate::model_engine::Record;
 use crate::state::AppState;
 
 /// A model served under `/api/v1`, at the top level or nested under its parent.
