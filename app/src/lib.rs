@@ -8,7 +8,6 @@
 #![recursion_limit = "256"]
 
 pub mod admin;
-pub mod api;
 pub mod components;
 pub mod domain;
 pub mod dto;
@@ -16,6 +15,7 @@ pub mod error;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;
+pub mod server_fns;
 mod shell;
 
 pub use shell::{shell, App};

@@ -3,12 +3,19 @@
 //! Server functions fetch [`Services`] from the Leptos context and call it; REST handlers in the
 //! server call the same implementations. Validation and authorization live behind these traits,
 //! never in the adapters.
+//!
+//! The ports speak the domain, not HTTP: the adapter resolves who is calling (the signed-in
+//! [`UserView`] or [`Principal`]) and what the service may know about the request
+//! ([`RequestMeta`]: client address, browser) and passes those. Only the calls that change the
+//! browser session itself (sign in, sign out, a third-party sign-in's state, this device) take
+//! the [`Session`] handle; REST handlers, which have no browser session of their own, never need
+//! them.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::domain::{CourseQuery, Principal};
+use crate::domain::{CourseQuery, Principal, RequestMeta};
 use crate::dto::admin::{
     AdminForm, AdminList, AdminListQuery, AdminMenu, AuditPage, AuditQuery, Dashboard,
     DeletePreview, PermissionMatrix, UserAccess,
@@ -32,75 +39,71 @@ pub trait CatalogService: Send + Sync {
     async fn course_by_slug(&self, slug: &str) -> Result<CourseDetail, AppError>;
 }
 
-/// Accounts and the browser session. Methods take the request's parts because the session (a
-/// server-side concern) travels in their extensions.
+/// The browser session of the request being served: a cheap handle on its record in the
+/// server's session store (shared by every instance). The server takes it from the HTTP request
+/// and gives it to server functions in their context ([`session`]).
+pub use tower_sessions_core::Session;
+
+/// Accounts and the browser session.
 #[async_trait]
 pub trait AccountService: Send + Sync {
     /// Creates the account and signs it in (a new session id).
-    async fn register(
-        &self,
-        request: &http::request::Parts,
-        input: RegisterInput,
-    ) -> Result<UserView, AppError>;
+    async fn register(&self, session: &Session, input: RegisterInput)
+        -> Result<UserView, AppError>;
     /// Checks the password (same answer and timing for an unknown user) and signs in with a
     /// new session id.
     async fn login(
         &self,
-        request: &http::request::Parts,
+        session: &Session,
+        meta: &RequestMeta,
         input: LoginInput,
     ) -> Result<UserView, AppError>;
     /// Ends the session everywhere it is used (the store is shared by all instances).
-    async fn logout(&self, request: &http::request::Parts) -> Result<(), AppError>;
+    async fn logout(&self, session: &Session) -> Result<(), AppError>;
     /// Checks the current password, sets the new one, gives this browser a new session id and
     /// ends every API refresh token of the account.
     async fn change_password(
         &self,
-        request: &http::request::Parts,
+        session: &Session,
+        meta: &RequestMeta,
         current: String,
         new: String,
     ) -> Result<(), AppError>;
-    /// The signed-in user, if any.
-    async fn current_user(
-        &self,
-        request: &http::request::Parts,
-    ) -> Result<Option<UserView>, AppError>;
+    /// The signed-in user of this browser session, if any (the one session check: lifetime,
+    /// active account, password unchanged since sign-in).
+    async fn current_user(&self, session: &Session) -> Result<Option<UserView>, AppError>;
 }
 
 /// The account's life after sign-up: its devices (sessions), profile, e-mail verification and
-/// password reset. Every method but the reset and verification links needs a signed-in user.
+/// password reset. Every method but the reset and verification links acts for a signed-in user.
 #[async_trait]
 pub trait AccountLifecycle: Send + Sync {
-    /// The user's active sessions, most recent first, this one marked.
-    async fn devices(&self, request: &http::request::Parts) -> Result<Vec<DeviceView>, AppError>;
+    /// The active sessions of this browser session's user, most recent first, this one marked.
+    async fn devices(&self, session: &Session) -> Result<Vec<DeviceView>, AppError>;
     /// Ends one of the user's sessions by its handle (on every instance).
-    async fn sign_out_device(
-        &self,
-        request: &http::request::Parts,
-        handle: &str,
-    ) -> Result<(), AppError>;
-    /// Ends every other session of the user; with `including_this`, this one too.
+    async fn sign_out_device(&self, user: &UserView, handle: &str) -> Result<(), AppError>;
+    /// Ends every other session of this browser session's user; with `including_this`, this
+    /// one too.
     async fn sign_out_everywhere(
         &self,
-        request: &http::request::Parts,
+        session: &Session,
         including_this: bool,
     ) -> Result<(), AppError>;
-    async fn profile(&self, request: &http::request::Parts) -> Result<ProfileView, AppError>;
+    async fn profile(&self, user: &UserView) -> Result<ProfileView, AppError>;
     /// Validates and saves; a new e-mail address must be verified again.
     async fn update_profile(
         &self,
-        request: &http::request::Parts,
+        user: &UserView,
         input: ProfileInput,
     ) -> Result<ProfileView, AppError>;
-    /// Mails a verification link to the signed-in user's address.
-    async fn send_verification(&self, request: &http::request::Parts) -> Result<(), AppError>;
+    /// Mails a verification link to the user's address.
+    async fn send_verification(&self, user: &UserView) -> Result<(), AppError>;
     /// Consumes a verification link's token.
     async fn verify_email(&self, token: &str) -> Result<(), AppError>;
     /// Mails a reset link when an account has this address; answers the same either way.
-    async fn request_password_reset(
-        &self,
-        request: &http::request::Parts,
-        email: &str,
-    ) -> Result<(), AppError>;
+    /// Throttled per address and per client address (`meta`).
+    async fn request_password_reset(&self, meta: &RequestMeta, email: &str)
+        -> Result<(), AppError>;
     /// Consumes a reset token and sets the password; every session and refresh token of the
     /// account ends.
     async fn reset_password(&self, token: &str, password: String) -> Result<(), AppError>;
@@ -109,100 +112,81 @@ pub trait AccountLifecycle: Send + Sync {
 /// Who is asking, for the one permission check ([`Principal::require`]).
 #[async_trait]
 pub trait AuthzService: Send + Sync {
-    /// The signed-in principal of this request, with its permissions read now.
-    async fn principal(
-        &self,
-        request: &http::request::Parts,
-    ) -> Result<Option<Principal>, AppError>;
-
-    /// 401 when nobody is signed in, 403 without `codename`, else the principal.
-    async fn require(
-        &self,
-        request: &http::request::Parts,
-        codename: &str,
-    ) -> Result<Principal, AppError> {
-        let principal = self
-            .principal(request)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
-        principal.require(codename)?;
-        Ok(principal)
-    }
+    /// The signed-in principal of this browser session, with its permissions read now.
+    async fn principal(&self, session: &Session) -> Result<Option<Principal>, AppError>;
 }
 
-/// The back office. Every method checks the caller's permissions itself (a server function is
-/// a public endpoint): 401 for nobody, 403 without the model's permission.
+/// The back office. The adapter resolves the signed-in principal (401 for nobody); every method
+/// checks its permissions itself (a server function is a public endpoint): 403 without staff
+/// access or the model's permission. Writes take the request's metadata for the audit log.
 #[async_trait]
 pub trait AdminService: Send + Sync {
-    async fn menu(&self, request: &http::request::Parts) -> Result<AdminMenu, AppError>;
-    async fn dashboard(&self, request: &http::request::Parts) -> Result<Dashboard, AppError>;
+    async fn menu(&self, who: &Principal) -> Result<AdminMenu, AppError>;
+    async fn dashboard(&self, who: &Principal) -> Result<Dashboard, AppError>;
     async fn list(
         &self,
-        request: &http::request::Parts,
+        who: &Principal,
         model: &str,
         query: AdminListQuery,
     ) -> Result<AdminList, AppError>;
     /// The edit form of a row, or the create form when `id` is `None`.
     async fn form(
         &self,
-        request: &http::request::Parts,
+        who: &Principal,
         model: &str,
         id: Option<i64>,
     ) -> Result<AdminForm, AppError>;
     /// Creates (no `id`) or changes a row from form values; returns its id.
     async fn save(
         &self,
-        request: &http::request::Parts,
+        who: &Principal,
+        meta: &RequestMeta,
         model: &str,
         id: Option<i64>,
         values: Vec<(String, String)>,
     ) -> Result<i64, AppError>;
     async fn delete_preview(
         &self,
-        request: &http::request::Parts,
+        who: &Principal,
         model: &str,
         id: i64,
     ) -> Result<DeletePreview, AppError>;
     async fn delete(
         &self,
-        request: &http::request::Parts,
+        who: &Principal,
+        meta: &RequestMeta,
         model: &str,
         id: i64,
     ) -> Result<(), AppError>;
     /// Runs a bulk action; returns how many rows it changed.
     async fn action(
         &self,
-        request: &http::request::Parts,
+        who: &Principal,
+        meta: &RequestMeta,
         model: &str,
         action: &str,
         ids: Vec<i64>,
     ) -> Result<usize, AppError>;
-    async fn audit(
-        &self,
-        request: &http::request::Parts,
-        query: AuditQuery,
-    ) -> Result<AuditPage, AppError>;
+    async fn audit(&self, who: &Principal, query: AuditQuery) -> Result<AuditPage, AppError>;
     async fn permission_matrix(
         &self,
-        request: &http::request::Parts,
+        who: &Principal,
         role_id: i64,
     ) -> Result<PermissionMatrix, AppError>;
     /// Replaces the role's permissions with `codenames`.
     async fn set_role_permissions(
         &self,
-        request: &http::request::Parts,
+        who: &Principal,
+        meta: &RequestMeta,
         role_id: i64,
         codenames: Vec<String>,
     ) -> Result<(), AppError>;
-    async fn user_access(
-        &self,
-        request: &http::request::Parts,
-        user_id: i64,
-    ) -> Result<UserAccess, AppError>;
+    async fn user_access(&self, who: &Principal, user_id: i64) -> Result<UserAccess, AppError>;
     /// Replaces the user's roles and direct permissions.
     async fn set_user_access(
         &self,
-        request: &http::request::Parts,
+        who: &Principal,
+        meta: &RequestMeta,
         user_id: i64,
         role_ids: Vec<i64>,
         codenames: Vec<String>,
@@ -210,34 +194,33 @@ pub trait AdminService: Send + Sync {
     /// Makes the user choose a new password at next sign-in, and ends their sessions.
     async fn force_password_reset(
         &self,
-        request: &http::request::Parts,
+        who: &Principal,
+        meta: &RequestMeta,
         user_id: i64,
     ) -> Result<(), AppError>;
     /// Ends one session (by its handle from [`UserAccess`]) or, with `None`, all of them.
     async fn end_sessions(
         &self,
-        request: &http::request::Parts,
+        who: &Principal,
         user_id: i64,
         handle: Option<String>,
     ) -> Result<(), AppError>;
 }
 
 /// Third-party sign-in: what the pages need around the redirect flow (which itself is plain
-/// HTTP routes on the server). Every method reads the session from the request.
+/// HTTP routes on the server). The sign-up steps work on the browser session that holds the
+/// pending identity.
 #[async_trait]
 pub trait OAuthService: Send + Sync {
     /// The configured providers, in display order.
     fn providers(&self) -> Vec<ProviderInfo>;
     /// The identity waiting in this session for "create an account" or "bind to an account".
-    async fn pending(
-        &self,
-        request: &http::request::Parts,
-    ) -> Result<Option<PendingIdentity>, AppError>;
+    async fn pending(&self, session: &Session) -> Result<Option<PendingIdentity>, AppError>;
     /// Creates an account (no password) for the pending identity and signs it in; returns
     /// where to go next.
     async fn finish_register(
         &self,
-        request: &http::request::Parts,
+        session: &Session,
         username: String,
         email: String,
     ) -> Result<String, AppError>;
@@ -245,14 +228,15 @@ pub trait OAuthService: Send + Sync {
     /// (throttled like sign-in) and signs in; returns where to go next.
     async fn finish_bind(
         &self,
-        request: &http::request::Parts,
+        session: &Session,
+        meta: &RequestMeta,
         login: String,
         password: String,
     ) -> Result<String, AppError>;
-    /// The signed-in user's identities and the providers still available to bind.
-    async fn connections(&self, request: &http::request::Parts) -> Result<Connections, AppError>;
-    /// Removes one identity of the signed-in user, refusing the last way to sign in.
-    async fn unbind(&self, request: &http::request::Parts, id: i64) -> Result<(), AppError>;
+    /// The user's identities and the providers still available to bind.
+    async fn connections(&self, user: &UserView) -> Result<Connections, AppError>;
+    /// Removes one of the user's identities, refusing the last way to sign in.
+    async fn unbind(&self, user: &UserView, meta: &RequestMeta, id: i64) -> Result<(), AppError>;
 }
 
 /// Everything the server provides to the UI, cheap to clone.
@@ -266,14 +250,39 @@ pub struct Services {
     pub lifecycle: Arc<dyn AccountLifecycle>,
 }
 
-/// The HTTP request being served (page render or server-function call).
-pub async fn request_parts() -> Result<http::request::Parts, AppError> {
-    leptos::prelude::use_context::<http::request::Parts>().ok_or(AppError::Internal)
-}
-
 /// The services of the current request (provided by the server for every render and call).
 pub fn services() -> Result<Services, AppError> {
     leptos::prelude::use_context::<Services>().ok_or(AppError::Internal)
+}
+
+/// The browser session of the current request (the server provides it beside the services).
+pub fn session() -> Result<Session, AppError> {
+    leptos::prelude::use_context::<Session>().ok_or(AppError::Internal)
+}
+
+/// The current request's metadata, as the server resolved it; unknown values when there is no
+/// request behind the call.
+pub fn request_meta() -> RequestMeta {
+    leptos::prelude::use_context::<RequestMeta>().unwrap_or_default()
+}
+
+/// The signed-in user of the current request; `Unauthenticated` for nobody.
+pub async fn signed_in_user(services: &Services) -> Result<UserView, AppError> {
+    services
+        .accounts
+        .current_user(&session()?)
+        .await?
+        .ok_or(AppError::Unauthenticated)
+}
+
+/// The signed-in principal of the current request, permissions read now; `Unauthenticated`
+/// for nobody.
+pub async fn principal(services: &Services) -> Result<Principal, AppError> {
+    services
+        .authz
+        .principal(&session()?)
+        .await?
+        .ok_or(AppError::Unauthenticated)
 }
 
 /// Sets the HTTP status of the response being built (page render or server function call).

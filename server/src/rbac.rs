@@ -86,9 +86,9 @@ impl Authz {
 impl AuthzService for Authz {
     async fn principal(
         &self,
-        request: &http::request::Parts,
+        session: &app::ports::Session,
     ) -> Result<Option<Principal>, AppError> {
-        match self.accounts.current_user(request).await? {
+        match self.accounts.current_user(session).await? {
             Some(user) => self.principal_by_id(user.id).await,
             None => Ok(None),
         }

@@ -1,13 +1,12 @@
 //! Building the application exactly once, the same way for `main` and for the tests: connect,
-//! migrate, seed on first start, assemble the router and its layers, bind the listener.
+//! migrate, seed on first start, wire the services into the state ([`crate::state`]), assemble
+//! the router and its layers, bind the listener, serve and shut down gracefully.
 
 use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use anyhow::Context;
-use app::ports::Services;
 use app::{shell, App};
 use axum::{
-    extract::FromRef,
     http::{header, HeaderName, HeaderValue, Request},
     routing::get,
     Router,
@@ -36,66 +35,11 @@ use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::http::{client_ip, csrf, edge_guards, health, page_cache, security_headers};
-use crate::models::ModelService;
+use crate::model_engine::ModelService;
 use crate::rbac::Authz;
 use crate::redis::Redis;
 use crate::rest::{cache::ApiCache, throttle::ApiThrottle};
-
-/// What every handler can reach. Layers and handlers clone it for every request (several times
-/// each: axum clones a route's whole layer stack per call), so it is one `Arc`.
-#[derive(Clone)]
-pub struct AppState(Arc<Shared>);
-
-/// The services and settings behind [`AppState`].
-pub struct Shared {
-    pub settings: Arc<Settings>,
-    pub db: Db,
-    pub redis: Option<Redis>,
-    pub catalog: Catalog,
-    pub accounts: Accounts,
-    pub lifecycle: Lifecycle,
-    pub authz: Authz,
-    pub models: ModelService,
-    pub admin: Admin,
-    pub oauth: crate::oauth::OAuth,
-    pub tokens: TokenService,
-    pub sessions: Sessions,
-    /// Every user's sessions across instances (devices page, sign out everywhere, rotation).
-    pub registry: SessionRegistry,
-    pub pages: page_cache::PageCache,
-    /// Anonymous API list answers (see [`crate::rest::cache`]).
-    pub api_cache: ApiCache,
-    /// The API's request counters, shared by its throttle layer and the cache in front of it.
-    pub api_throttle: ApiThrottle,
-    pub leptos_options: LeptosOptions,
-}
-
-impl std::ops::Deref for AppState {
-    type Target = Shared;
-
-    fn deref(&self) -> &Shared {
-        &self.0
-    }
-}
-
-impl FromRef<AppState> for LeptosOptions {
-    fn from_ref(state: &AppState) -> Self {
-        state.leptos_options.clone()
-    }
-}
-
-impl AppState {
-    fn services(&self) -> Services {
-        Services {
-            catalog: Arc::new(self.catalog.clone()),
-            accounts: Arc::new(self.accounts.clone()),
-            authz: Arc::new(self.authz.clone()),
-            admin: Arc::new(self.admin.clone()),
-            oauth: Arc::new(self.oauth.clone()),
-            lifecycle: Arc::new(self.lifecycle.clone()),
-        }
-    }
-}
+use crate::state::{AppState, Shared};
 
 /// Models whose rows show on the cached public pages.
 const CATALOGUE_MODELS: [&str; 6] = [
@@ -196,11 +140,10 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         settings.oauth.clone(),
         settings.public_url.clone(),
     )?;
-    Ok(AppState(Arc::new(Shared {
+    Ok(AppState::new(Shared {
         catalog,
         oauth,
-        admin: Admin::new(db.clone(), models.clone(), authz.clone())
-            .with_sessions(Arc::new(eviction.clone())),
+        admin: Admin::new(db.clone(), models.clone()).with_sessions(Arc::new(eviction.clone())),
         authz,
         models,
         accounts,
@@ -215,7 +158,7 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         db,
         redis,
         leptos_options,
-    })))
+    }))
 }
 
 /// The app's routes as axum paths, walked once per process.
@@ -267,6 +210,7 @@ pub fn router(state: AppState) -> Router {
                 let services = services.clone();
                 move || {
                     provide_context(services.clone());
+                    crate::http::request_meta::provide_to_leptos();
                     crate::http::security_headers::set_page_policy();
                 }
             },
@@ -278,6 +222,7 @@ pub fn router(state: AppState) -> Router {
         >(
             move || {
                 provide_context(services.clone());
+                crate::http::request_meta::provide_to_leptos();
                 crate::http::security_headers::set_page_policy();
             },
             shell,

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::components::{Form, A};
 use leptos_router::hooks::{use_location, use_query_map};
 
-use crate::api::accounts::current_user;
+use crate::server_fns::accounts::current_user;
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {

@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::oauth::oauth_providers;
 use crate::domain::oauth::{OAuthFailure, Provider};
+use crate::server_fns::oauth::oauth_providers;
 
 /// The link that starts a flow. `rel="external"`: the router must let the browser leave.
 pub fn start_href(provider: Provider, bind: bool) -> String {

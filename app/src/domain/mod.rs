@@ -6,8 +6,10 @@ pub mod level;
 pub mod money;
 pub mod oauth;
 pub mod rbac;
+pub mod request;
 
 pub use course_query::{CourseQuery, PriceFilter, SortKey, DEFAULT_PER_PAGE, MAX_PER_PAGE};
 pub use level::Level;
 pub use money::Cents;
 pub use rbac::Principal;
+pub use request::RequestMeta;

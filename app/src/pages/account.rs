@@ -4,10 +4,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Redirect, A};
 
-use crate::api::accounts::{current_user, ChangePassword, Logout};
 use crate::components::error_box::ErrorBox;
 use crate::components::field::{Field, FormMessage};
 use crate::pages::connections::ConnectedAccounts;
+use crate::server_fns::accounts::{current_user, ChangePassword, Logout};
 
 #[component]
 pub fn AccountPage() -> impl IntoView {

@@ -4,10 +4,10 @@
 
 use leptos::prelude::*;
 
-use crate::api::oauth::{oauth_connections, OauthUnbind};
 use crate::components::error_box::ErrorBox;
 use crate::components::field::FormMessage;
 use crate::components::oauth::{start_href, OAuthNotice};
+use crate::server_fns::oauth::{oauth_connections, OauthUnbind};
 
 #[component]
 pub fn ConnectedAccounts() -> impl IntoView {

@@ -5,11 +5,11 @@ use leptos_meta::{Meta, Title};
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::catalog::get_course;
 use crate::components::{error_box::ErrorBox, outline::Outline};
 use crate::dto::{format_duration, CourseDetail};
 use crate::error::AppError;
 use crate::pages::NotFound;
+use crate::server_fns::catalog::get_course;
 
 #[component]
 pub fn CourseDetailPage() -> impl IntoView {

@@ -5,10 +5,10 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::catalog::{get_directions, list_courses, COURSE_QUERY_KEYS};
 use crate::components::{course_card::CourseCard, error_box::ErrorBox, pagination::Pagination};
 use crate::domain::{CourseQuery, Level, PriceFilter, SortKey};
 use crate::dto::{CoursePage, DirectionFacet};
+use crate::server_fns::catalog::{get_directions, list_courses, COURSE_QUERY_KEYS};
 
 #[component]
 pub fn CourseListPage() -> impl IntoView {

@@ -4,10 +4,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Redirect, A};
 
-use crate::api::lifecycle::{devices, SignOutDevice, SignOutEverywhere};
 use crate::components::error_box::ErrorBox;
 use crate::dto::DeviceView;
 use crate::error::AppError;
+use crate::server_fns::lifecycle::{devices, SignOutDevice, SignOutEverywhere};
 
 #[component]
 pub fn DevicesPage() -> impl IntoView {

@@ -4,9 +4,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::api::catalog::get_home;
 use crate::components::{course_card::CourseCard, error_box::ErrorBox};
 use crate::dto::CourseCard as Card;
+use crate::server_fns::catalog::get_home;
 
 #[component]
 pub fn HomePage() -> impl IntoView {

@@ -4,9 +4,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::api::accounts::Login;
 use crate::components::field::{Field, FormMessage};
 use crate::components::oauth::{OAuthNotice, ProviderButtons};
+use crate::server_fns::accounts::Login;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {

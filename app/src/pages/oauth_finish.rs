@@ -5,10 +5,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::api::oauth::{oauth_pending, OauthBind, OauthRegister};
 use crate::components::error_box::ErrorBox;
 use crate::components::field::{Field, FormMessage};
 use crate::dto::PendingIdentity;
+use crate::server_fns::oauth::{oauth_pending, OauthBind, OauthRegister};
 
 #[component]
 pub fn OAuthFinishPage() -> impl IntoView {

@@ -4,8 +4,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
-use crate::api::lifecycle::{ForgotPassword, ResetPassword};
 use crate::components::field::{Field, FormMessage};
+use crate::server_fns::lifecycle::{ForgotPassword, ResetPassword};
 
 #[component]
 pub fn ForgotPasswordPage() -> impl IntoView {

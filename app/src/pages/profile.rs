@@ -7,11 +7,11 @@ use leptos_router::{
     hooks::use_query_map,
 };
 
-use crate::api::lifecycle::{profile, SendVerification, UpdateProfile, VerifyEmail};
 use crate::components::error_box::ErrorBox;
 use crate::components::field::FormMessage;
 use crate::dto::ProfileView;
 use crate::error::AppError;
+use crate::server_fns::lifecycle::{profile, SendVerification, UpdateProfile, VerifyEmail};
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {

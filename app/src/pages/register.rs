@@ -4,9 +4,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::api::accounts::Register;
 use crate::components::field::{Field, FormMessage};
 use crate::domain::account::MIN_PASSWORD_CHARS;
+use crate::server_fns::accounts::Register;
 
 #[component]
 pub fn RegisterPage() -> impl IntoView {

@@ -11,7 +11,7 @@ use app::error::AppError;
 
 use crate::admin::SessionDirectory;
 use crate::auth::{registry::SessionRegistry, tokens::TokenService};
-use crate::models::PrivilegeListener;
+use crate::model_engine::PrivilegeListener;
 
 #[derive(Clone)]
 pub struct Eviction {

@@ -2,7 +2,8 @@
 //! password reset, behind the [`AccountLifecycle`] port.
 
 use app::domain::account::{check_password, Email};
-use app::dto::{DeviceView, ProfileInput, ProfileView};
+use app::domain::RequestMeta;
+use app::dto::{DeviceView, ProfileInput, ProfileView, UserView};
 use app::error::{AppError, FieldError};
 use app::ports::AccountLifecycle;
 use async_trait::async_trait;
@@ -30,13 +31,6 @@ pub struct Lifecycle {
     links: Links,
     /// Reset mails per address and per client IP, with the login throttle's limits.
     reset_throttle: LoginThrottle,
-}
-
-fn session_of(request: &http::request::Parts) -> Result<Session, AppError> {
-    request.extensions.get::<Session>().cloned().ok_or_else(|| {
-        tracing::error!("no session layer in front of an account call");
-        AppError::Internal
-    })
 }
 
 /// Checks the profile fields; every problem is reported beside its field.
@@ -187,9 +181,8 @@ impl Lifecycle {
 
 #[async_trait]
 impl AccountLifecycle for Lifecycle {
-    async fn devices(&self, request: &http::request::Parts) -> Result<Vec<DeviceView>, AppError> {
-        let session = session_of(request)?;
-        let user = self.signed_in(&session).await?;
+    async fn devices(&self, session: &Session) -> Result<Vec<DeviceView>, AppError> {
+        let user = self.signed_in(session).await?;
         let current = session.id().map(|id| handle_of(&id.to_string()));
         Ok(self
             .registry
@@ -206,23 +199,16 @@ impl AccountLifecycle for Lifecycle {
             .collect())
     }
 
-    async fn sign_out_device(
-        &self,
-        request: &http::request::Parts,
-        handle: &str,
-    ) -> Result<(), AppError> {
-        let session = session_of(request)?;
-        let user = self.signed_in(&session).await?;
+    async fn sign_out_device(&self, user: &UserView, handle: &str) -> Result<(), AppError> {
         self.registry.end(user.id, Some(handle.trim())).await
     }
 
     async fn sign_out_everywhere(
         &self,
-        request: &http::request::Parts,
+        session: &Session,
         including_this: bool,
     ) -> Result<(), AppError> {
-        let session = session_of(request)?;
-        let user = self.signed_in(&session).await?;
+        let user = self.signed_in(session).await?;
         // Tokens too: an API client signed in with a stolen password is "somewhere" as well.
         match (including_this, session.id()) {
             (false, Some(id)) => self.eviction.evict(user.id, Some(&id.to_string())).await,
@@ -237,8 +223,7 @@ impl AccountLifecycle for Lifecycle {
         }
     }
 
-    async fn profile(&self, request: &http::request::Parts) -> Result<ProfileView, AppError> {
-        let user = self.signed_in(&session_of(request)?).await?;
+    async fn profile(&self, user: &UserView) -> Result<ProfileView, AppError> {
         let row = users::profile(&self.db, user.id)
             .await
             .db_err("user")?
@@ -248,10 +233,9 @@ impl AccountLifecycle for Lifecycle {
 
     async fn update_profile(
         &self,
-        request: &http::request::Parts,
+        user: &UserView,
         input: ProfileInput,
     ) -> Result<ProfileView, AppError> {
-        let user = self.signed_in(&session_of(request)?).await?;
         let (nickname, avatar_url, bio, email) = parse_profile(&input)?;
         let before = users::profile(&self.db, user.id)
             .await
@@ -299,8 +283,7 @@ impl AccountLifecycle for Lifecycle {
         Ok(profile_view(row))
     }
 
-    async fn send_verification(&self, request: &http::request::Parts) -> Result<(), AppError> {
-        let user = self.signed_in(&session_of(request)?).await?;
+    async fn send_verification(&self, user: &UserView) -> Result<(), AppError> {
         let row = users::profile(&self.db, user.id)
             .await
             .db_err("user")?
@@ -338,11 +321,11 @@ impl AccountLifecycle for Lifecycle {
 
     async fn request_password_reset(
         &self,
-        request: &http::request::Parts,
+        meta: &RequestMeta,
         email: &str,
     ) -> Result<(), AppError> {
         let email = Email::parse(email).map_err(|e| AppError::Validation(vec![e]))?;
-        let ip = super::peer_ip(&request.extensions);
+        let ip = meta.ip();
         // Every request counts, found or not: the limit is on mails asked for.
         self.reset_throttle
             .begin(email.as_str(), ip.as_deref())

@@ -10,4 +10,4 @@ pub mod throttle;
 pub use eviction::Eviction;
 pub use lifecycle::{parse_profile, Lifecycle};
 pub(crate) use service::taken_field;
-pub use service::{peer_ip, view, Accounts};
+pub use service::{view, Accounts};

@@ -1,6 +1,7 @@
-//! The account service behind the pages' server functions (and, later, the REST API).
+//! The account service behind the pages' server functions and the REST API's token grant.
 
 use app::domain::account::{check_password, Email, Username, MAX_PASSWORD_CHARS};
+use app::domain::RequestMeta;
 use app::dto::{LoginInput, RegisterInput, UserView};
 use app::error::{AppError, FieldError};
 use app::ports::AccountService;
@@ -168,23 +169,6 @@ impl Accounts {
     }
 }
 
-/// The client address of a request (`TRUSTED_PROXIES` decides whether `X-Forwarded-For`
-/// counts), for throttling.
-pub fn peer_ip(extensions: &http::Extensions) -> Option<String> {
-    crate::http::client_ip::client_ip(extensions)
-}
-
-fn session_of(request: &http::request::Parts) -> Result<Session, AppError> {
-    request.extensions.get::<Session>().cloned().ok_or_else(|| {
-        tracing::error!("no session layer in front of an account call");
-        AppError::Internal
-    })
-}
-
-fn client_ip(request: &http::request::Parts) -> Option<String> {
-    peer_ip(&request.extensions)
-}
-
 pub fn view(user: users::UserRow) -> UserView {
     UserView {
         id: user.id,
@@ -203,7 +187,7 @@ pub fn view(user: users::UserRow) -> UserView {
 impl AccountService for Accounts {
     async fn register(
         &self,
-        request: &http::request::Parts,
+        session: &Session,
         input: RegisterInput,
     ) -> Result<UserView, AppError> {
         let mut errors = Vec::new();
@@ -243,7 +227,7 @@ impl AccountService for Accounts {
             .await
             .db_err("user")?
             .ok_or(AppError::Internal)?;
-        self.sign_in(&session_of(request)?, &user, false).await?;
+        self.sign_in(session, &user, false).await?;
         if let Some(links) = &self.links {
             links.send(
                 id,
@@ -257,22 +241,21 @@ impl AccountService for Accounts {
 
     async fn login(
         &self,
-        request: &http::request::Parts,
+        session: &Session,
+        meta: &RequestMeta,
         input: LoginInput,
     ) -> Result<UserView, AppError> {
-        let ip = client_ip(request);
         let user = self
-            .check_credentials(&input.login, input.password, ip.as_deref())
+            .check_credentials(&input.login, input.password, meta.ip().as_deref())
             .await?;
-        self.sign_in(&session_of(request)?, &user, input.remember)
-            .await?;
+        self.sign_in(session, &user, input.remember).await?;
         tracing::info!(user_id = user.id, "signed in");
         Ok(view(user))
     }
 
-    async fn logout(&self, request: &http::request::Parts) -> Result<(), AppError> {
+    async fn logout(&self, session: &Session) -> Result<(), AppError> {
         // Deleting the record in the shared store ends this session on every instance.
-        session_of(request)?
+        session
             .flush()
             .await
             .map_err(|e| internal(e, "ending the session"))
@@ -280,20 +263,19 @@ impl AccountService for Accounts {
 
     async fn change_password(
         &self,
-        request: &http::request::Parts,
+        session: &Session,
+        meta: &RequestMeta,
         current: String,
         new: String,
     ) -> Result<(), AppError> {
-        let session = session_of(request)?;
         let stored = self
-            .session_user(&session)
+            .session_user(session)
             .await?
             .ok_or(AppError::Unauthenticated)?;
         check_password(&new, &stored.username)
             .map_err(|e| AppError::Validation(vec![FieldError::new("new_password", e.message)]))?;
-        let ip = client_ip(request);
         let user = self
-            .check_credentials(&stored.username, current, ip.as_deref())
+            .check_credentials(&stored.username, current, meta.ip().as_deref())
             .await
             .map_err(|e| match e {
                 AppError::Validation(_) => AppError::Validation(vec![FieldError::new(
@@ -338,12 +320,8 @@ impl AccountService for Accounts {
         Ok(())
     }
 
-    async fn current_user(
-        &self,
-        request: &http::request::Parts,
-    ) -> Result<Option<UserView>, AppError> {
-        let session = session_of(request)?;
-        let user = signed_in_user(&session, &self.db, self.auth.session_absolute).await?;
+    async fn current_user(&self, session: &Session) -> Result<Option<UserView>, AppError> {
+        let user = signed_in_user(session, &self.db, self.auth.session_absolute).await?;
         Ok(user.map(view))
     }
 }

@@ -8,7 +8,7 @@ use app::error::AppError;
 use serde_json::Value;
 
 use super::{display, Admin};
-use crate::models::{Filter, FilterOp, ListQuery, Record};
+use crate::model_engine::{Filter, FilterOp, ListQuery, Record};
 
 impl Admin {
     pub(super) async fn form_page(

@@ -10,7 +10,7 @@ use app::error::AppError;
 use super::{display, Admin, PER_PAGE};
 use crate::db::records;
 use crate::error::ResultExt;
-use crate::models::{Filter, FilterOp, Labels, ListQuery, ModelService};
+use crate::model_engine::{Filter, FilterOp, Labels, ListQuery, ModelService};
 
 impl Admin {
     pub(super) async fn list_page(

@@ -1,6 +1,7 @@
 //! The back office's service: turns the model engine's records into what the admin pages show
 //! (display strings, forms, menus), and owns the RBAC screens, the dashboard and the audit log.
-//! Every method loads the caller's [`Principal`] and checks permissions before anything else.
+//! The adapter resolves the caller's [`Principal`]; every method checks its permissions before
+//! anything else.
 
 mod access;
 mod audit_view;
@@ -14,17 +15,14 @@ mod service;
 pub use access::SessionDirectory;
 use app::domain::Principal;
 use app::error::AppError;
-use app::ports::AuthzService;
 
 use crate::db::Db;
-use crate::models::ModelService;
-use crate::rbac::Authz;
+use crate::model_engine::ModelService;
 
 #[derive(Clone)]
 pub struct Admin {
     db: Db,
     models: ModelService,
-    authz: Authz,
     sessions: access::Directory,
 }
 
@@ -32,11 +30,10 @@ pub struct Admin {
 pub const PER_PAGE: u32 = 50;
 
 impl Admin {
-    pub fn new(db: Db, models: ModelService, authz: Authz) -> Self {
+    pub fn new(db: Db, models: ModelService) -> Self {
         Self {
             db,
             models,
-            authz,
             sessions: None,
         }
     }
@@ -46,21 +43,12 @@ impl Admin {
         self
     }
 
-    /// The signed-in principal allowed into the back office at all.
-    async fn staff(&self, request: &http::request::Parts) -> Result<Principal, AppError> {
-        let principal = self
-            .authz
-            .principal(request)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
-        if principal.can_enter_admin() {
-            Ok(principal)
+    /// The principal, if it may enter the back office at all.
+    fn staff(who: &Principal) -> Result<&Principal, AppError> {
+        if who.can_enter_admin() {
+            Ok(who)
         } else {
             Err(AppError::Forbidden)
         }
     }
-}
-
-fn client_ip(request: &http::request::Parts) -> Option<String> {
-    crate::accounts::peer_ip(&request.extensions)
 }

@@ -1,5 +1,7 @@
-//! [`AdminService`] for the server functions: each call resolves the caller, then delegates.
+//! [`AdminService`] for the server functions: each call checks the caller may enter the back
+//! office, then delegates.
 
+use app::domain::{Principal, RequestMeta};
 use app::dto::admin::{
     AdminForm, AdminList, AdminListQuery, AdminMenu, AuditPage, AuditQuery, Dashboard,
     DeletePreview, DependentView, MenuEntry, PermissionMatrix, UserAccess,
@@ -7,14 +9,13 @@ use app::dto::admin::{
 use app::error::AppError;
 use app::ports::AdminService;
 use async_trait::async_trait;
-use http::request::Parts;
 
-use super::{client_ip, display, Admin};
+use super::{display, Admin};
 
 #[async_trait]
 impl AdminService for Admin {
-    async fn menu(&self, request: &Parts) -> Result<AdminMenu, AppError> {
-        let who = self.staff(request).await?;
+    async fn menu(&self, who: &Principal) -> Result<AdminMenu, AppError> {
+        let who = Self::staff(who)?;
         let entries = self
             .models
             .specs()
@@ -33,53 +34,54 @@ impl AdminService for Admin {
         })
     }
 
-    async fn dashboard(&self, request: &Parts) -> Result<Dashboard, AppError> {
-        let who = self.staff(request).await?;
-        self.dashboard_page(&who).await
+    async fn dashboard(&self, who: &Principal) -> Result<Dashboard, AppError> {
+        let who = Self::staff(who)?;
+        self.dashboard_page(who).await
     }
 
     async fn list(
         &self,
-        request: &Parts,
+        who: &Principal,
         model: &str,
         query: AdminListQuery,
     ) -> Result<AdminList, AppError> {
-        let who = self.staff(request).await?;
-        self.list_page(&who, model, query).await
+        let who = Self::staff(who)?;
+        self.list_page(who, model, query).await
     }
 
     async fn form(
         &self,
-        request: &Parts,
+        who: &Principal,
         model: &str,
         id: Option<i64>,
     ) -> Result<AdminForm, AppError> {
-        let who = self.staff(request).await?;
-        self.form_page(&who, model, id).await
+        let who = Self::staff(who)?;
+        self.form_page(who, model, id).await
     }
 
     async fn save(
         &self,
-        request: &Parts,
+        who: &Principal,
+        meta: &RequestMeta,
         model: &str,
         id: Option<i64>,
         values: Vec<(String, String)>,
     ) -> Result<i64, AppError> {
-        let who = self.staff(request).await?;
-        self.save_form(&who, model, id, values, client_ip(request).as_deref())
+        let who = Self::staff(who)?;
+        self.save_form(who, model, id, values, meta.ip().as_deref())
             .await
     }
 
     async fn delete_preview(
         &self,
-        request: &Parts,
+        who: &Principal,
         model: &str,
         id: i64,
     ) -> Result<DeletePreview, AppError> {
-        let who = self.staff(request).await?;
+        let who = Self::staff(who)?;
         let spec = self.spec(model)?;
-        let dependents = self.models.dependents(&who, spec.name, id).await?;
-        let record = self.models.get(Some(&who), spec.name, id).await?;
+        let dependents = self.models.dependents(who, spec.name, id).await?;
+        let record = self.models.get(Some(who), spec.name, id).await?;
         Ok(DeletePreview {
             plural: spec.plural.into(),
             label: spec.label.into(),
@@ -96,90 +98,97 @@ impl AdminService for Admin {
         })
     }
 
-    async fn delete(&self, request: &Parts, model: &str, id: i64) -> Result<(), AppError> {
-        let who = self.staff(request).await?;
+    async fn delete(
+        &self,
+        who: &Principal,
+        meta: &RequestMeta,
+        model: &str,
+        id: i64,
+    ) -> Result<(), AppError> {
+        let who = Self::staff(who)?;
         let spec = self.spec(model)?;
         self.models
-            .delete(&who, spec.name, id, client_ip(request).as_deref())
+            .delete(who, spec.name, id, meta.ip().as_deref())
             .await
     }
 
     async fn action(
         &self,
-        request: &Parts,
+        who: &Principal,
+        meta: &RequestMeta,
         model: &str,
         action: &str,
         ids: Vec<i64>,
     ) -> Result<usize, AppError> {
-        let who = self.staff(request).await?;
+        let who = Self::staff(who)?;
         let spec = self.spec(model)?;
         self.models
-            .apply_action(&who, spec.name, action, &ids, client_ip(request).as_deref())
+            .apply_action(who, spec.name, action, &ids, meta.ip().as_deref())
             .await
     }
 
-    async fn audit(&self, request: &Parts, query: AuditQuery) -> Result<AuditPage, AppError> {
-        let who = self.staff(request).await?;
-        self.audit_page(&who, query).await
+    async fn audit(&self, who: &Principal, query: AuditQuery) -> Result<AuditPage, AppError> {
+        let who = Self::staff(who)?;
+        self.audit_page(who, query).await
     }
 
     async fn permission_matrix(
         &self,
-        request: &Parts,
+        who: &Principal,
         role_id: i64,
     ) -> Result<PermissionMatrix, AppError> {
-        let who = self.staff(request).await?;
-        self.matrix(&who, role_id).await
+        let who = Self::staff(who)?;
+        self.matrix(who, role_id).await
     }
 
     async fn set_role_permissions(
         &self,
-        request: &Parts,
+        who: &Principal,
+        meta: &RequestMeta,
         role_id: i64,
         codenames: Vec<String>,
     ) -> Result<(), AppError> {
-        let who = self.staff(request).await?;
-        self.set_matrix(&who, role_id, codenames, client_ip(request).as_deref())
+        let who = Self::staff(who)?;
+        self.set_matrix(who, role_id, codenames, meta.ip().as_deref())
             .await
     }
 
-    async fn user_access(&self, request: &Parts, user_id: i64) -> Result<UserAccess, AppError> {
-        let who = self.staff(request).await?;
-        self.access(&who, user_id).await
+    async fn user_access(&self, who: &Principal, user_id: i64) -> Result<UserAccess, AppError> {
+        let who = Self::staff(who)?;
+        self.access(who, user_id).await
     }
 
     async fn set_user_access(
         &self,
-        request: &Parts,
+        who: &Principal,
+        meta: &RequestMeta,
         user_id: i64,
         role_ids: Vec<i64>,
         codenames: Vec<String>,
     ) -> Result<(), AppError> {
-        let who = self.staff(request).await?;
-        self.set_access(
-            &who,
-            user_id,
-            role_ids,
-            codenames,
-            client_ip(request).as_deref(),
-        )
-        .await
+        let who = Self::staff(who)?;
+        self.set_access(who, user_id, role_ids, codenames, meta.ip().as_deref())
+            .await
     }
 
-    async fn force_password_reset(&self, request: &Parts, user_id: i64) -> Result<(), AppError> {
-        let who = self.staff(request).await?;
-        self.force_reset(&who, user_id, client_ip(request).as_deref())
-            .await
+    async fn force_password_reset(
+        &self,
+        who: &Principal,
+        meta: &RequestMeta,
+        user_id: i64,
+    ) -> Result<(), AppError> {
+        let who = Self::staff(who)?;
+        self.force_reset(who, user_id, meta.ip().as_deref()).await
     }
 
     async fn end_sessions(
         &self,
-        request: &Parts,
+        who: &Principal,
         user_id: i64,
         handle: Option<String>,
     ) -> Result<(), AppError> {
-        let who = self.staff(request).await?;
-        self.end_user_sessions(&who, user_id, handle.as_deref())
+        let who = Self::staff(who)?;
+        self.end_user_sessions(who, user_id, handle.as_deref())
             .await
     }
 }

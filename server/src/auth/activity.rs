@@ -13,7 +13,6 @@ use tower_sessions::Session;
 
 use super::device::{Device, DEVICE_KEY};
 use super::session_store::{ROTATE_KEY, USER_KEY};
-use crate::http::client_ip::client_ip;
 
 fn skipped(path: &str) -> bool {
     path.starts_with("/pkg/") || path == "/favicon.ico" || path == "/healthz" || path == "/readyz"
@@ -29,15 +28,14 @@ pub async fn layer(request: Request, next: Next) -> Response {
     if session.id().is_some() {
         rotate_if_marked(&session).await;
     }
-    let ip = client_ip(request.extensions());
-    let ua = request
-        .headers()
-        .get(http::header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
+    let meta = crate::http::request_meta::of(request.extensions(), request.headers());
     let response = next.run(request).await;
-    record_device(&session, ip, &ua).await;
+    record_device(
+        &session,
+        meta.ip(),
+        meta.user_agent.as_deref().unwrap_or(""),
+    )
+    .await;
     response
 }
 

@@ -1,7 +1,7 @@
 //! Running the model engine's dynamic queries on either pool.
 
 use super::Db;
-use crate::models::sql::{decode_pg, decode_sqlite, Columns, Decoded, SqlValue};
+use crate::model_engine::sql::{decode_pg, decode_sqlite, Columns, Decoded, SqlValue};
 use crate::{bind_values, on_pool};
 
 #[tracing::instrument(skip_all)]

@@ -1,5 +1,5 @@
-//! Who is on the other end of the connection: the one place that decides a request's client IP,
-//! for login throttling, the devices page and the audit trail.
+//! Who is on the other end of the connection: the one place that decides a request's client IP
+//! ([`client_ip`]), for login throttling, the devices page and the audit trail.
 //!
 //! `X-Forwarded-For` is only believed when the TCP peer is one of `TRUSTED_PROXIES`: anyone can
 //! send the header, so trusting it from the open internet would let a client pick the address it
@@ -105,14 +105,10 @@ fn warn_once_if_untrusted(peer: Option<IpAddr>, trusted: &TrustedProxies) {
     );
 }
 
-/// The client address of a request (see the module doc), as text.
-pub fn client_ip(extensions: &http::Extensions) -> Option<String> {
-    if let Some(ClientIp(ip)) = extensions.get::<ClientIp>() {
-        return Some(ip.to_string());
-    }
-    extensions
-        .get::<ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0.ip().to_string())
+/// The client address of a request (see the module doc), as the layer decided it: the one
+/// place everything else (throttles, the devices page, the audit log) asks.
+pub fn client_ip(extensions: &http::Extensions) -> Option<IpAddr> {
+    extensions.get::<ClientIp>().map(|ClientIp(ip)| *ip)
 }
 
 /// Parses `TRUSTED_PROXIES`: comma-separated CIDRs or single addresses.

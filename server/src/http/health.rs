@@ -8,7 +8,8 @@ use std::{future::Future, time::Duration};
 use axum::{extract::State, http::StatusCode, response::IntoResponse, Json};
 use serde_json::json;
 
-use crate::startup::AppState;
+use crate::db::Db;
+use crate::redis::Redis;
 
 /// How long one dependency may take to answer the readiness check.
 pub const CHECK_TIMEOUT: Duration = Duration::from_millis(500);
@@ -35,14 +36,14 @@ async fn check<E: std::fmt::Display>(
     }
 }
 
-pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+pub async fn readyz(State(db): State<Db>, State(redis): State<Option<Redis>>) -> impl IntoResponse {
     let redis = async {
-        match &state.redis {
+        match &redis {
             None => "not configured",
             Some(redis) => check("redis", redis.ping()).await,
         }
     };
-    let (database, redis) = tokio::join!(check("database", state.db.ping()), redis);
+    let (database, redis) = tokio::join!(check("database", db.ping()), redis);
     let failed: Vec<&str> = [("database", database), ("redis", redis)]
         .into_iter()
         .filter(|(_, s)| !matches!(*s, "ok" | "not configured"))

@@ -1,11 +1,13 @@
 //! HTTP plumbing shared by all routes: health checks, the response cache and the page cache on
-//! it, request ids, security headers and the refusals at the edge.
+//! it, the client address and the request metadata the services take, request ids, security
+//! headers and the refusals at the edge.
 
 pub mod client_ip;
 pub mod csrf;
 pub mod edge_guards;
 pub mod health;
 pub mod page_cache;
+pub mod request_meta;
 pub mod response_cache;
 pub mod security_headers;
 pub mod server_fn_status;

@@ -3,24 +3,18 @@
 
 use app::domain::account::{Email, Username};
 use app::domain::oauth::{OAuthFailure, Provider};
-use app::dto::{Connection, Connections, PendingIdentity, ProviderInfo};
+use app::domain::RequestMeta;
+use app::dto::{Connection, Connections, PendingIdentity, ProviderInfo, UserView};
 use app::error::AppError;
-use app::ports::{AccountService, OAuthService};
+use app::ports::OAuthService;
 use async_trait::async_trait;
 use tower_sessions::Session;
 
 use super::service::OAuth;
 use super::session::Pending;
-use crate::accounts::{peer_ip, taken_field};
+use crate::accounts::taken_field;
 use crate::db::{oauth as identities, users};
 use crate::error::ResultExt;
-
-fn session_of(request: &http::request::Parts) -> Result<Session, AppError> {
-    request.extensions.get::<Session>().cloned().ok_or_else(|| {
-        tracing::error!("no session layer in front of an OAuth call");
-        AppError::Internal
-    })
-}
 
 fn connected_elsewhere(provider: Provider) -> AppError {
     AppError::Conflict(OAuthFailure::BoundElsewhere.message(Some(provider)))
@@ -36,28 +30,22 @@ impl OAuthService for OAuth {
             .collect()
     }
 
-    async fn pending(
-        &self,
-        request: &http::request::Parts,
-    ) -> Result<Option<PendingIdentity>, AppError> {
-        Ok(Pending::load(&session_of(request)?)
-            .await?
-            .map(|p| PendingIdentity {
-                provider: p.provider,
-                label: p.provider.label().to_string(),
-                display_name: p.display_name,
-                avatar_url: p.avatar_url,
-            }))
+    async fn pending(&self, session: &Session) -> Result<Option<PendingIdentity>, AppError> {
+        Ok(Pending::load(session).await?.map(|p| PendingIdentity {
+            provider: p.provider,
+            label: p.provider.label().to_string(),
+            display_name: p.display_name,
+            avatar_url: p.avatar_url,
+        }))
     }
 
     async fn finish_register(
         &self,
-        request: &http::request::Parts,
+        session: &Session,
         username: String,
         email: String,
     ) -> Result<String, AppError> {
-        let session = session_of(request)?;
-        let pending = self.pending_of(&session).await?;
+        let pending = self.pending_of(session).await?;
         let mut errors = Vec::new();
         let username = Username::parse(&username).map_err(|e| errors.push(e)).ok();
         let email = Email::parse(&email).map_err(|e| errors.push(e)).ok();
@@ -97,7 +85,7 @@ impl OAuthService for OAuth {
             .await
             .db_err("user")?
             .ok_or(AppError::Internal)?;
-        self.finish(&session, &user).await?;
+        self.finish(session, &user).await?;
         tracing::info!(
             user_id = id,
             provider = pending.provider.as_str(),
@@ -108,13 +96,13 @@ impl OAuthService for OAuth {
 
     async fn finish_bind(
         &self,
-        request: &http::request::Parts,
+        session: &Session,
+        meta: &RequestMeta,
         login: String,
         password: String,
     ) -> Result<String, AppError> {
-        let session = session_of(request)?;
-        let pending = self.pending_of(&session).await?;
-        let ip = peer_ip(&request.extensions);
+        let pending = self.pending_of(session).await?;
+        let ip = meta.ip();
         let user = self
             .accounts
             .check_credentials(&login, password, ip.as_deref())
@@ -159,7 +147,7 @@ impl OAuthService for OAuth {
                 Err(e) => return Err(e).db_err("connected account"),
             },
         }
-        self.finish(&session, &user).await?;
+        self.finish(session, &user).await?;
         tracing::info!(
             user_id = user.id,
             provider = pending.provider.as_str(),
@@ -168,12 +156,7 @@ impl OAuthService for OAuth {
         Ok(pending.next)
     }
 
-    async fn connections(&self, request: &http::request::Parts) -> Result<Connections, AppError> {
-        let me = self
-            .accounts
-            .current_user(request)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
+    async fn connections(&self, me: &UserView) -> Result<Connections, AppError> {
         let has_password = users::find_by_id(&self.db, me.id)
             .await
             .db_err("user")?
@@ -205,19 +188,14 @@ impl OAuthService for OAuth {
         })
     }
 
-    async fn unbind(&self, request: &http::request::Parts, id: i64) -> Result<(), AppError> {
-        let me = self
-            .accounts
-            .current_user(request)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
+    async fn unbind(&self, me: &UserView, meta: &RequestMeta, id: i64) -> Result<(), AppError> {
         match identities::unbind(&self.db, me.id, id)
             .await
             .db_err("connected account")?
         {
             identities::Unbind::Removed { provider } => {
                 if let Some(provider) = Provider::parse(&provider) {
-                    let ip = peer_ip(&request.extensions);
+                    let ip = meta.ip();
                     self.audit(me.id, "delete", id, provider, ip.as_deref())
                         .await;
                 }

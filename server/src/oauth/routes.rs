@@ -16,10 +16,11 @@ use chrono::Utc;
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::service::Outcome;
+use super::service::{OAuth, Outcome};
 use super::session::{safe_next, Flow};
 use super::{github, qq, wechat, weibo};
-use crate::startup::AppState;
+use crate::accounts::Accounts;
+use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -52,7 +53,8 @@ pub struct StartQuery {
 
 #[tracing::instrument(name = "oauth.start", skip_all, fields(provider = %provider))]
 async fn start(
-    State(state): State<AppState>,
+    State(oauth): State<OAuth>,
+    State(accounts): State<Accounts>,
     Path(provider): Path<String>,
     Query(query): Query<StartQuery>,
     parts: Parts,
@@ -60,13 +62,13 @@ async fn start(
     let Some(provider) = Provider::parse(&provider) else {
         return not_configured();
     };
-    let Some(settings) = state.oauth.provider(provider) else {
+    let Some(settings) = oauth.provider(provider) else {
         return not_configured();
     };
     let Some(session) = parts.extensions.get::<Session>().cloned() else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    let me = match state.accounts.current_user(&parts).await {
+    let me = match accounts.current_user(&session).await {
         Ok(me) => me,
         Err(e) => {
             return StatusCode::from_u16(e.status())
@@ -78,7 +80,7 @@ async fn start(
     if binding && me.is_none() {
         return Redirect::to("/login").into_response();
     }
-    let redirect_uri = state.oauth.redirect_uri(provider);
+    let redirect_uri = oauth.redirect_uri(provider);
     let user_agent = parts
         .headers
         .get(header::USER_AGENT)
@@ -116,7 +118,7 @@ pub struct CallbackQuery {
 
 #[tracing::instrument(name = "oauth.callback", skip_all, fields(provider = %provider))]
 async fn callback(
-    State(state): State<AppState>,
+    State(oauth): State<OAuth>,
     Path(provider): Path<String>,
     Query(query): Query<CallbackQuery>,
     session: Session,
@@ -124,7 +126,7 @@ async fn callback(
     let Some(provider) = Provider::parse(&provider) else {
         return not_configured();
     };
-    if state.oauth.provider(provider).is_none() {
+    if oauth.provider(provider).is_none() {
         return not_configured();
     }
     let flow = match Flow::take_matching(&session, provider, query.state.as_deref()).await {
@@ -153,14 +155,14 @@ async fn callback(
     let Some(code) = query.code.as_deref().filter(|c| !c.is_empty()) else {
         return failure_page(OAuthFailure::Denied, provider, binding);
     };
-    let identity = match state.oauth.exchange(&flow, code).await {
+    let identity = match oauth.exchange(&flow, code).await {
         Ok(identity) => identity,
         Err(e) => {
             tracing::warn!(error = ?e, "code exchange failed");
             return failure_page(e.failure(), provider, binding);
         }
     };
-    match state.oauth.complete(&session, &flow, identity).await {
+    match oauth.complete(&session, &flow, identity).await {
         Ok(Ok(Outcome::SignedIn { next })) => Redirect::to(&next).into_response(),
         Ok(Ok(Outcome::Bound)) => {
             Redirect::to(&format!("/account?oauth_bound={}", provider.as_str())).into_response()

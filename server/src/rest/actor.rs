@@ -9,7 +9,7 @@ use app::error::AppError;
 use axum::{extract::FromRequestParts, http::request::Parts};
 
 use super::problem::Problem;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Clone)]
 pub struct Actor {

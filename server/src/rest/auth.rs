@@ -6,8 +6,9 @@ use serde::Deserialize;
 
 use super::actor::Actor;
 use super::problem::{ApiJson, Problem};
-use crate::auth::tokens::TokenPair;
-use crate::startup::AppState;
+use crate::accounts::{Accounts, Lifecycle};
+use crate::auth::tokens::{TokenPair, TokenService};
+use crate::http::request_meta::Meta;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -18,15 +19,14 @@ pub struct TokenRequest {
 
 /// `POST /api/v1/auth/token`: the same password check as the sign-in page (throttled, argon2id).
 pub async fn token(
-    State(state): State<AppState>,
-    client: Option<axum::Extension<crate::http::client_ip::ClientIp>>,
+    State(accounts): State<Accounts>,
+    State(tokens): State<TokenService>,
+    Meta(meta): Meta,
     ApiJson(body): ApiJson<TokenRequest>,
 ) -> Result<Json<TokenPair>, Problem> {
     // The same client address as the sign-in page (TRUSTED_PROXIES decides about proxies).
-    let ip = client.map(|axum::Extension(c)| c.0.to_string());
-    let user = match state
-        .accounts
-        .check_credentials(&body.username, body.password, ip.as_deref())
+    let user = match accounts
+        .check_credentials(&body.username, body.password, meta.ip().as_deref())
         .await
     {
         Ok(user) => user,
@@ -34,7 +34,7 @@ pub async fn token(
         Err(AppError::Validation(_)) => return Err(Problem(AppError::Unauthenticated)),
         Err(other) => return Err(Problem(other)),
     };
-    Ok(Json(state.tokens.issue_pair(&user).await?))
+    Ok(Json(tokens.issue_pair(&user).await?))
 }
 
 #[derive(Deserialize)]
@@ -45,10 +45,10 @@ pub struct RefreshRequest {
 
 /// `POST /api/v1/auth/refresh`: single use; the answer carries the next refresh token.
 pub async fn refresh(
-    State(state): State<AppState>,
+    State(tokens): State<TokenService>,
     ApiJson(body): ApiJson<RefreshRequest>,
 ) -> Result<Json<TokenPair>, Problem> {
-    Ok(Json(state.tokens.refresh(&body.refresh_token).await?))
+    Ok(Json(tokens.refresh(&body.refresh_token).await?))
 }
 
 #[derive(Deserialize, Default)]
@@ -60,7 +60,7 @@ pub struct RevokeRequest {
 /// `POST /api/v1/auth/revoke`: ends the refresh token's family and, when the call is made with a
 /// bearer token, that access token too. 204 either way (RFC 7009: unknown tokens are no error).
 pub async fn revoke(
-    State(state): State<AppState>,
+    State(tokens): State<TokenService>,
     actor: Result<Actor, Problem>,
     ApiJson(body): ApiJson<RevokeRequest>,
 ) -> Result<impl IntoResponse, Problem> {
@@ -69,18 +69,15 @@ pub async fn revoke(
         .ok()
         .and_then(|a| a.token.as_ref())
         .map(|(jti, exp)| (jti.as_str(), *exp));
-    state
-        .tokens
-        .revoke(body.refresh_token.as_deref(), access)
-        .await?;
+    tokens.revoke(body.refresh_token.as_deref(), access).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /.well-known/jwks.json`: the public keys, so other services verify without calling us.
-pub async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
+pub async fn jwks(State(tokens): State<TokenService>) -> impl IntoResponse {
     (
         [(axum::http::header::CACHE_CONTROL, "public, max-age=300")],
-        Json(state.tokens.keys().jwks().clone()),
+        Json(tokens.keys().jwks().clone()),
     )
 }
 
@@ -94,15 +91,13 @@ pub struct PasswordResetRequest {
 /// whether or not an account has the address, as on the "forgot password" page; the same
 /// per-address and per-IP limits apply (429).
 pub async fn password_reset(
-    State(state): State<AppState>,
-    parts: axum::http::request::Parts,
+    State(lifecycle): State<Lifecycle>,
+    Meta(meta): Meta,
     ApiJson(body): ApiJson<PasswordResetRequest>,
 ) -> Result<impl IntoResponse, Problem> {
     use app::ports::AccountLifecycle as _;
-    state
-        .lifecycle
-        .request_password_reset(&parts, &body.email)
-        .await?;
+    // The same service call as the "forgot password" server function, with the same metadata.
+    lifecycle.request_password_reset(&meta, &body.email).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(serde_json::json!({

@@ -40,7 +40,7 @@ use bytes::Bytes;
 use serde_json::json;
 use tower_http::{catch_panic::CatchPanicLayer, cors::CorsLayer};
 
-use crate::startup::AppState;
+use crate::state::AppState;
 use openapi::schema::{ok, problem_ref};
 use registry::{ApiBuilder, Auth, Operation};
 

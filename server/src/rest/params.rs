@@ -14,7 +14,7 @@
 use app::admin::{FieldKind, ModelSpec};
 use app::error::FieldError;
 
-use crate::models::{Filter, FilterOp, ListQuery};
+use crate::model_engine::{Filter, FilterOp, ListQuery};
 
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
 pub const MAX_PAGE_SIZE: u64 = 100;

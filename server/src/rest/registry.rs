@@ -10,7 +10,7 @@ use axum::{
 };
 use serde_json::{json, Map, Value};
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Who may call an operation, as the document's `security` says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

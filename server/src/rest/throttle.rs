@@ -32,7 +32,7 @@ use super::settings::Rate;
 use crate::accounts::throttle::HIT;
 use crate::http::client_ip::client_ip;
 use crate::redis::Redis;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Clone)]
 pub struct ApiThrottle {
@@ -157,7 +157,7 @@ fn is_auth_scope(method: &Method, path: &str) -> bool {
 /// [`client_ip`] decides it. Behind a trusted proxy that is the address it forwarded, not the
 /// proxy's own, which would put every anonymous caller in one budget.
 pub fn address(extensions: &Extensions) -> String {
-    client_ip(extensions).unwrap_or_else(|| "unknown".into())
+    client_ip(extensions).map_or_else(|| "unknown".into(), |ip| ip.to_string())
 }
 
 /// Resolves the caller once (handlers reuse it), counts the request, adds the headers.

@@ -9,12 +9,12 @@ use axum::{
 
 use super::actor::Actor;
 use super::problem::Problem;
-use crate::startup::AppState;
+use crate::accounts::Accounts;
+use crate::db::Db;
 
 /// `GET /api/v1/users/me`: bearer token or browser session.
-pub async fn me(State(state): State<AppState>, actor: Actor) -> Result<Json<UserView>, Problem> {
-    let user = state
-        .accounts
+pub async fn me(State(accounts): State<Accounts>, actor: Actor) -> Result<Json<UserView>, Problem> {
+    let user = accounts
         .user(actor.user_id)
         .await?
         .ok_or(AppError::Unauthenticated)?;
@@ -24,10 +24,10 @@ pub async fn me(State(state): State<AppState>, actor: Actor) -> Result<Json<User
 /// `GET /api/v1/profiles/{username}`: the public face of an account (no e-mail, no flags); open
 /// to anonymous callers.
 pub async fn public_profile(
-    State(state): State<AppState>,
+    State(db): State<Db>,
     Path(username): Path<String>,
 ) -> Result<Json<PublicProfile>, Problem> {
-    let profile = crate::db::users::public_profile(&state.db, &username)
+    let profile = crate::db::users::public_profile(&db, &username)
         .await
         .map_err(|e| crate::error::db_error(e, "user"))?
         .ok_or_else(|| AppError::NotFound("user".into()))?;

@@ -6,7 +6,7 @@ use app::domain::Principal;
 use app::dto::admin::AdminList;
 use serde_json::{json, Value};
 use server::db::users;
-use server::models::{ModelService, Record};
+use server::model_engine::{ModelService, Record};
 
 use crate::backend_tests;
 use crate::helpers::{spawn_app_with, Backend, Options, TestApp};

@@ -38,7 +38,7 @@ pub struct TestApp {
     pub api_cache: server::rest::cache::ApiCache,
     /// The instance's own model engine, with its production hooks (cache clearing, session
     /// rotation on privilege changes): tests write through it as the back office does.
-    pub models: server::models::ModelService,
+    pub models: server::model_engine::ModelService,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _dir: Option<TempDir>,

@@ -24,6 +24,7 @@ mod oauth;
 mod operations;
 mod personas;
 mod recovery;
+mod request_meta;
 mod response_cache;
 mod rest_auth;
 mod rest_cache;

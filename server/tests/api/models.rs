@@ -5,7 +5,7 @@ use app::domain::Principal;
 use app::error::AppError;
 use serde_json::{json, Value};
 use server::db::{audit, users};
-use server::models::{Filter, FilterOp, ListQuery, ModelService, Record};
+use server::model_engine::{Filter, FilterOp, ListQuery, ModelService, Record};
 
 use crate::backend_tests;
 use crate::helpers::{spawn_app_with, Backend, Options, TestApp};
@@ -144,7 +144,7 @@ async fn created_rows_are_searched_filtered_ordered_and_paged(b: Backend) {
         offset: 0,
         limit: 10,
     };
-    let titles = |page: server::models::ListPage| -> Vec<String> {
+    let titles = |page: server::model_engine::ListPage| -> Vec<String> {
         page.rows
             .iter()
             .map(|r| r["title"].as_str().unwrap().to_string())

@@ -4,7 +4,7 @@
 
 use app::domain::Principal;
 use serde_json::{json, Value};
-use server::models::{Filter, FilterOp, ListPage, ListQuery, ModelService, Record};
+use server::model_engine::{Filter, FilterOp, ListPage, ListQuery, ModelService, Record};
 
 use crate::backend_tests;
 use crate::helpers::{spawn_app_with, Backend, Options, TestApp};

@@ -4,7 +4,7 @@
 //! like an API client. A test then says who acts (`app.superuser()`, `app.staff("ed",
 //! &["course.change"])`), not how an account is made or a cookie is read.
 
-use server::models::sql::SqlValue;
+use server::model_engine::sql::SqlValue;
 
 use crate::helpers::TestApp;
 

@@ -4,7 +4,7 @@
 
 use reqwest::{header::HeaderMap, Method};
 use serde_json::json;
-use server::models::sql::SqlValue;
+use server::model_engine::sql::SqlValue;
 
 use crate::backend_tests;
 use crate::helpers::{spawn_app_with, Backend, Options, TestApp};

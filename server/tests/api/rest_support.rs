@@ -2,7 +2,7 @@
 
 use reqwest::{Method, RequestBuilder};
 use serde_json::{json, Value};
-use server::models::sql::SqlValue;
+use server::model_engine::sql::SqlValue;
 
 use crate::helpers::TestApp;
 use crate::rest_conformance::{checked_text, conforms};

@@ -6,8 +6,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::AdminError;
-use crate::api::admin::{load_user_access, EndSessions, ForcePasswordReset, SetUserAccess};
 use crate::components::field::FormMessage;
+use crate::server_fns::admin::{load_user_access, EndSessions, ForcePasswordReset, SetUserAccess};
 
 #[component]
 pub fn UserAccessPage() -> impl IntoView {

@@ -7,8 +7,8 @@ use leptos_router::components::{Form, A};
 use leptos_router::hooks::use_query_map;
 
 use super::{with_param, AdminError};
-use crate::api::admin::load_audit;
 use crate::dto::admin::{AuditEntryView, AuditQuery};
+use crate::server_fns::admin::load_audit;
 
 #[component]
 pub fn AuditLogPage() -> impl IntoView {

@@ -6,7 +6,7 @@ use leptos_router::components::A;
 
 use super::audit::AuditRows;
 use super::AdminError;
-use crate::api::admin::load_dashboard;
+use crate::server_fns::admin::load_dashboard;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {

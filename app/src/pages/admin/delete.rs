@@ -6,8 +6,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use super::AdminError;
-use crate::api::admin::{load_delete_preview, DeleteRecord};
 use crate::components::field::FormMessage;
+use crate::server_fns::admin::{load_delete_preview, DeleteRecord};
 
 #[component]
 pub fn DeletePage() -> impl IntoView {

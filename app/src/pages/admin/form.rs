@@ -8,9 +8,9 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use super::AdminError;
-use crate::api::admin::{load_form, SaveRecord};
 use crate::components::field::{FormError, FormMessage};
 use crate::dto::admin::{AdminField, AdminForm, AdminInline};
+use crate::server_fns::admin::{load_form, SaveRecord};
 
 #[component]
 pub fn CreatePage() -> impl IntoView {

@@ -8,8 +8,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use leptos_router::params::ParamsMap;
 
 use super::{with_param, AdminError};
-use crate::api::admin::{load_list, RunAction};
 use crate::dto::admin::{AdminList, AdminListQuery};
+use crate::server_fns::admin::{load_list, RunAction};
 
 /// Query keys that are not field filters.
 const RESERVED: [&str; 3] = ["q", "sort", "page"];

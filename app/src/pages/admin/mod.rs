@@ -13,8 +13,8 @@ mod roles;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 
-use crate::api::admin::load_menu;
 use crate::error::AppError;
+use crate::server_fns::admin::load_menu;
 
 pub use access::UserAccessPage;
 pub use audit::AuditLogPage;

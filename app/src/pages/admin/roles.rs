@@ -6,8 +6,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::AdminError;
-use crate::api::admin::{load_role_permissions, SetRolePermissions};
 use crate::components::field::FormMessage;
+use crate::server_fns::admin::{load_role_permissions, SetRolePermissions};
 
 #[component]
 pub fn RolePermissionsPage() -> impl IntoView {

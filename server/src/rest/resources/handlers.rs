@@ -6,31 +6,20 @@ use app::domain::Principal;
 use app::error::{AppError, FieldError};
 use axum::{
     body::Body,
-    extract::{FromRequestParts, RawPathParams},
-    http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode, Uri},
+    extract::RawPathParams,
+    http::{header, HeaderMap, HeaderValue, StatusCode, Uri},
     response::{IntoResponse, Response},
 };
 use serde_json::Value;
 
 use super::{shape, Resource};
-use crate::http::client_ip::client_ip;
-use crate::models::{Filter, FilterOp, Record};
+use crate::http::request_meta::Meta;
+use crate::model_engine::{Filter, FilterOp, Record};
 use crate::rest::actor::{Actor, MaybeActor};
 use crate::rest::cache::Shareable;
 use crate::rest::problem::{bad_params, precondition_failed, Problem};
 use crate::rest::{conneg, etag, links, params};
-use crate::startup::AppState;
-
-/// The client's address, for the audit log (behind a trusted proxy, the one it forwarded).
-pub struct ClientIp(pub Option<String>);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(client_ip(&parts.extensions)))
-    }
-}
+use crate::state::AppState;
 
 /// The ids in the path: the parent's (nested collections) and the item's.
 struct Ids {
@@ -232,7 +221,7 @@ pub async fn create(
     state: AppState,
     actor: Actor,
     raw: RawPathParams,
-    ip: ClientIp,
+    Meta(meta): Meta,
     headers: HeaderMap,
     input: Record,
 ) -> Result<Response, Problem> {
@@ -245,7 +234,7 @@ pub async fn create(
     let input = r.with_parent(input, ids.parent)?;
     let record = state
         .models
-        .create(&who, r.spec.name, input, ip.0.as_deref())
+        .create(&who, r.spec.name, input, meta.ip().as_deref())
         .await?;
     let id = record.get("id").and_then(Value::as_i64);
     let base = links::base(&state.settings, &headers);
@@ -264,7 +253,7 @@ pub async fn update(
     state: AppState,
     actor: Actor,
     raw: RawPathParams,
-    ip: ClientIp,
+    Meta(meta): Meta,
     headers: HeaderMap,
     input: Record,
 ) -> Result<Response, Problem> {
@@ -291,7 +280,7 @@ pub async fn update(
     let id = ids.id.unwrap_or_default();
     let record = state
         .models
-        .update(&who, r.spec.name, id, input, partial, ip.0.as_deref())
+        .update(&who, r.spec.name, id, input, partial, meta.ip().as_deref())
         .await?;
     Ok(item_response(
         StatusCode::OK,
@@ -305,7 +294,7 @@ pub async fn destroy(
     state: AppState,
     actor: Actor,
     raw: RawPathParams,
-    ip: ClientIp,
+    Meta(meta): Meta,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let ids = match ids(r, &raw) {
@@ -326,7 +315,7 @@ pub async fn destroy(
             &who,
             r.spec.name,
             ids.id.unwrap_or_default(),
-            ip.0.as_deref(),
+            meta.ip().as_deref(),
         )
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())

@@ -15,9 +15,9 @@ use super::actor::{Actor, MaybeActor};
 use super::openapi::schema;
 use super::problem::ApiJson;
 use super::registry::{ApiBuilder, Auth, Operation};
-use crate::models::Record;
-use crate::startup::AppState;
-use handlers::ClientIp;
+use crate::http::request_meta::Meta;
+use crate::model_engine::Record;
+use crate::state::AppState;
 
 /// A model served under `/api/v1`, at the top level or nested under its parent.
 #[derive(Debug)]
@@ -217,10 +217,10 @@ impl Resource {
             move |State(s): State<AppState>,
                   a: Actor,
                   p: RawPathParams,
-                  ip: ClientIp,
+                  m: Meta,
                   h: HeaderMap,
                   ApiJson(body): ApiJson<Record>| {
-                async move { handlers::create(r, s, a, p, ip, h, body).await }
+                async move { handlers::create(r, s, a, p, m, h, body).await }
             },
             create,
         );
@@ -260,10 +260,10 @@ impl Resource {
                 move |State(s): State<AppState>,
                       a: Actor,
                       p: RawPathParams,
-                      ip: ClientIp,
+                      m: Meta,
                       h: HeaderMap,
                       ApiJson(body): ApiJson<Record>| {
-                    async move { handlers::update(r, partial, s, a, p, ip, h, body).await }
+                    async move { handlers::update(r, partial, s, a, p, m, h, body).await }
                 },
                 op,
             );
@@ -299,9 +299,9 @@ impl Resource {
             move |State(s): State<AppState>,
                   a: Actor,
                   p: RawPathParams,
-                  ip: ClientIp,
+                  m: Meta,
                   h: HeaderMap| {
-                async move { handlers::destroy(r, s, a, p, ip, h).await }
+                async move { handlers::destroy(r, s, a, p, m, h).await }
             },
             delete,
         );

@@ -8,8 +8,8 @@ use app::admin::{FieldKind, FieldSpec, ModelSpec, MODELS};
 use app::domain::Principal;
 use serde_json::Value;
 use server::db::{rbac, records, users};
-use server::models::sql::SqlValue;
-use server::models::{ModelService, Record};
+use server::model_engine::sql::SqlValue;
+use server::model_engine::{ModelService, Record};
 
 use crate::helpers::{spawn_app, Backend, TestApp};
 

@@ -3,7 +3,7 @@
 
 use reqwest::Method;
 use serde_json::{json, Value};
-use server::models::sql::SqlValue;
+use server::model_engine::sql::SqlValue;
 
 use super::{browser_sign_in, token_pair, user_id};
 use crate::accounts::{me, post_form, session_cookie};

@@ -2,7 +2,7 @@
 
 use reqwest::Method;
 use serde_json::{json, Value};
-use server::models::sql::SqlValue;
+use server::model_engine::sql::SqlValue;
 
 use super::{browser_sign_in, user_id};
 use crate::accounts::post_form;

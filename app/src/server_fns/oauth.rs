@@ -14,17 +14,15 @@ pub async fn oauth_providers() -> Result<Vec<ProviderInfo>, AppError> {
 #[server(prefix = "/fn", endpoint = "oauth/pending")]
 pub async fn oauth_pending() -> Result<Option<PendingIdentity>, AppError> {
     let services = crate::ports::services()?;
-    let parts = crate::ports::request_parts().await?;
-    services.oauth.pending(&parts).await
+    services.oauth.pending(&crate::ports::session()?).await
 }
 
 #[server(prefix = "/fn", endpoint = "oauth/register")]
 pub async fn oauth_register(username: String, email: String) -> Result<(), AppError> {
     let services = crate::ports::services()?;
-    let parts = crate::ports::request_parts().await?;
     let next = services
         .oauth
-        .finish_register(&parts, username, email)
+        .finish_register(&crate::ports::session()?, username, email)
         .await?;
     leptos_axum::redirect(&next);
     Ok(())
@@ -34,8 +32,11 @@ pub async fn oauth_register(username: String, email: String) -> Result<(), AppEr
 #[server(prefix = "/fn", endpoint = "oauth/bind")]
 pub async fn oauth_bind(login: String, password: String) -> Result<(), AppError> {
     let services = crate::ports::services()?;
-    let parts = crate::ports::request_parts().await?;
-    let next = services.oauth.finish_bind(&parts, login, password).await?;
+    let meta = crate::ports::request_meta();
+    let next = services
+        .oauth
+        .finish_bind(&crate::ports::session()?, &meta, login, password)
+        .await?;
     leptos_axum::redirect(&next);
     Ok(())
 }
@@ -43,13 +44,16 @@ pub async fn oauth_bind(login: String, password: String) -> Result<(), AppError>
 #[server(prefix = "/fn", endpoint = "oauth/connections")]
 pub async fn oauth_connections() -> Result<Connections, AppError> {
     let services = crate::ports::services()?;
-    let parts = crate::ports::request_parts().await?;
-    services.oauth.connections(&parts).await
+    let user = crate::ports::signed_in_user(&services).await?;
+    services.oauth.connections(&user).await
 }
 
 #[server(prefix = "/fn", endpoint = "oauth/unbind")]
 pub async fn oauth_unbind(id: i64) -> Result<(), AppError> {
     let services = crate::ports::services()?;
-    let parts = crate::ports::request_parts().await?;
-    services.oauth.unbind(&parts, id).await
+    let user = crate::ports::signed_in_user(&services).await?;
+    services
+        .oauth
+        .unbind(&user, &crate::ports::request_meta(), id)
+        .await
 }

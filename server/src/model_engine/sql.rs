@@ -105,11 +105,11 @@ macro_rules! bind_values {
         let mut q = $query;
         for v in $values {
             q = match v {
-                $crate::models::sql::SqlValue::Null => q.bind(None::<String>),
-                $crate::models::sql::SqlValue::Int(i) => q.bind(*i),
-                $crate::models::sql::SqlValue::Text(s) => q.bind(s.clone()),
-                $crate::models::sql::SqlValue::Bool(b) => q.bind(*b),
-                $crate::models::sql::SqlValue::Time(t) => q.bind(*t),
+                $crate::model_engine::sql::SqlValue::Null => q.bind(None::<String>),
+                $crate::model_engine::sql::SqlValue::Int(i) => q.bind(*i),
+                $crate::model_engine::sql::SqlValue::Text(s) => q.bind(s.clone()),
+                $crate::model_engine::sql::SqlValue::Bool(b) => q.bind(*b),
+                $crate::model_engine::sql::SqlValue::Time(t) => q.bind(*t),
             };
         }
         q

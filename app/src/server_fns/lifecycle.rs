@@ -9,24 +9,25 @@ use crate::error::AppError;
 #[server(prefix = "/fn", endpoint = "accounts/devices")]
 pub async fn devices() -> Result<Vec<DeviceView>, AppError> {
     let services = crate::ports::services()?;
-    let parts = crate::ports::request_parts().await?;
-    services.lifecycle.devices(&parts).await
+    services.lifecycle.devices(&crate::ports::session()?).await
 }
 
 #[server(prefix = "/fn", endpoint = "accounts/devices/sign-out")]
 pub async fn sign_out_device(handle: String) -> Result<(), AppError> {
     let services = crate::ports::services()?;
-    let parts = crate::ports::request_parts().await?;
-    services.lifecycle.sign_out_device(&parts, &handle).await
+    let user = crate::ports::signed_in_user(&services).await?;
+    services.lifecycle.sign_out_device(&user, &handle).await
 }
 
 /// `including_this` is a checkbox: present means this browser signs out too.
 #[server(prefix = "/fn", endpoint = "accounts/devices/sign-out-all")]
 pub async fn sign_out_everywhere(including_this: Option<String>) -> Result<(), AppError> {
     let services = crate::ports::services()?;
-    let parts = crate::ports::request_parts().await?;
     let all = including_this.is_some();
-    services.lifecycle.sign_out_everywhere(&parts, all).await?;
+    services
+        .lifecycle
+        .sign_out_everywhere(&crate::ports::session()?, all)
+        .await?;
     if all {
         leptos_axum::redirect("/login");
     }
@@ -36,8 +37,8 @@ pub async fn sign_out_everywhere(including_this: Option<String>) -> Result<(), A
 #[server(prefix = "/fn", endpoint = "accounts/profile")]
 pub async fn profile() -> Result<ProfileView, AppError> {
     let services = crate::ports::services()?;
-    let parts = crate::ports::request_parts().await?;
-    services.lifecycle.profile(&parts).await
+    let user = crate::ports::signed_in_user(&services).await?;
+    services.lifecycle.profile(&user).await
 }
 
 #[server(prefix = "/fn", endpoint = "accounts/profile/update")]
@@ -49,21 +50,21 @@ pub async fn update_profile(
 ) -> Result<ProfileView, AppError> {
     use crate::dto::ProfileInput;
     let services = crate::ports::services()?;
-    let parts = crate::ports::request_parts().await?;
+    let user = crate::ports::signed_in_user(&services).await?;
     let input = ProfileInput {
         nickname,
         avatar_url,
         bio,
         email,
     };
-    services.lifecycle.update_profile(&parts, input).await
+    services.lifecycle.update_profile(&user, input).await
 }
 
 #[server(prefix = "/fn", endpoint = "accounts/verify-email/send")]
 pub async fn send_verification() -> Result<(), AppError> {
     let services = crate::ports::services()?;
-    let parts = crate::ports::request_parts().await?;
-    services.lifecycle.send_verification(&parts).await
+    let user = crate::ports::signed_in_user(&services).await?;
+    services.lifecycle.send_verification(&user).await
 }
 
 #[server(prefix = "/fn", endpoint = "accounts/verify-email")]
@@ -75,10 +76,9 @@ pub async fn verify_email(token: String) -> Result<(), AppError> {
 #[server(prefix = "/fn", endpoint = "accounts/password/forgot")]
 pub async fn forgot_password(email: String) -> Result<(), AppError> {
     let services = crate::ports::services()?;
-    let parts = crate::ports::request_parts().await?;
     services
         .lifecycle
-        .request_password_reset(&parts, &email)
+        .request_password_reset(&crate::ports::request_meta(), &email)
         .await
 }
 

@@ -9,11 +9,10 @@ use crate::error::AppError;
 pub async fn register(username: String, email: String, password: String) -> Result<(), AppError> {
     use crate::dto::RegisterInput;
     let services = crate::ports::services()?;
-    let parts = crate::ports::request_parts().await?;
     services
         .accounts
         .register(
-            &parts,
+            &crate::ports::session()?,
             RegisterInput {
                 username,
                 email,
@@ -34,13 +33,16 @@ pub async fn login(
 ) -> Result<(), AppError> {
     use crate::dto::LoginInput;
     let services = crate::ports::services()?;
-    let parts = crate::ports::request_parts().await?;
     let input = LoginInput {
         login: username,
         password,
         remember: remember.is_some(),
     };
-    services.accounts.login(&parts, input).await?;
+    let meta = crate::ports::request_meta();
+    services
+        .accounts
+        .login(&crate::ports::session()?, &meta, input)
+        .await?;
     leptos_axum::redirect("/account");
     Ok(())
 }
@@ -48,8 +50,7 @@ pub async fn login(
 #[server(prefix = "/fn", endpoint = "accounts/logout")]
 pub async fn logout() -> Result<(), AppError> {
     let services = crate::ports::services()?;
-    let parts = crate::ports::request_parts().await?;
-    services.accounts.logout(&parts).await?;
+    services.accounts.logout(&crate::ports::session()?).await?;
     leptos_axum::redirect("/");
     Ok(())
 }
@@ -60,16 +61,23 @@ pub async fn change_password(
     new_password: String,
 ) -> Result<(), AppError> {
     let services = crate::ports::services()?;
-    let parts = crate::ports::request_parts().await?;
+    let meta = crate::ports::request_meta();
     services
         .accounts
-        .change_password(&parts, current_password, new_password)
+        .change_password(
+            &crate::ports::session()?,
+            &meta,
+            current_password,
+            new_password,
+        )
         .await
 }
 
 #[server(prefix = "/fn", endpoint = "accounts/me")]
 pub async fn current_user() -> Result<Option<UserView>, AppError> {
     let services = crate::ports::services()?;
-    let parts = crate::ports::request_parts().await?;
-    services.accounts.current_user(&parts).await
+    services
+        .accounts
+        .current_user(&crate::ports::session()?)
+        .await
 }

@@ -1,4 +1,7 @@
-//! Server functions: thin adapters from an RPC call to a service in [`crate::ports`].
+//! Server functions (Leptos `#[server]`, the pages' RPC; the JSON API is `server/src/rest`):
+//! thin adapters from a call to a service in [`crate::ports`]. Each resolves the caller
+//! ([`crate::ports::signed_in_user`], [`crate::ports::principal`]) and the request's metadata
+//! ([`crate::ports::request_meta`]) and passes those; none sees the HTTP request.
 //!
 //! Each has a fixed endpoint under `/fn/`, so URLs stay put when code moves. A server function
 //! is a public endpoint: the service behind it validates and authorizes every call. Errors
