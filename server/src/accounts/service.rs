@@ -245,11 +245,7 @@ impl AccountService for Accounts {
             .ok_or(AppError::Internal)?;
         self.sign_in(&session_of(request)?, &user, false).await?;
         if let Some(links) = &self.links {
-            links.send(
-                id,
-                user.email.clone(),
-                crate::db::email_tokens::Purpose::VerifyEmail,
-            );
+            links.send(id, crate::db::email_tokens::Purpose::VerifyEmail);
         }
         tracing::info!(user_id = id, "account registered");
         Ok(view(user))

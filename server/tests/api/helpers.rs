@@ -36,6 +36,8 @@ pub struct TestApp {
     /// The instance's anonymous page cache and API list cache (tests hold their fills).
     pub pages: server::http::page_cache::PageCache,
     pub api_cache: server::rest::cache::ApiCache,
+    /// The instance's job queue (tests enqueue through it).
+    pub jobs: server::jobs::Jobs,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _dir: Option<TempDir>,
@@ -281,6 +283,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
     let registry = app.state().registry.clone();
     let pages = app.state().pages.clone();
     let api_cache = app.state().api_cache.clone();
+    let jobs = app.state().jobs.queue.clone();
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until(async move {
         let _ = rx.await;
@@ -296,6 +299,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         registry,
         pages,
         api_cache,
+        jobs,
         shutdown: Some(tx),
         server: Some(server),
         _dir: dir,
