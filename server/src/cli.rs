@@ -6,7 +6,7 @@ use anyhow::{bail, Context};
 use app::domain::account::{check_password, Email, Username};
 use clap::{Parser, Subcommand};
 
-use crate::config::{Settings, WorkerMode};
+use crate::config::Settings;
 use crate::db::{users, Db};
 use crate::startup::{shutdown_signal, Application};
 
@@ -26,7 +26,14 @@ pub enum Command {
     /// Serve the web site (and, unless WORKER=off, run background jobs in-process).
     Serve,
     /// Run background jobs only (for a separate worker process at scale).
-    Worker,
+    Worker {
+        /// Jobs run at once (default: JOB_CONCURRENCY, else the number of cores).
+        #[arg(long)]
+        concurrency: Option<usize>,
+        /// Queues to take jobs from, comma-separated (default: JOB_QUEUES, else all).
+        #[arg(long)]
+        queues: Option<String>,
+    },
     /// Apply pending database migrations and exit.
     Migrate,
     /// Create an administrator account (asks interactively unless all flags are given).
@@ -52,14 +59,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     crate::telemetry::init(settings.log_format);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
-        Command::Worker => {
-            let db = Db::connect(&settings).await?;
-            db.migrate().await?;
-            tracing::info!("worker started: housekeeping (more jobs arrive with the jobs feature)");
-            crate::housekeeping::run(db.clone(), shutdown_signal()).await;
-            db.close().await;
-            Ok(())
-        }
+        Command::Worker {
+            concurrency,
+            queues,
+        } => worker(settings, concurrency, queues).await,
         Command::Migrate => {
             let db = Db::connect(&settings).await?;
             db.migrate().await?;
@@ -96,12 +99,41 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let app = Application::build(settings).await?;
     let addr = app.local_addr().context("listener has no address")?;
     tracing::info!(%addr, %public_url, ?worker, ready_in_ms = started.elapsed().as_millis() as u64, "学城 Xuecheng is listening");
-    if worker == WorkerMode::Embedded {
-        // Background work shares the process; it ends when the runtime does.
-        let db = app.state().db.clone();
-        tokio::spawn(crate::housekeeping::run(db, std::future::pending()));
-    }
+    // With WORKER=embedded (the default) the application runs the job worker itself.
     app.run_until(shutdown_signal()).await
+}
+
+/// `xuecheng worker`: the job worker and the schedules, no HTTP.
+async fn worker(
+    mut settings: Settings,
+    concurrency: Option<usize>,
+    queues: Option<String>,
+) -> anyhow::Result<()> {
+    if let Some(n) = concurrency {
+        if n == 0 {
+            bail!("--concurrency: at least 1");
+        }
+        settings.jobs.concurrency = n;
+    }
+    if let Some(raw) = queues {
+        settings.jobs.queues = crate::jobs::settings::parse_queues(&raw)
+            .map_err(|m| anyhow::anyhow!("--queues: {m}"))?;
+    }
+    let db = Db::connect(&settings).await?;
+    db.migrate().await?;
+    let background = crate::jobs::Background::connect(&settings, db.clone()).await?;
+    let queue = background.queue.clone();
+    let result = background
+        .run(
+            settings.jobs.clone(),
+            settings.shutdown_grace,
+            shutdown_signal(),
+        )
+        .await;
+    queue.close().await;
+    db.close().await;
+    tracing::info!("worker stopped");
+    result
 }
 
 pub async fn create_superuser(

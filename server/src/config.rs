@@ -82,6 +82,8 @@ pub struct Settings {
     pub mail: MailSettings,
     /// The JSON API's throttle rates, CORS origins and limits (`API_*`).
     pub api: crate::rest::settings::ApiSettings,
+    /// Background jobs: concurrency, queues, retries, schedules (`JOB_*`, `*_CRON`).
+    pub jobs: crate::jobs::JobSettings,
 }
 
 #[derive(Debug, Clone)]
@@ -119,7 +121,7 @@ pub struct ConfigError {
     pub message: String,
 }
 
-fn bad(var: &'static str, message: impl Into<String>) -> ConfigError {
+pub(crate) fn bad(var: &'static str, message: impl Into<String>) -> ConfigError {
     ConfigError {
         var,
         message: message.into(),
@@ -323,6 +325,7 @@ impl Settings {
             auth,
             oauth: crate::oauth::settings::from_lookup(&var)?,
             api,
+            jobs: crate::jobs::JobSettings::from_lookup(&var)?,
         })
     }
 
@@ -339,7 +342,7 @@ impl Settings {
     }
 }
 
-fn number(
+pub(crate) fn number(
     var: &impl Fn(&str) -> Option<String>,
     name: &'static str,
     default: u32,

@@ -13,6 +13,7 @@ pub mod db;
 pub mod error;
 pub mod housekeeping;
 pub mod http;
+pub mod jobs;
 pub mod mail;
 pub mod model_engine;
 pub mod oauth;

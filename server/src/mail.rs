@@ -7,14 +7,23 @@
 
 use std::time::Duration;
 
-use app::error::AppError;
 use lettre::{
     message::{header::ContentType, Mailbox},
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
 };
 
 use crate::config::MailSettings;
-use crate::error::internal;
+
+/// Why a mail did not leave. The text is for logs and the job's error, never for a visitor.
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    /// Nothing will make this mail sendable (a stored address that does not parse).
+    #[error("{0}")]
+    Permanent(String),
+    /// The mail server refused, timed out or was unreachable: try again later.
+    #[error("{0}")]
+    Transient(String),
+}
 
 #[derive(Clone)]
 pub struct Mailer {
@@ -48,12 +57,12 @@ impl Mailer {
         Ok(Self { from, transport })
     }
 
-    /// Sends one plain-text mail. A failure is logged and answered as `Internal`.
+    /// Sends one plain-text mail (from a job: a failure is retried by the job runtime).
     #[tracing::instrument(name = "mail.send", skip_all, fields(subject = subject))]
-    pub async fn send(&self, to: &str, subject: &str, body: String) -> Result<(), AppError> {
-        let to: Mailbox = to
-            .parse()
-            .map_err(|e| internal(e, "a stored e-mail address does not parse"))?;
+    pub async fn send(&self, to: &str, subject: &str, body: String) -> Result<(), MailError> {
+        let to: Mailbox = to.parse().map_err(|e| {
+            MailError::Permanent(format!("a stored e-mail address does not parse: {e}"))
+        })?;
         match &self.transport {
             Transport::Log => {
                 tracing::info!(to = %to, subject, body = %body, "mail (no SMTP_URL: written to the log only)");
@@ -67,10 +76,12 @@ impl Mailer {
                     .subject(subject)
                     .header(ContentType::TEXT_PLAIN)
                     .body(body)
-                    .map_err(|e| internal(e, "building a mail"))?;
+                    .map_err(|e| MailError::Permanent(format!("building a mail: {e}")))?;
+                // Every SMTP failure is retried, a 5xx too: a refusing server is most often a
+                // misconfigured or overloaded one, and the retries are capped.
                 smtp.send(message)
                     .await
-                    .map_err(|e| internal(e, "sending a mail over SMTP"))?;
+                    .map_err(|e| MailError::Transient(format!("SMTP: {e}")))?;
                 tracing::info!(to_domain = %domain, "mail sent");
                 Ok(())
             }

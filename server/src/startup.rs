@@ -90,8 +90,8 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
     };
     let registry = SessionRegistry::new(sessions.clone());
     let eviction = crate::accounts::Eviction::new(registry.clone(), tokens.clone());
-    let mailer = crate::mail::Mailer::from_settings(&settings.mail)?;
-    let links = Links::new(db.clone(), mailer, settings.public_url.clone());
+    let jobs = crate::jobs::Background::connect(&settings, db.clone()).await?;
+    let links: Links = jobs.context.links.clone();
     let accounts = Accounts::new(
         db.clone(),
         settings.auth.clone(),
@@ -158,6 +158,7 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         db,
         redis,
         leptos_options,
+        jobs,
     }))
 }
 
@@ -346,6 +347,9 @@ impl Application {
             state,
         } = self;
         let grace = state.settings.shutdown_grace;
+        // Background jobs share the process unless WORKER=off; they stop with the server.
+        let (stop_jobs, jobs_stop) = tokio::sync::watch::channel(false);
+        let worker = crate::jobs::spawn_embedded(&state.jobs, &state.settings, jobs_stop);
         let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
         let server = axum::serve(
             listener,
@@ -353,6 +357,7 @@ impl Application {
         )
         .with_graceful_shutdown(async move {
             shutdown.await;
+            let _ = stop_jobs.send(true);
             tracing::info!("shutting down: finishing in-flight requests");
             let _ = stopped_tx.send(());
         });
@@ -367,6 +372,11 @@ impl Application {
                 tracing::warn!(?grace, "grace period over; closing remaining connections");
             }
         }
+        if let Some(worker) = worker {
+            // The worker keeps its own grace period for the jobs it is running.
+            let _ = worker.await;
+        }
+        state.jobs.queue.close().await;
         state.db.close().await;
         if let Some(redis) = &state.redis {
             redis.quit().await;

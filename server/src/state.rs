@@ -55,6 +55,8 @@ pub struct Shared {
     /// The API's request counters, shared by its throttle layer and the cache in front of it.
     pub api_throttle: ApiThrottle,
     pub leptos_options: LeptosOptions,
+    /// The job queue and what its jobs need (see [`crate::jobs`]).
+    pub jobs: crate::jobs::Background,
 }
 
 impl AppState {

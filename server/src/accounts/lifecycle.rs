@@ -272,8 +272,7 @@ impl AccountLifecycle for Lifecycle {
                     .await
                     .db_err("link")?;
             }
-            self.links
-                .send(user.id, email.as_str().to_string(), Purpose::VerifyEmail);
+            self.links.send(user.id, Purpose::VerifyEmail);
             tracing::info!(user_id = user.id, "e-mail address changed");
         }
         let row = users::profile(&self.db, user.id)
@@ -296,7 +295,7 @@ impl AccountLifecycle for Lifecycle {
         self.reset_throttle
             .begin(&format!("verify:{}", user.id), None)
             .await?;
-        self.links.send(user.id, row.email, Purpose::VerifyEmail);
+        self.links.send(user.id, Purpose::VerifyEmail);
         Ok(())
     }
 
@@ -334,7 +333,7 @@ impl AccountLifecycle for Lifecycle {
             .await
             .db_err("user")?;
         if let Some(user) = user.filter(|u| u.is_active) {
-            self.links.send(user.id, user.email, Purpose::ResetPassword);
+            self.links.send(user.id, Purpose::ResetPassword);
         }
         Ok(())
     }

@@ -11,8 +11,9 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::db::email_tokens::{self, Purpose};
-use crate::db::Db;
-use crate::mail::Mailer;
+use crate::db::{users, Db};
+use crate::jobs::{Job, Jobs};
+use crate::mail::{MailError, Mailer};
 
 pub const RESET_TTL: Duration = Duration::hours(1);
 pub const VERIFY_TTL: Duration = Duration::hours(24);
@@ -22,6 +23,7 @@ pub struct Links {
     db: Db,
     mailer: Mailer,
     public_url: Url,
+    jobs: Jobs,
 }
 
 pub fn hash_token(token: &str) -> String {
@@ -35,11 +37,12 @@ fn new_token() -> String {
 }
 
 impl Links {
-    pub fn new(db: Db, mailer: Mailer, public_url: Url) -> Self {
+    pub fn new(db: Db, mailer: Mailer, public_url: Url, jobs: Jobs) -> Self {
         Self {
             db,
             mailer,
             public_url,
+            jobs,
         }
     }
 
@@ -50,19 +53,40 @@ impl Links {
         url.to_string()
     }
 
-    /// Stores a fresh token (older unused ones of the purpose are retired) and mails the link.
-    /// Runs in the background: the caller's answer must not depend on whether, or how fast,
-    /// the mail goes out (that would tell a visitor which addresses have accounts).
-    pub fn send(&self, user_id: i64, email: String, purpose: Purpose) {
-        let links = self.clone();
+    /// Queues a link mail for the user's current address (a job: it survives a restart and
+    /// is retried while the mail server is away). The enqueue itself runs in the background:
+    /// the caller's answer must not depend on whether, or how fast, a job was queued (that
+    /// would tell a visitor which addresses have accounts).
+    pub fn send(&self, user_id: i64, purpose: Purpose) {
+        let jobs = self.jobs.clone();
+        // Each request is its own intent: the key makes a redelivery of *this* one a no-op.
+        let key = uuid::Uuid::new_v4().simple().to_string();
         tokio::spawn(async move {
-            if let Err(error) = links.send_now(user_id, &email, purpose).await {
-                tracing::error!(user_id, %error, ?purpose, "could not send a one-time link");
+            if let Err(error) = jobs
+                .enqueue(&Job::LinkMail { user_id, purpose }, &key)
+                .await
+            {
+                tracing::error!(user_id, %error, ?purpose, "could not queue a one-time link");
             }
         });
     }
 
-    async fn send_now(&self, user_id: i64, email: &str, purpose: Purpose) -> anyhow::Result<()> {
+    /// The job's work: stores a fresh token (older unused ones of the purpose are retired) and
+    /// mails the link to the address the account has now. An account that is gone or inactive
+    /// gets nothing.
+    pub async fn deliver(&self, user_id: i64, purpose: Purpose) -> Result<(), MailError> {
+        let db_error = |e: sqlx::Error| MailError::Transient(format!("database: {e}"));
+        let Some(user) = users::find_by_id(&self.db, user_id)
+            .await
+            .map_err(db_error)?
+        else {
+            tracing::info!(user_id, "link mail for an account that is gone: skipped");
+            return Ok(());
+        };
+        if !user.is_active {
+            tracing::info!(user_id, "link mail for an inactive account: skipped");
+            return Ok(());
+        }
         let token = new_token();
         let now = Utc::now();
         let (ttl, path, subject, text) = match purpose {
@@ -81,16 +105,17 @@ impl Links {
                  within 24 hours:",
             ),
         };
-        email_tokens::retire(&self.db, user_id, purpose, now).await?;
-        email_tokens::insert(&self.db, user_id, purpose, &hash_token(&token), now + ttl).await?;
+        email_tokens::retire(&self.db, user_id, purpose, now)
+            .await
+            .map_err(db_error)?;
+        email_tokens::insert(&self.db, user_id, purpose, &hash_token(&token), now + ttl)
+            .await
+            .map_err(db_error)?;
         let body = format!(
             "{text}\n\n{}\n\nIf you did not ask for this, ignore this mail.\n",
             self.link(path, &token)
         );
-        self.mailer
-            .send(email, subject, body)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))
+        self.mailer.send(&user.email, subject, body).await
     }
 }
 

@@ -229,11 +229,7 @@ impl AccountService for Accounts {
             .ok_or(AppError::Internal)?;
         self.sign_in(session, &user, false).await?;
         if let Some(links) = &self.links {
-            links.send(
-                id,
-                user.email.clone(),
-                crate::db::email_tokens::Purpose::VerifyEmail,
-            );
+            links.send(id, crate::db::email_tokens::Purpose::VerifyEmail);
         }
         tracing::info!(user_id = id, "account registered");
         Ok(view(user))

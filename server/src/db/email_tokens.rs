@@ -13,11 +13,17 @@ pub enum Purpose {
 }
 
 impl Purpose {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Purpose::ResetPassword => "reset_password",
             Purpose::VerifyEmail => "verify_email",
         }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Purpose::ResetPassword, Purpose::VerifyEmail]
+            .into_iter()
+            .find(|p| p.as_str() == raw)
     }
 }
 

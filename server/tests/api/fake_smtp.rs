@@ -2,6 +2,8 @@
 //! NOOP, QUIT) for lettre's real client to deliver to it. Each message's DATA arrives on a
 //! channel.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -11,6 +13,17 @@ use tokio::sync::mpsc;
 pub struct FakeSmtp {
     pub url: String,
     received: mpsc::UnboundedReceiver<Mail>,
+    /// Connections accepted so far (refused and stalled ones included).
+    pub sessions: Arc<AtomicUsize>,
+}
+
+/// How the server treats its first connections (a mail server in trouble).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Trouble {
+    /// The first this many connections are answered `421` and closed (server busy).
+    pub refuse_first: usize,
+    /// The next this many connections are accepted and then never answered (a hung server).
+    pub stall_next: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -40,18 +53,45 @@ impl Mail {
 
 impl FakeSmtp {
     pub async fn start() -> Self {
+        Self::start_with(Trouble::default()).await
+    }
+
+    pub async fn start_with(trouble: Trouble) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("smtp://{}", listener.local_addr().unwrap());
         let (tx, rx) = mpsc::unbounded_channel();
+        let sessions = Arc::new(AtomicUsize::new(0));
+        let count = sessions.clone();
         tokio::spawn(async move {
-            while let Ok((socket, _)) = listener.accept().await {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let n = count.fetch_add(1, Ordering::SeqCst);
+                if n < trouble.refuse_first {
+                    let _ = socket.write_all(b"421 fake.test busy, try later\r\n").await;
+                    continue;
+                }
+                if n < trouble.refuse_first + trouble.stall_next {
+                    // Keep the connection open and silent until the client gives up.
+                    tokio::spawn(async move {
+                        let mut sink = Vec::new();
+                        let _ = tokio::io::AsyncReadExt::read_to_end(&mut socket, &mut sink).await;
+                    });
+                    continue;
+                }
                 let tx = tx.clone();
                 tokio::spawn(async move {
                     let _ = session(socket, tx).await;
                 });
             }
         });
-        Self { url, received: rx }
+        Self {
+            url,
+            received: rx,
+            sessions,
+        }
+    }
+
+    pub fn sessions(&self) -> usize {
+        self.sessions.load(Ordering::SeqCst)
     }
 
     /// The next delivered mail (waits up to 10 s).

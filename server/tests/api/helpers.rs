@@ -39,6 +39,8 @@ pub struct TestApp {
     /// The instance's own model engine, with its production hooks (cache clearing, session
     /// rotation on privilege changes): tests write through it as the back office does.
     pub models: server::model_engine::ModelService,
+    /// The instance's job queue (tests enqueue through it).
+    pub jobs: server::jobs::Jobs,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _dir: Option<TempDir>,
@@ -285,6 +287,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
     let pages = app.state().pages.clone();
     let api_cache = app.state().api_cache.clone();
     let models = app.state().models.clone();
+    let jobs = app.state().jobs.queue.clone();
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until(async move {
         let _ = rx.await;
@@ -301,6 +304,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         pages,
         api_cache,
         models,
+        jobs,
         shutdown: Some(tx),
         server: Some(server),
         _dir: dir,

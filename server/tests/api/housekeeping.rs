@@ -87,7 +87,8 @@ async fn the_sweep_removes_dead_rows_and_keeps_live_ones(backend: Backend) {
         Swept {
             sessions: 1,
             tokens: 2,
-            email_links: 2
+            email_links: 2,
+            job_errors: 0
         }
     );
     let left = |table: &'static str, column: &'static str| async move {

@@ -6,6 +6,8 @@
 
 mod helpers;
 mod housekeeping;
+mod jobs;
+mod jobs_processes;
 
 mod accounts;
 mod admin_access;

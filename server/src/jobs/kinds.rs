@@ -1,0 +1,63 @@
+//! What each kind of job does, and the natural-key guard around it.
+
+use chrono::Utc;
+
+use super::Job;
+use crate::accounts::links::Links;
+use crate::db::{self, Db};
+use crate::mail::MailError;
+
+/// What jobs reach: ids come in the payload, everything else from here.
+#[derive(Clone)]
+pub struct JobContext {
+    pub db: Db,
+    pub links: Links,
+}
+
+/// How an attempt failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// May pass later (a mail server away, the database busy): retried with backoff.
+    Retry(String),
+    /// Will never pass: the job ends failed at once.
+    Permanent(String),
+}
+
+impl From<sqlx::Error> for Failure {
+    fn from(e: sqlx::Error) -> Self {
+        Failure::Retry(format!("database: {e}"))
+    }
+}
+
+impl From<MailError> for Failure {
+    fn from(e: MailError) -> Self {
+        match e {
+            MailError::Transient(m) => Failure::Retry(m),
+            MailError::Permanent(m) => Failure::Permanent(m),
+        }
+    }
+}
+
+/// Runs `job` unless its effect `(kind, key)` happened already; records the key after the
+/// effect.
+///
+/// Mail leaves the database's transactions, so for a mail the key is written right after the
+/// SMTP server took it: a worker killed in the few milliseconds between the two would send it
+/// again on redelivery (at least once, never lost). Every other delivery, retry or crash sees
+/// the key and does nothing.
+pub async fn run(ctx: &JobContext, job: &Job, key: &str) -> Result<(), Failure> {
+    let kind = job.kind().name();
+    if db::jobs::effect_done(&ctx.db, kind, key).await? {
+        tracing::info!(kind, key, "job effect happened already: nothing to do");
+        return Ok(());
+    }
+    match job {
+        Job::LinkMail { user_id, purpose } => ctx.links.deliver(*user_id, *purpose).await?,
+        Job::Housekeeping { tick } => {
+            let swept = crate::housekeeping::sweep(&ctx.db, Utc::now()).await?;
+            tracing::info!(tick, ?swept, "housekeeping ran");
+        }
+    }
+    db::jobs::record_effect(&ctx.db, kind, key, Utc::now()).await?;
+    Ok(())
+}

@@ -1,0 +1,261 @@
+//! Background jobs on apalis 1.0: a durable queue in the application's own database (apalis'
+//! SQLite storage in embedded mode, its PostgreSQL storage on PostgreSQL), the worker that runs
+//! them (inside `serve` unless `WORKER=off`, or `xuecheng worker`), and the schedules that
+//! enqueue housekeeping and friends once per tick across every instance.
+//!
+//! Rules every job follows:
+//! - A payload carries ids and a natural key, never objects: the job reads what it needs when
+//!   it runs, so a retry sees today's row, not last week's copy.
+//! - Effects are idempotent by `(kind, key)`: a job checks [`crate::db::jobs::effect_done`]
+//!   before it acts and records its key with its effect, so a retry or a second delivery (a
+//!   worker killed after the effect, before the acknowledgement) does not act twice.
+//! - A failing attempt is retried with exponential backoff up to `JOB_RETRIES` times; each
+//!   failure is kept in `job_errors` with its message, and the final one in apalis' row. A
+//!   payload that does not parse or names an unknown kind fails at once, never retried.
+//!
+//! The queue has its own small sqlx 0.9 pool (apalis 1.0 is built on sqlx 0.9, the workspace
+//! on 0.8): see the README's architecture section for why and what moving would take.
+
+pub mod kinds;
+pub mod queue;
+pub mod schedule;
+pub mod settings;
+pub mod worker;
+
+use serde::{Deserialize, Serialize};
+
+pub use queue::Jobs;
+pub use settings::JobSettings;
+
+/// What travels through the queue: the kind, the natural key of its effect, and the ids it
+/// needs, as JSON.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Envelope {
+    pub kind: String,
+    pub key: String,
+    #[serde(default)]
+    pub args: serde_json::Value,
+}
+
+/// The jobs this product knows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Job {
+    /// A one-time link (password reset or e-mail verification) to the user's current address.
+    LinkMail {
+        user_id: i64,
+        purpose: crate::db::email_tokens::Purpose,
+    },
+    /// One housekeeping sweep, for the schedule's tick at `tick` (Unix seconds).
+    Housekeeping { tick: i64 },
+}
+
+impl Job {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Job::LinkMail { .. } => Kind::LinkMail,
+            Job::Housekeeping { .. } => Kind::Housekeeping,
+        }
+    }
+
+    fn args(&self) -> serde_json::Value {
+        match self {
+            Job::LinkMail { user_id, purpose } => {
+                serde_json::json!({"user_id": user_id, "purpose": purpose.as_str()})
+            }
+            Job::Housekeeping { tick } => serde_json::json!({ "tick": tick }),
+        }
+    }
+
+    /// The payload stored in the queue.
+    pub fn envelope(&self, key: &str) -> Envelope {
+        Envelope {
+            kind: self.kind().name().to_string(),
+            key: key.to_string(),
+            args: self.args(),
+        }
+    }
+
+    /// Reads a payload back; the message says what is wrong with one that does not parse.
+    pub fn parse(envelope: &Envelope) -> Result<Job, String> {
+        let kind = Kind::from_name(&envelope.kind)
+            .ok_or_else(|| format!("unknown job kind '{}'", envelope.kind))?;
+        let args = &envelope.args;
+        let int = |name: &str| {
+            args.get(name)
+                .and_then(serde_json::Value::as_i64)
+                .ok_or_else(|| format!("{}: `{name}` is missing or not an integer", kind.name()))
+        };
+        Ok(match kind {
+            Kind::LinkMail => {
+                let purpose = args
+                    .get("purpose")
+                    .and_then(serde_json::Value::as_str)
+                    .and_then(crate::db::email_tokens::Purpose::parse)
+                    .ok_or_else(|| format!("{}: `purpose` is not a known purpose", kind.name()))?;
+                Job::LinkMail {
+                    user_id: int("user_id")?,
+                    purpose,
+                }
+            }
+            Kind::Housekeeping => Job::Housekeeping { tick: int("tick")? },
+        })
+    }
+}
+
+/// A job kind: its name in payloads, its queue, and how long one attempt may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    LinkMail,
+    Housekeeping,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 2] = [Kind::LinkMail, Kind::Housekeeping];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::LinkMail => "mail.link",
+            Kind::Housekeeping => "housekeeping",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    pub fn queue(self) -> &'static str {
+        match self {
+            Kind::LinkMail => "mail",
+            Kind::Housekeeping => "default",
+        }
+    }
+
+    /// One attempt's limit; past it the attempt counts as failed (and is retried).
+    pub fn timeout(self) -> std::time::Duration {
+        use std::time::Duration;
+        match self {
+            // lettre gives up on a silent server after 15 s; leave it room to say so.
+            Kind::LinkMail => Duration::from_secs(30),
+            Kind::Housekeeping => Duration::from_secs(120),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::email_tokens::Purpose;
+
+    #[test]
+    fn payloads_round_trip_and_bad_ones_say_why() {
+        let job = Job::LinkMail {
+            user_id: 7,
+            purpose: Purpose::ResetPassword,
+        };
+        let envelope = job.envelope("k");
+        let bytes = serde_json::to_vec(&envelope).unwrap();
+        let back: Envelope = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(Job::parse(&back).unwrap(), job);
+
+        let unknown = Envelope {
+            kind: "mail.fax".into(),
+            key: "k".into(),
+            args: serde_json::Value::Null,
+        };
+        assert!(Job::parse(&unknown)
+            .unwrap_err()
+            .contains("unknown job kind 'mail.fax'"));
+        let bad = Envelope {
+            kind: "mail.link".into(),
+            key: "k".into(),
+            args: serde_json::json!({"user_id": "seven", "purpose": "reset_password"}),
+        };
+        assert!(Job::parse(&bad).unwrap_err().contains("user_id"));
+    }
+}
+
+/// The queue and what its jobs need: one field of the application state, and all that
+/// `xuecheng worker` builds.
+#[derive(Clone)]
+pub struct Background {
+    pub queue: Jobs,
+    pub context: kinds::JobContext,
+}
+
+impl Background {
+    /// Opens the queue (its own pool) and builds what jobs need.
+    pub async fn connect(
+        settings: &crate::config::Settings,
+        db: crate::db::Db,
+    ) -> anyhow::Result<Self> {
+        let queue = Jobs::connect(settings).await?;
+        let mailer = crate::mail::Mailer::from_settings(&settings.mail)?;
+        let links = crate::accounts::links::Links::new(
+            db.clone(),
+            mailer,
+            settings.public_url.clone(),
+            queue.clone(),
+        );
+        Ok(Self {
+            queue,
+            context: kinds::JobContext { db, links },
+        })
+    }
+
+    /// Runs the worker and the schedules until `stop` resolves; running jobs then get
+    /// `grace` to finish, the rest stays queued.
+    pub async fn run(
+        self,
+        settings: JobSettings,
+        grace: std::time::Duration,
+        stop: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        let schedules = {
+            let (queue, settings, mut rx) = (self.queue.clone(), settings.clone(), rx.clone());
+            let stopped = async move {
+                let _ = rx.wait_for(|stop| *stop).await;
+            };
+            tokio::spawn(async move { schedule::run(queue, &settings, stopped).await })
+        };
+        let worker = worker::run(
+            self.queue.pool().clone(),
+            self.context,
+            worker::WorkerPlan { settings, grace },
+            rx,
+        );
+        let signal = async move {
+            stop.await;
+            let _ = tx.send(true);
+        };
+        let (result, ()) = tokio::join!(worker, signal);
+        match schedules.await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::error!(%error, "job schedules"),
+            Err(error) => tracing::error!(%error, "job schedules panicked"),
+        }
+        result
+    }
+}
+
+/// Starts the in-process worker of `serve` (unless `WORKER=off`); it stops when `stop` turns
+/// true.
+pub fn spawn_embedded(
+    background: &Background,
+    settings: &crate::config::Settings,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    if settings.worker != crate::config::WorkerMode::Embedded {
+        return None;
+    }
+    let background = background.clone();
+    let (jobs, grace) = (settings.jobs.clone(), settings.shutdown_grace);
+    Some(tokio::spawn(async move {
+        let stopped = async move {
+            let _ = stop.wait_for(|stop| *stop).await;
+        };
+        if let Err(error) = background.run(jobs, grace, stopped).await {
+            tracing::error!(%error, "the job worker stopped");
+        }
+    }))
+}

@@ -1,0 +1,149 @@
+//! The durable queue: apalis' storage in the application's database, reached through a small
+//! pool of its own (sqlx 0.9, which apalis 1.0 is built on).
+//!
+//! apalis keeps its schema under its own migration table (`_apalis_migrations`), so its
+//! versions never mix with ours in `_sqlx_migrations`.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use apalis::prelude::TaskBuilder;
+
+use super::{Envelope, Job};
+use crate::config::{DatabaseKind, Settings};
+
+/// The queue's pool: SQLite or PostgreSQL, as `DATABASE_URL` says.
+#[derive(Debug, Clone)]
+pub enum QueuePool {
+    Sqlite(apalis_sqlite::SqlitePool),
+    Postgres(apalis_postgres::PgPool),
+}
+
+/// Enqueues jobs. Cheap to clone; every instance (web or worker) holds one.
+#[derive(Debug, Clone)]
+pub struct Jobs {
+    pool: QueuePool,
+}
+
+/// Attempts apalis may make itself. Retries happen inside one delivery (see
+/// [`super::worker`]); a delivery ends done or failed for good, and a job comes back only when
+/// its worker died (the lease).
+const DELIVERIES: usize = 1;
+
+impl Jobs {
+    #[tracing::instrument(name = "jobs.connect", skip_all)]
+    pub async fn connect(settings: &Settings) -> anyhow::Result<Self> {
+        let url = settings.database_url.expose();
+        let max = settings.jobs.db_max_connections;
+        let pool = match settings.database_kind {
+            DatabaseKind::Sqlite => {
+                let options = apalis_sqlite::SqliteConnectOptions::from_str(url)
+                    .context("DATABASE_URL")?
+                    .create_if_missing(true)
+                    .journal_mode(sqlx_09::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sqlx_09::sqlite::SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(5));
+                QueuePool::Sqlite(
+                    apalis_sqlite::SqlitePoolOptions::new()
+                        .max_connections(max)
+                        .acquire_timeout(Duration::from_secs(5))
+                        .connect_with(options)
+                        .await
+                        .context("cannot open the job queue (SQLite)")?,
+                )
+            }
+            DatabaseKind::Postgres => {
+                let options =
+                    apalis_postgres::PgConnectOptions::from_str(url).context("DATABASE_URL")?;
+                QueuePool::Postgres(
+                    sqlx_09::postgres::PgPoolOptions::new()
+                        .max_connections(max)
+                        .acquire_timeout(Duration::from_secs(5))
+                        .connect_with(options)
+                        .await
+                        .context("cannot open the job queue (PostgreSQL)")?,
+                )
+            }
+        };
+        let jobs = Self { pool };
+        jobs.migrate().await?;
+        Ok(jobs)
+    }
+
+    async fn migrate(&self) -> anyhow::Result<()> {
+        match &self.pool {
+            QueuePool::Sqlite(pool) => {
+                let mut migrator = apalis_sqlite::SqliteStorage::migrations();
+                migrator.dangerous_set_table_name("_apalis_migrations");
+                migrator.run(pool).await.context("job queue migrations")?;
+            }
+            QueuePool::Postgres(pool) => {
+                let mut migrator = apalis_postgres::PostgresStorage::migrations();
+                migrator.dangerous_set_table_name("_apalis_migrations");
+                migrator.run(pool).await.context("job queue migrations")?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn pool(&self) -> &QueuePool {
+        &self.pool
+    }
+
+    /// Enqueues `job` with the natural key of its effect. The queue takes a given
+    /// `(kind, key)` once: a second enqueue of it (another instance's tick of the same
+    /// schedule) is dropped.
+    #[tracing::instrument(name = "jobs.enqueue", skip(self, job), fields(kind = job.kind().name()))]
+    pub async fn enqueue(&self, job: &Job, key: &str) -> anyhow::Result<()> {
+        let envelope = job.envelope(key);
+        let bytes = serde_json::to_vec(&envelope).context("encoding a job")?;
+        self.enqueue_raw(job.kind().queue(), bytes, Some(&dedup_key(&envelope)))
+            .await
+    }
+
+    /// Puts raw bytes on a queue (the tests use it for payloads that do not parse).
+    pub async fn enqueue_raw(
+        &self,
+        queue: &str,
+        payload: Vec<u8>,
+        idempotency_key: Option<&str>,
+    ) -> anyhow::Result<()> {
+        let mut builder = TaskBuilder::new(payload).max_attempts(DELIVERIES);
+        if let Some(key) = idempotency_key {
+            builder = builder.idempotency_key(key);
+        }
+        let task = builder.build();
+        match &self.pool {
+            QueuePool::Sqlite(pool) => {
+                let mut conn = pool.acquire().await?;
+                apalis_sqlite::queries::push_tasks(&mut *conn, queue, &[task])
+                    .await
+                    .map_err(|e| anyhow::anyhow!("enqueue: {e}"))?;
+            }
+            QueuePool::Postgres(pool) => {
+                let mut conn = pool.acquire().await?;
+                match apalis_postgres::queries::push_tasks(&mut *conn, queue, vec![task]).await {
+                    Ok(()) => {}
+                    // apalis' PostgreSQL insert has no `ON CONFLICT`: a key already queued is
+                    // the unique index refusing it, which is the outcome we want.
+                    Err(apalis_postgres::Error::Database(sqlx_09::Error::Database(e)))
+                        if e.is_unique_violation() => {}
+                    Err(e) => return Err(anyhow::anyhow!("enqueue: {e}")),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        match &self.pool {
+            QueuePool::Sqlite(pool) => pool.close().await,
+            QueuePool::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+fn dedup_key(envelope: &Envelope) -> String {
+    format!("{}:{}", envelope.kind, envelope.key)
+}

@@ -1,0 +1,339 @@
+//! The worker: one apalis worker per queue, all in one [`Monitor`], running [`handle`] for
+//! every delivery.
+//!
+//! Around each job, from the outside in: apalis' persistence (lock, then the final result in
+//! its row), the retry policy (exponential backoff from `JOB_BACKOFF_MS`, doubling with
+//! jitter, capped at `JOB_BACKOFF_MAX_SECONDS`, at most `JOB_RETRIES` retries; never after an
+//! [`AbortError`]), panic catching (a panic aborts the job with its message), then
+//! [`handle`]: parse, the per-kind timeout, the job, and a row in `job_errors` per failure.
+//!
+//! Concurrency: each queue's worker takes at most `JOB_CONCURRENCY` jobs at once, and one
+//! semaphore of the same size bounds the whole process. A worker that dies leaves its jobs
+//! locked; another worker's heartbeat puts them back after two missed heartbeats
+//! (`JOB_HEARTBEAT_SECONDS`), and their natural keys keep their effects single.
+//!
+//! Shutdown: once `stop` resolves the worker takes no more jobs, gives running ones
+//! `SHUTDOWN_GRACE_SECONDS`, and leaves everything else queued.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use apalis::layers::retry::backoff::{ExponentialBackoffMaker, MakeBackoff};
+use apalis::layers::retry::HasherRng;
+use apalis::prelude::*;
+use chrono::Utc;
+use tokio::sync::Semaphore;
+
+use super::kinds::{self, Failure, JobContext};
+use super::queue::QueuePool;
+use super::{Envelope, Job, JobSettings};
+
+/// Hands payload bytes through untouched: parsing is [`handle`]'s job, so a payload that no
+/// longer parses fails as that one job, with its error, instead of as the queue's stream.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RawCodec;
+
+impl Codec<Vec<u8>> for RawCodec {
+    type Error = std::convert::Infallible;
+    type Compact = Vec<u8>;
+
+    fn encode(&self, val: &Vec<u8>) -> Result<Vec<u8>, Self::Error> {
+        Ok(val.clone())
+    }
+
+    fn decode(&self, val: &Vec<u8>) -> Result<Vec<u8>, Self::Error> {
+        Ok(val.clone())
+    }
+}
+
+/// What every delivery shares.
+pub struct Runtime {
+    pub ctx: JobContext,
+    /// Jobs running in this process, over all queues.
+    permits: Semaphore,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct JobFailed(String);
+
+/// One delivery of one job.
+async fn handle(
+    payload: Vec<u8>,
+    task_id: TaskId,
+    attempt: Attempt,
+    runtime: Data<Arc<Runtime>>,
+    activity: Data<Arc<Activity>>,
+) -> Result<(), BoxDynError> {
+    let _busy = activity.begin();
+    let task_id = task_id.to_string();
+    let attempt = i64::try_from(attempt.current()).unwrap_or(i64::MAX);
+    let parsed = serde_json::from_slice::<Envelope>(&payload)
+        .map_err(|e| format!("the payload does not parse as a job: {e}"))
+        .and_then(|envelope| Job::parse(&envelope).map(|job| (job, envelope.key)));
+    let (job, key) = match parsed {
+        Ok(parsed) => parsed,
+        Err(message) => {
+            record(&runtime.ctx, &task_id, "unknown", attempt, &message).await;
+            tracing::error!(task_id, error = %message, "job refused: it will not be retried");
+            return Err(AbortError::new(JobFailed(message)).into());
+        }
+    };
+    let kind = job.kind();
+    let _permit = runtime
+        .permits
+        .acquire()
+        .await
+        .map_err(|_| AbortError::new(JobFailed("the worker is stopping".into())))?;
+    let outcome = tokio::time::timeout(kind.timeout(), kinds::run(&runtime.ctx, &job, &key))
+        .await
+        .unwrap_or_else(|_| {
+            Err(Failure::Retry(format!(
+                "took longer than {} s",
+                kind.timeout().as_secs()
+            )))
+        });
+    match outcome {
+        Ok(()) => Ok(()),
+        Err(Failure::Retry(message)) => {
+            record(&runtime.ctx, &task_id, kind.name(), attempt, &message).await;
+            tracing::warn!(task_id, kind = kind.name(), attempt, error = %message, "job failed; retrying");
+            Err(JobFailed(message).into())
+        }
+        Err(Failure::Permanent(message)) => {
+            record(&runtime.ctx, &task_id, kind.name(), attempt, &message).await;
+            tracing::error!(task_id, kind = kind.name(), error = %message, "job failed for good");
+            Err(AbortError::new(JobFailed(message)).into())
+        }
+    }
+}
+
+async fn record(ctx: &JobContext, task_id: &str, kind: &str, attempt: i64, message: &str) {
+    if let Err(error) =
+        crate::db::jobs::record_error(&ctx.db, task_id, kind, attempt, message, Utc::now()).await
+    {
+        tracing::warn!(%error, task_id, "could not record a job's failure");
+    }
+}
+
+/// Which queues, how many at once, how to name the workers.
+pub struct WorkerPlan {
+    pub settings: JobSettings,
+    pub grace: Duration,
+}
+
+fn worker_name(queue: &str) -> String {
+    // Unique per process: a restarted worker must not look like the dead one, whose locked
+    // jobs are put back only by a live worker's heartbeat.
+    format!(
+        "{queue}@{}-{}",
+        std::process::id(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+/// What one queue's worker is doing, for the stall watchdog in [`run_queue`].
+#[derive(Debug, Default)]
+pub struct Activity {
+    running: std::sync::atomic::AtomicUsize,
+}
+
+struct Busy<'a>(&'a Activity);
+
+impl Activity {
+    fn begin(&self) -> Busy<'_> {
+        self.running
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Busy(self)
+    }
+
+    fn idle(&self) -> bool {
+        self.running.load(std::sync::atomic::Ordering::SeqCst) == 0
+    }
+}
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        self.0
+            .running
+            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// A job is "waiting too long" when it could have run this long ago.
+const STALL: Duration = Duration::from_secs(3);
+
+/// Whether `queue` has a job that could have run [`STALL`] ago and that nobody has taken.
+async fn waiting_too_long(pool: &QueuePool, queue: &str) -> bool {
+    let cutoff = chrono::Utc::now().timestamp() - STALL.as_secs() as i64;
+    let found: Result<Option<i32>, sqlx_09::Error> = match pool {
+        QueuePool::Sqlite(pool) => {
+            sqlx_09::query_scalar(
+                "SELECT 1 FROM Jobs WHERE job_type = ?1 AND status = 'Pending' \
+                 AND lock_by IS NULL AND run_at <= ?2 LIMIT 1",
+            )
+            .bind(queue)
+            .bind(cutoff)
+            .fetch_optional(pool)
+            .await
+        }
+        QueuePool::Postgres(pool) => {
+            sqlx_09::query_scalar(
+                "SELECT 1 FROM apalis.jobs WHERE job_type = $1 AND status = 'Pending' \
+                 AND lock_by IS NULL AND run_at <= to_timestamp($2) LIMIT 1",
+            )
+            .bind(queue)
+            .bind(cutoff as f64)
+            .fetch_optional(pool)
+            .await
+        }
+    };
+    matches!(found, Ok(Some(_)))
+}
+
+macro_rules! build_worker {
+    ($storage:expr, $queue:expr, $plan:expr, $runtime:expr, $activity:expr) => {{
+        let activity = $activity.clone();
+        let settings = &$plan.settings;
+        let backoff = ExponentialBackoffMaker::new(
+            settings.backoff_min,
+            settings.backoff_max.max(settings.backoff_min),
+            0.5,
+            HasherRng::default(),
+        )
+        .map_err(|e| anyhow::anyhow!("job backoff: {e}"))?
+        .make_backoff();
+        let policy = RetryPolicy::retries(settings.retries)
+            .with_backoff(backoff)
+            .retry_if(|e: &BoxDynError| e.downcast_ref::<AbortError>().is_none());
+        let backend = $storage
+            .with_codec(RawCodec)
+            .poll_with_interval(settings.poll);
+        let runtime = $runtime.clone();
+        let name = worker_name($queue);
+        move |_restarts: usize| {
+            WorkerBuilder::new(name.clone())
+                .backend(backend.clone())
+                .data(runtime.clone())
+                .data(activity.clone())
+                .retry(policy.clone())
+                .catch_panic()
+                .build(handle)
+        }
+    }};
+}
+
+/// Runs the worker until `stop` turns true, then drains within the grace period.
+pub async fn run(
+    pool: QueuePool,
+    ctx: JobContext,
+    plan: WorkerPlan,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let runtime = Arc::new(Runtime {
+        ctx,
+        permits: Semaphore::new(plan.settings.concurrency),
+    });
+    tracing::info!(
+        queues = ?plan.settings.queues,
+        concurrency = plan.settings.concurrency,
+        "job worker started"
+    );
+    let plan = Arc::new(plan);
+    let queues = plan.settings.queues.clone().into_iter().map(|queue| {
+        let (pool, plan, runtime, stop) =
+            (pool.clone(), plan.clone(), runtime.clone(), stop.clone());
+        async move { run_queue(&pool, &queue, &plan, &runtime, stop).await }
+    });
+    let results = futures::future::join_all(queues).await;
+    results.into_iter().collect::<anyhow::Result<Vec<()>>>()?;
+    Ok(())
+}
+
+/// Pause before a queue's worker is built again after it failed: doubles from the first up to
+/// the last, so an outage neither ends the worker for good nor has it hammer the database.
+const RESTART_MIN: Duration = Duration::from_millis(500);
+const RESTART_MAX: Duration = Duration::from_secs(4);
+
+/// One queue's apalis worker, built again whenever it fails (its queue's database went away),
+/// until `stop`.
+async fn run_queue(
+    pool: &QueuePool,
+    queue: &str,
+    plan: &WorkerPlan,
+    runtime: &Arc<Runtime>,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let mut pause = RESTART_MIN;
+    loop {
+        let activity = Arc::new(Activity::default());
+        let monitor = Monitor::new().shutdown_timeout(plan.grace);
+        let monitor = match pool {
+            QueuePool::Sqlite(pool) => {
+                let config = apalis_sqlite::Config::default()
+                    .queue(queue)
+                    .heartbeat_interval(plan.settings.heartbeat)
+                    .missed_heartbeats(2);
+                let storage =
+                    apalis_sqlite::SqliteStorage::<Vec<u8>>::new(pool).with_config(config);
+                monitor.register(build_worker!(storage, queue, plan, runtime, activity))
+            }
+            QueuePool::Postgres(pool) => {
+                let config = apalis_postgres::Config::default()
+                    .queue(queue)
+                    .heartbeat_interval(plan.settings.heartbeat)
+                    .missed_heartbeats(2);
+                let storage =
+                    apalis_postgres::PostgresStorage::<Vec<u8>>::new(pool).with_config(config);
+                monitor.register(build_worker!(storage, queue, plan, runtime, activity))
+            }
+        };
+        let started = std::time::Instant::now();
+        let mut signal = stop.clone();
+        // Watchdog: apalis 1.0's SQLite worker was seen to stop polling after a few jobs
+        // (idle, with runnable jobs left Pending). An idle worker while a job has been
+        // runnable for STALL is stalled by definition: build it again (nothing is running, so
+        // nothing is interrupted).
+        let stalled = {
+            let (pool, queue, activity) = (pool.clone(), queue.to_string(), activity.clone());
+            async move {
+                loop {
+                    tokio::time::sleep(STALL).await;
+                    if activity.idle() && waiting_too_long(&pool, &queue).await {
+                        tracing::warn!(queue, "job worker idle while a job waits: restarting it");
+                        return;
+                    }
+                }
+            }
+        };
+        let result = monitor
+            .run_with_signal(async move {
+                tokio::select! {
+                    _ = signal.wait_for(|stop| *stop) => {}
+                    () = stalled => {}
+                }
+                Ok(())
+            })
+            .await;
+        if *stop.borrow() {
+            tracing::info!(queue, "job worker stopped");
+            return result.map_err(|e| anyhow::anyhow!("job worker for '{queue}': {e}"));
+        }
+        if started.elapsed() > RESTART_MAX * 4 {
+            // It ran fine for a while: this failure is a new one.
+            pause = RESTART_MIN;
+        }
+        match result {
+            Ok(()) => tracing::warn!(queue, ?pause, "job worker ended; starting it again"),
+            Err(error) => {
+                tracing::warn!(queue, %error, ?pause, "job worker failed; starting it again")
+            }
+        }
+        let mut signal = stop.clone();
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = signal.wait_for(|stop| *stop) => return Ok(()),
+        }
+        pause = (pause * 2).min(RESTART_MAX);
+    }
+}

@@ -1,0 +1,171 @@
+//! The job runtime as separate processes: the real `xuecheng worker` binary, twice for a
+//! schedule (one run per tick across both), and killed with SIGKILL in the middle of a job
+//! (it runs again after its lease, and its effect happens once).
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use server::db::email_tokens::Purpose;
+use server::jobs::Job;
+
+use crate::backend_tests;
+use crate::fake_smtp::{FakeSmtp, Trouble};
+use crate::helpers::{fresh_database, spawn_app_with, Backend, Options, TempDir, TestApp};
+use crate::jobs::{fast_jobs, jobs_in, settled, user, wait_until};
+
+backend_tests!(
+    two_worker_processes_run_each_cron_tick_once,
+    a_worker_killed_mid_job_leaves_it_to_another_after_the_lease,
+);
+
+/// A web instance that runs no jobs: the tests' window on the database and the queue.
+async fn observer(database_url: &str, extra: Vec<(&'static str, String)>) -> TestApp {
+    let mut extra = extra;
+    extra.push(("WORKER", "off".into()));
+    spawn_app_with(
+        Backend::Sqlite, // ignored: the URL decides
+        Options {
+            seed_demo: false,
+            database_url: Some(database_url.to_string()),
+            extra,
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+fn worker(database_url: &str, log: &Path, args: &[&str], env: &[(&'static str, String)]) -> Child {
+    let file = std::fs::File::create(log).unwrap();
+    Command::new(env!("CARGO_BIN_EXE_xuecheng"))
+        .arg("worker")
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", database_url)
+        .env("LOG_FORMAT", "json")
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(file.try_clone().unwrap()))
+        .stdout(Stdio::from(file))
+        .spawn()
+        .expect("the xuecheng binary starts")
+}
+
+fn terminate(child: &mut Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+}
+
+async fn two_worker_processes_run_each_cron_tick_once(backend: Backend) {
+    let (url, _dir) = fresh_database(backend).await;
+    let app = observer(&url, fast_jobs()).await;
+    let logs = TempDir::new();
+    let mut env = fast_jobs();
+    env.push(("HOUSEKEEPING_CRON", "* * * * * *".into()));
+    let paths = [logs.0.join("one.log"), logs.0.join("two.log")];
+    let mut workers: Vec<Child> = paths
+        .iter()
+        .map(|p| {
+            worker(
+                &url,
+                p,
+                &["--queues", "default", "--concurrency", "2"],
+                &env,
+            )
+        })
+        .collect();
+    wait_until("four housekeeping runs", || async {
+        jobs_in(&app, "default")
+            .await
+            .iter()
+            .filter(|j| j.status == "Done")
+            .count()
+            >= 4
+    })
+    .await;
+    for w in &mut workers {
+        terminate(w);
+    }
+    let mut runs: Vec<i64> = Vec::new();
+    for path in &paths {
+        let text = std::fs::read_to_string(path).unwrap();
+        assert!(text.contains("job worker started"), "{text}");
+        for line in text.lines().filter(|l| l.contains("housekeeping ran")) {
+            let value: serde_json::Value = serde_json::from_str(line).unwrap();
+            runs.push(value["tick"].as_i64().expect("a tick"));
+        }
+    }
+    runs.sort_unstable();
+    let mut distinct = runs.clone();
+    distinct.dedup();
+    assert!(distinct.len() >= 4, "{runs:?}");
+    assert_eq!(runs, distinct, "a tick ran twice");
+    // One queue row per tick, too.
+    let jobs = jobs_in(&app, "default").await;
+    let mut keys: Vec<String> = jobs
+        .iter()
+        .map(|j| {
+            let v: serde_json::Value = serde_json::from_slice(&j.payload).unwrap();
+            v["key"].as_str().unwrap().to_string()
+        })
+        .collect();
+    let all = keys.len();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), all, "one job per tick");
+}
+
+async fn a_worker_killed_mid_job_leaves_it_to_another_after_the_lease(backend: Backend) {
+    // The first connection hangs: the worker is killed while it waits on the mail server.
+    let mut smtp = FakeSmtp::start_with(Trouble {
+        refuse_first: 0,
+        stall_next: 1,
+    })
+    .await;
+    let (url, _dir) = fresh_database(backend).await;
+    let app = observer(&url, fast_jobs()).await;
+    let id = user(&app, "kim").await;
+    let logs = TempDir::new();
+    let mut env = fast_jobs();
+    env.push(("SMTP_URL", smtp.url.clone()));
+    env.push(("JOB_HEARTBEAT_SECONDS", "1".into()));
+    let mut first = worker(&url, &logs.0.join("first.log"), &["--queues", "mail"], &env);
+    app.jobs
+        .enqueue(
+            &Job::LinkMail {
+                user_id: id,
+                purpose: Purpose::ResetPassword,
+            },
+            "kill-me",
+        )
+        .await
+        .unwrap();
+    wait_until("the first worker talks to the mail server", || async {
+        smtp.sessions() >= 1
+    })
+    .await;
+    assert_eq!(jobs_in(&app, "mail").await[0].status, "Running");
+    first.kill().unwrap(); // SIGKILL: no chance to give the job back
+    let _ = first.wait();
+
+    let mut second = worker(
+        &url,
+        &logs.0.join("second.log"),
+        &["--queues", "mail"],
+        &env,
+    );
+    let mail = smtp.next_to("kim@example.com").await;
+    assert_eq!(mail.link_path(), "/password/reset");
+    let jobs = settled(&app, "mail", 1).await;
+    terminate(&mut second);
+    assert_eq!(jobs[0].status, "Done", "{:?}", jobs[0]);
+    assert_eq!(
+        server::db::jobs::effects_of(&app.db, "mail.link")
+            .await
+            .unwrap(),
+        1
+    );
+    smtp.assert_nothing_else();
+}
