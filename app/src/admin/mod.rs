@@ -5,4 +5,4 @@ pub mod models;
 pub mod spec;
 
 pub use models::{find, MODELS};
-pub use spec::{BulkAction, FieldKind, FieldSpec, Inline, ModelSpec};
+pub use spec::{BulkAction, FieldKind, FieldSpec, Inline, ModelSpec, PublicRows};

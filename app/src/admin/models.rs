@@ -4,7 +4,9 @@
 //! their permissions in a migration; the admin pages, the API routes, the OpenAPI document and
 //! the permission tests pick them up from [`MODELS`].
 
-use super::spec::{delete_action, BulkAction, FieldKind as K, FieldSpec as F, Inline, ModelSpec};
+use super::spec::{
+    delete_action, BulkAction, FieldKind as K, FieldSpec as F, Inline, ModelSpec, PublicRows,
+};
 
 const LEVELS: &[&str] = &["beginner", "intermediate", "advanced"];
 const COURSE_STATUSES: &[&str] = &["draft", "published", "archived"];
@@ -146,7 +148,7 @@ pub static DIRECTION: ModelSpec = ModelSpec {
     ordering: &["name", "position", "created_at"],
     default_order: "position",
     soft_delete: false,
-    public_rows: Some("1 = 1"),
+    public_rows: Some(PublicRows::All),
     has_updated_at: false,
     actions: &[delete_action("direction.delete")],
     inlines: &[],
@@ -173,7 +175,7 @@ pub static CATEGORY: ModelSpec = ModelSpec {
     ordering: &["name", "position", "created_at"],
     default_order: "position",
     soft_delete: false,
-    public_rows: Some("1 = 1"),
+    public_rows: Some(PublicRows::All),
     has_updated_at: false,
     actions: &[delete_action("category.delete")],
     inlines: &[],
@@ -200,7 +202,7 @@ pub static TEACHER: ModelSpec = ModelSpec {
     ordering: &["name", "created_at"],
     default_order: "name",
     soft_delete: false,
-    public_rows: Some("1 = 1"),
+    public_rows: Some(PublicRows::All),
     has_updated_at: false,
     actions: &[delete_action("teacher.delete")],
     inlines: &[],
@@ -275,7 +277,7 @@ pub static COURSE: ModelSpec = ModelSpec {
     ],
     default_order: "-updated_at",
     soft_delete: true,
-    public_rows: Some("status = 'published'"),
+    public_rows: Some(PublicRows::Course),
     has_updated_at: true,
     actions: &[
         BulkAction {
@@ -320,9 +322,7 @@ pub static CHAPTER: ModelSpec = ModelSpec {
     ordering: &["position", "title", "created_at"],
     default_order: "position",
     soft_delete: false,
-    public_rows: Some(
-        "course_id IN (SELECT id FROM courses WHERE status = 'published' AND deleted_at IS NULL)",
-    ),
+    public_rows: Some(PublicRows::OfCourse("course_id")),
     has_updated_at: false,
     actions: &[delete_action("chapter.delete")],
     inlines: &[Inline {
@@ -374,10 +374,7 @@ pub static LESSON: ModelSpec = ModelSpec {
     ordering: &["position", "title", "duration_secs", "created_at"],
     default_order: "position",
     soft_delete: false,
-    public_rows: Some(
-        "chapter_id IN (SELECT ch.id FROM chapters ch JOIN courses c ON c.id = ch.course_id \
-         WHERE c.status = 'published' AND c.deleted_at IS NULL)",
-    ),
+    public_rows: Some(PublicRows::OfChapter("chapter_id")),
     has_updated_at: false,
     actions: &[delete_action("lesson.delete")],
     inlines: &[],

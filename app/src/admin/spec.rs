@@ -120,6 +120,19 @@ pub struct Inline {
     pub parent_field: &'static str,
 }
 
+/// Which rows of a model are public (readable without its view permission).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicRows {
+    /// Every row (directions, categories, teachers).
+    All,
+    /// The courses of the public catalogue.
+    Course,
+    /// Rows of a public course, by their foreign key to it (a course's chapters).
+    OfCourse(&'static str),
+    /// Rows of a chapter of a public course, by their foreign key to the chapter (lessons).
+    OfChapter(&'static str),
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ModelSpec {
     /// Singular, also the permission prefix: `course` → `course.view`.
@@ -141,8 +154,9 @@ pub struct ModelSpec {
     pub default_order: &'static str,
     /// Deleting stamps `deleted_at`; such rows answer 410 Gone.
     pub soft_delete: bool,
-    /// Rows anyone may view without `<name>.view` (an SQL condition), e.g. published courses.
-    pub public_rows: Option<&'static str>,
+    /// Rows anyone may view without `<name>.view`. Only the kind of rule is declared here: its
+    /// SQL belongs to the server (`server/src/db/catalog.rs`), not to a crate built for wasm.
+    pub public_rows: Option<PublicRows>,
     /// The table has `updated_at`, stamped on every change.
     pub has_updated_at: bool,
     pub actions: &'static [BulkAction],

@@ -1,7 +1,10 @@
-//! What a visitor asks of the course list: filters, search, sort and page.
+//! What a visitor asks of the public course list: filters, search, sort and page.
 //!
-//! One parser serves the pages (which clamp and explain) and the REST API (which refuses):
-//! [`CourseQuery::parse`] always yields a usable query plus the problems it had to work around.
+//! One query type for the pages and the REST API, read by one catalogue service and one SQL
+//! builder (`server/src/db/catalog.rs`), so both answer the same courses in the same order.
+//! Each has its own grammar: the page's [`CourseQuery::parse`] clamps and explains (it always
+//! yields a usable query plus the problems it worked around: a shared link never breaks), the
+//! API's (`server/src/rest/params.rs`) refuses anything it does not understand with a 400.
 
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +16,55 @@ pub const MAX_PER_PAGE: u32 = 100;
 /// Longer searches are truncated: nobody types 200 characters into a course search.
 pub const MAX_SEARCH_CHARS: usize = 100;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+/// A column a course list can be ordered by (the API's `sortby` names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortField {
+    Title,
+    PriceCents,
+    EnrollmentCount,
+    PublishedAt,
+    CreatedAt,
+    UpdatedAt,
+}
+
+impl SortField {
+    pub const ALL: [SortField; 6] = [
+        SortField::Title,
+        SortField::PriceCents,
+        SortField::EnrollmentCount,
+        SortField::PublishedAt,
+        SortField::CreatedAt,
+        SortField::UpdatedAt,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortField::Title => "title",
+            SortField::PriceCents => "price_cents",
+            SortField::EnrollmentCount => "enrollment_count",
+            SortField::PublishedAt => "published_at",
+            SortField::CreatedAt => "created_at",
+            SortField::UpdatedAt => "updated_at",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        SortField::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+}
+
+/// One key of an order: the column and whether it runs descending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SortTerm {
+    pub field: SortField,
+    pub descending: bool,
+}
+
+/// How a course list is ordered: one of the four orders the page offers, or the keys an API
+/// client named (`sortby=title,-price_cents`). Either way ties are broken by id, in the
+/// direction of the last key, so pages never overlap.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum SortKey {
     #[default]
@@ -21,9 +72,12 @@ pub enum SortKey {
     Popular,
     PriceAsc,
     PriceDesc,
+    /// Explicit keys, first to last (the API's `sortby`); never empty.
+    By(Vec<SortTerm>),
 }
 
 impl SortKey {
+    /// The orders the page offers.
     pub const ALL: [SortKey; 4] = [
         SortKey::Newest,
         SortKey::Popular,
@@ -31,26 +85,43 @@ impl SortKey {
         SortKey::PriceDesc,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    /// The page's name of this order; `None` for explicit API keys.
+    pub fn name(&self) -> Option<&'static str> {
         match self {
-            SortKey::Newest => "newest",
-            SortKey::Popular => "popular",
-            SortKey::PriceAsc => "price_asc",
-            SortKey::PriceDesc => "price_desc",
+            SortKey::Newest => Some("newest"),
+            SortKey::Popular => Some("popular"),
+            SortKey::PriceAsc => Some("price_asc"),
+            SortKey::PriceDesc => Some("price_desc"),
+            SortKey::By(_) => None,
         }
     }
 
-    pub fn label(self) -> &'static str {
+    pub fn label(&self) -> &'static str {
         match self {
             SortKey::Newest => "最新 Newest",
             SortKey::Popular => "最热 Popular",
             SortKey::PriceAsc => "价格 ↑ Price",
             SortKey::PriceDesc => "价格 ↓ Price",
+            SortKey::By(_) => "",
+        }
+    }
+
+    /// The keys this order sorts by, first to last (the id tie-breaker not included).
+    pub fn terms(&self) -> Vec<SortTerm> {
+        let term = |field, descending| SortTerm { field, descending };
+        match self {
+            SortKey::Newest => vec![term(SortField::PublishedAt, true)],
+            SortKey::Popular => vec![term(SortField::EnrollmentCount, true)],
+            SortKey::PriceAsc => vec![term(SortField::PriceCents, false)],
+            SortKey::PriceDesc => vec![term(SortField::PriceCents, true)],
+            SortKey::By(terms) => terms.clone(),
         }
     }
 
     fn parse(s: &str) -> Option<Self> {
-        SortKey::ALL.into_iter().find(|k| k.as_str() == s.trim())
+        SortKey::ALL
+            .into_iter()
+            .find(|k| k.name() == Some(s.trim()))
     }
 }
 
@@ -78,12 +149,23 @@ pub struct CourseQuery {
     pub category: Option<String>,
     pub level: Option<Level>,
     pub price: Option<PriceFilter>,
-    /// Words searched in course titles.
+    /// Searched, as one literal text ignoring case, in titles, slugs and summaries (see
+    /// `server/src/db/catalog.rs`; the API's `search` means the same).
     pub q: Option<String>,
+    /// Filters only the API offers: a category or teacher by id, the featured flag, and a
+    /// price range in cents (both ends included).
+    pub category_id: Option<i64>,
+    pub teacher_id: Option<i64>,
+    pub featured: Option<bool>,
+    pub price_min: Option<i64>,
+    pub price_max: Option<i64>,
     pub sort: SortKey,
     /// 1-based.
     pub page: u32,
     pub per_page: u32,
+    /// Rows to skip, when an API client paged by `limit`/`offset` (`per_page` is then the
+    /// limit); `None`: `(page - 1) * per_page`.
+    pub offset: Option<u64>,
 }
 
 impl Default for CourseQuery {
@@ -94,9 +176,15 @@ impl Default for CourseQuery {
             level: None,
             price: None,
             q: None,
+            category_id: None,
+            teacher_id: None,
+            featured: None,
+            price_min: None,
+            price_max: None,
             sort: SortKey::default(),
             page: 1,
             per_page: DEFAULT_PER_PAGE,
+            offset: None,
         }
     }
 }
@@ -199,10 +287,11 @@ impl CourseQuery {
 
     /// Row offset of the first course on this page, without overflow for absurd page numbers.
     pub fn offset(&self) -> u64 {
-        u64::from(self.page.saturating_sub(1)) * u64::from(self.per_page)
+        self.offset
+            .unwrap_or(u64::from(self.page.saturating_sub(1)) * u64::from(self.per_page))
     }
 
-    /// The query as URL parameters, defaults left out, in a fixed order (so equal queries give
+    /// The query as page URL parameters (the API-only filters have none), defaults left out, in a fixed order (so equal queries give
     /// equal URLs, which the page cache relies on).
     pub fn to_query_string(&self) -> String {
         let mut parts: Vec<(&str, String)> = Vec::new();
@@ -221,8 +310,9 @@ impl CourseQuery {
         if let Some(q) = &self.q {
             parts.push(("q", q.clone()));
         }
-        if self.sort != SortKey::default() {
-            parts.push(("sort", self.sort.as_str().into()));
+        // Explicit API keys have no page parameter: such a query is never turned into a link.
+        if let Some(name) = self.sort.name().filter(|_| self.sort != SortKey::default()) {
+            parts.push(("sort", name.into()));
         }
         if self.page != 1 {
             parts.push(("page", self.page.to_string()));

@@ -8,7 +8,9 @@ pub mod oauth;
 pub mod rbac;
 pub mod request;
 
-pub use course_query::{CourseQuery, PriceFilter, SortKey, DEFAULT_PER_PAGE, MAX_PER_PAGE};
+pub use course_query::{
+    CourseQuery, PriceFilter, SortField, SortKey, SortTerm, DEFAULT_PER_PAGE, MAX_PER_PAGE,
+};
 pub use level::Level;
 pub use money::Cents;
 pub use rbac::Principal;

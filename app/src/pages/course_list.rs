@@ -199,10 +199,12 @@ fn SortBar(query: CourseQuery) -> impl IntoView {
                 .into_iter()
                 .map(|key| {
                     let active = query.sort == key;
+                    let name = key.name().unwrap_or_default();
+                    let label = key.label();
                     let href = query.with(|q| q.sort = key).href();
                     view! {
-                        <a href=href class=if active { "sort active" } else { "sort" } data-sort=key.as_str()>
-                            {key.label()}
+                        <a href=href class=if active { "sort active" } else { "sort" } data-sort=name>
+                            {label}
                         </a>
                     }
                 })

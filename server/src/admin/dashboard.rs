@@ -26,8 +26,8 @@ impl Admin {
             (
                 "course.view",
                 "Published courses",
-                "courses",
-                "status = 'published' AND deleted_at IS NULL",
+                "courses c",
+                crate::db::catalog::PUBLIC_COURSE,
                 "/admin/courses?status=published",
             ),
             ("enrollment.view", "Enrolments", "enrollments", "1 = 1", ""),

@@ -23,7 +23,8 @@ use app::ports::CatalogService;
 use async_trait::async_trait;
 use moka::future::Cache;
 
-use crate::db::{catalog as repo, Db};
+use crate::db::catalog::{self as repo, CourseRecord};
+use crate::db::Db;
 use crate::error::ResultExt;
 
 const HOME_ROW: i64 = 8;
@@ -32,6 +33,8 @@ const HOME_ROW: i64 = 8;
 pub struct Catalog {
     db: Db,
     lists: Cache<CourseQuery, Arc<(Vec<CourseCard>, u64)>>,
+    /// The same lists as the API shows them ([`Catalog::course_records`]).
+    records: Cache<CourseQuery, Arc<(Vec<CourseRecord>, u64)>>,
     courses: Cache<String, Arc<CourseDetail>>,
     directions: Cache<(), Arc<Vec<DirectionFacet>>>,
     home: Cache<(), Arc<HomeData>>,
@@ -46,6 +49,10 @@ impl Catalog {
         Self {
             db,
             lists: Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(ttl)
+                .build(),
+            records: Cache::builder()
                 .max_capacity(10_000)
                 .time_to_live(ttl)
                 .build(),
@@ -79,9 +86,40 @@ impl Catalog {
     pub fn invalidate(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
         self.lists.invalidate_all();
+        self.records.invalidate_all();
         self.courses.invalidate_all();
         self.directions.invalidate_all();
         self.home.invalidate_all();
+    }
+
+    /// A page of public courses as the API shows them, and the number of matches: the same
+    /// courses in the same order as [`CatalogService::list_courses`] gives the page for the
+    /// same query.
+    pub async fn course_records(
+        &self,
+        query: CourseQuery,
+    ) -> Result<Arc<(Vec<CourseRecord>, u64)>, AppError> {
+        let started = self.generation();
+        let page = self
+            .records
+            .try_get_with(query.clone(), async {
+                repo::list_course_records(&self.db, &query)
+                    .await
+                    .map(Arc::new)
+            })
+            .await
+            .map_err(|e| crate::error::internal(e, "listing courses"))?;
+        self.forget_if_stale(&self.records, &query, started).await;
+        Ok(page)
+    }
+
+    /// A public course by id; `Gone` once it was deleted, `NotFound` when it never was public.
+    pub async fn course_record(&self, id: i64) -> Result<CourseRecord, AppError> {
+        match repo::course_record(&self.db, id).await.db_err("course")? {
+            Some((record, false)) => Ok(record),
+            Some((_, true)) => Err(AppError::Gone("course".into())),
+            None => Err(AppError::NotFound("course".into())),
+        }
     }
 
     async fn cached_directions(&self) -> Result<Arc<Vec<DirectionFacet>>, AppError> {

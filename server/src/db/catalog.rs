@@ -1,6 +1,7 @@
 //! Catalogue queries: directions and categories, course lists and course outlines.
 
-use app::domain::{Cents, CourseQuery, Level, PriceFilter, SortKey};
+use app::admin::PublicRows;
+use app::domain::{Cents, CourseQuery, Level, PriceFilter, SortField, SortKey};
 use app::dto::{
     CategoryRef, ChapterOutline, CourseCard, CourseDetail, DirectionFacet, LessonKind,
     LessonOutline, TeacherRef,
@@ -9,7 +10,9 @@ use chrono::{DateTime, Utc};
 use sqlx::FromRow;
 
 use super::{like_pattern, Db};
-use crate::on_pool;
+use crate::config::DatabaseKind;
+use crate::model_engine::sql::{Params, SqlValue};
+use crate::{bind_values, on_pool};
 
 #[derive(FromRow)]
 struct DirectionRow {
@@ -90,11 +93,34 @@ impl CardRow {
     }
 }
 
-#[derive(FromRow)]
-struct CountedCardRow {
-    #[sqlx(flatten)]
-    card: CardRow,
-    total: i64,
+/// The one rule of the public catalogue, for a `courses` row aliased `c`: a course anyone may
+/// see is published and not deleted. Pages, the API, the model engine's public rows (courses,
+/// their chapters and lessons) and the dashboard's count all use it; nothing else spells it.
+macro_rules! published {
+    () => {
+        "c.status = 'published'"
+    };
+}
+pub const PUBLIC_COURSE: &str = concat!(published!(), " AND c.deleted_at IS NULL");
+/// The first half of [`PUBLIC_COURSE`] alone: a read by id must still find a deleted course, to
+/// answer 410 Gone rather than 404 for what was public once.
+const PUBLISHED: &str = published!();
+
+/// The SQL condition of a model's public rows, on its unaliased table (the model engine's
+/// queries), derived from [`PUBLIC_COURSE`].
+pub fn public_rows(rule: PublicRows) -> String {
+    match rule {
+        PublicRows::All => "1 = 1".into(),
+        // Deleted rows stay in: the engine answers 410 for them, and its lists leave them out.
+        PublicRows::Course => format!("id IN (SELECT c.id FROM courses c WHERE {PUBLISHED})"),
+        PublicRows::OfCourse(fk) => {
+            format!("{fk} IN (SELECT c.id FROM courses c WHERE {PUBLIC_COURSE})")
+        }
+        PublicRows::OfChapter(fk) => format!(
+            "{fk} IN (SELECT ch.id FROM chapters ch JOIN courses c ON c.id = ch.course_id \
+             WHERE {PUBLIC_COURSE})"
+        ),
+    }
 }
 
 const CARD_COLUMNS: &str = "c.id, c.slug, c.title, c.summary, c.cover_url, c.level, c.price_cents, \
@@ -102,74 +128,242 @@ const CARD_COLUMNS: &str = "c.id, c.slug, c.title, c.summary, c.cover_url, c.lev
 
 const CARD_FROM: &str = "FROM courses c \
      JOIN teachers t ON t.id = c.teacher_id \
-     JOIN categories cat ON cat.id = c.category_id \
-     JOIN directions d ON d.id = cat.direction_id";
+     JOIN categories cat ON cat.id = c.category_id";
 
-/// Only published, not deleted courses are public. Unset filters are NULL parameters.
-const LIST_WHERE: &str = "WHERE c.status = 'published' AND c.deleted_at IS NULL \
-     AND ($1 IS NULL OR d.slug = $1) \
-     AND ($2 IS NULL OR cat.slug = $2) \
-     AND ($3 IS NULL OR c.level = $3) \
-     AND ($4 IS NULL OR ($4 = 'free' AND c.price_cents = 0) OR ($4 = 'paid' AND c.price_cents > 0)) \
-     AND ($5 IS NULL OR lower(c.title) LIKE $5 ESCAPE '\\')";
+/// What a list selects: the page's cards (with teacher and category names) or the API's
+/// records (the course's own columns).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Cards,
+    Records,
+}
 
-fn order_by(sort: SortKey) -> &'static str {
-    // The id tie-breaker keeps pages stable when many rows share a sort value.
-    match sort {
-        SortKey::Newest => "ORDER BY c.published_at DESC, c.id DESC",
-        SortKey::Popular => "ORDER BY c.enrollment_count DESC, c.id DESC",
-        SortKey::PriceAsc => "ORDER BY c.price_cents ASC, c.id ASC",
-        SortKey::PriceDesc => "ORDER BY c.price_cents DESC, c.id DESC",
+/// The `FROM … WHERE …` of a public course list and its values: the same for pages and API,
+/// so both answer the same courses for the same query. Only the filters given become
+/// conditions (a `$n IS NULL OR …` per filter would keep SQLite from using an index).
+///
+/// Search: the text, taken literally (`%` and `_` are not wildcards) and ignoring case, is
+/// found in the title, the slug or the summary. PostgreSQL's `ILIKE` folds case for every
+/// script; SQLite's `LIKE` folds ASCII letters only (Chinese has no case to fold).
+fn list_from_where(query: &CourseQuery, shape: Shape, dialect: DatabaseKind) -> (String, Params) {
+    let mut params = Params::default();
+    let mut sql = String::from(match shape {
+        Shape::Cards => CARD_FROM,
+        Shape::Records => "FROM courses c",
+    });
+    if query.direction.is_some() || (shape == Shape::Records && query.category.is_some()) {
+        if shape == Shape::Records {
+            sql.push_str(" JOIN categories cat ON cat.id = c.category_id");
+        }
+        if query.direction.is_some() {
+            sql.push_str(" JOIN directions d ON d.id = cat.direction_id");
+        }
+    }
+    sql.push_str(" WHERE ");
+    sql.push_str(PUBLIC_COURSE);
+    let mut and = |condition: String| {
+        sql.push_str(" AND ");
+        sql.push_str(&condition);
+    };
+    if let Some(slug) = &query.direction {
+        and(format!(
+            "d.slug = {}",
+            params.push(SqlValue::Text(slug.clone()))
+        ));
+    }
+    if let Some(slug) = &query.category {
+        and(format!(
+            "cat.slug = {}",
+            params.push(SqlValue::Text(slug.clone()))
+        ));
+    }
+    if let Some(id) = query.category_id {
+        and(format!(
+            "c.category_id = {}",
+            params.push(SqlValue::Int(id))
+        ));
+    }
+    if let Some(id) = query.teacher_id {
+        and(format!("c.teacher_id = {}", params.push(SqlValue::Int(id))));
+    }
+    if let Some(level) = query.level {
+        and(format!(
+            "c.level = {}",
+            params.push(SqlValue::Text(level.as_str().into()))
+        ));
+    }
+    if let Some(featured) = query.featured {
+        and(format!(
+            "c.featured = {}",
+            params.push(SqlValue::Bool(featured))
+        ));
+    }
+    match query.price {
+        Some(PriceFilter::Free) => and("c.price_cents = 0".into()),
+        Some(PriceFilter::Paid) => and("c.price_cents > 0".into()),
+        None => {}
+    }
+    if let Some(min) = query.price_min {
+        and(format!(
+            "c.price_cents >= {}",
+            params.push(SqlValue::Int(min))
+        ));
+    }
+    if let Some(max) = query.price_max {
+        and(format!(
+            "c.price_cents <= {}",
+            params.push(SqlValue::Int(max))
+        ));
+    }
+    // Last: the cheap equalities above rule out rows before any text is compared.
+    if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let p = params.push(SqlValue::Text(like_pattern(q)));
+        let like = match dialect {
+            DatabaseKind::Postgres => "ILIKE",
+            DatabaseKind::Sqlite => "LIKE",
+        };
+        and(format!(
+            "(c.title {like} {p} ESCAPE '\\' OR c.slug {like} {p} ESCAPE '\\' \
+             OR c.summary {like} {p} ESCAPE '\\')"
+        ));
+    }
+    (sql, params)
+}
+
+fn column(field: SortField) -> &'static str {
+    match field {
+        SortField::Title => "c.title",
+        SortField::PriceCents => "c.price_cents",
+        SortField::EnrollmentCount => "c.enrollment_count",
+        SortField::PublishedAt => "c.published_at",
+        SortField::CreatedAt => "c.created_at",
+        SortField::UpdatedAt => "c.updated_at",
     }
 }
 
-/// One page of courses and the number of matches. The count rides along as a window function,
-/// so a page costs one query; only a page past the end needs a second one for the count.
-#[tracing::instrument(skip(db))]
-pub async fn list_courses(
+/// The id tie-breaker, in the direction of the last key, keeps pages stable when many rows
+/// share a sort value.
+fn order_by(sort: &SortKey) -> String {
+    let terms = sort.terms();
+    let mut sql = String::from("ORDER BY ");
+    for t in &terms {
+        sql.push_str(column(t.field));
+        sql.push_str(if t.descending { " DESC, " } else { " ASC, " });
+    }
+    let last_desc = terms.last().is_some_and(|t| t.descending);
+    sql.push_str(if last_desc { "c.id DESC" } else { "c.id ASC" });
+    sql
+}
+
+/// One page of public courses in `shape`, and the number of matches. The count rides along as
+/// a window function, so a page costs one query; only a page past the end needs a second one.
+async fn list_page<R>(
     db: &Db,
     query: &CourseQuery,
-) -> Result<(Vec<CourseCard>, u64), sqlx::Error> {
-    let direction = query.direction.as_deref();
-    let category = query.category.as_deref();
-    let level = query.level.map(Level::as_str);
-    let price = query.price.map(PriceFilter::as_str);
-    let search = query.q.as_deref().map(like_pattern);
-    let limit = i64::from(query.per_page);
-    let offset = i64::try_from(query.offset()).unwrap_or(i64::MAX);
-
+    shape: Shape,
+    columns: &str,
+) -> Result<(Vec<R>, u64), sqlx::Error>
+where
+    R: Send
+        + Unpin
+        + for<'r> FromRow<'r, sqlx::postgres::PgRow>
+        + for<'r> FromRow<'r, sqlx::sqlite::SqliteRow>,
+{
+    let (from_where, mut params) = list_from_where(query, shape, db.kind());
+    let limit = params.push(SqlValue::Int(i64::from(query.per_page)));
+    let offset = params.push(SqlValue::Int(
+        i64::try_from(query.offset()).unwrap_or(i64::MAX),
+    ));
     let page_sql = format!(
-        "SELECT {CARD_COLUMNS}, count(*) OVER () AS total {CARD_FROM} {LIST_WHERE} {} LIMIT $6 OFFSET $7",
-        order_by(query.sort)
+        "SELECT {columns}, count(*) OVER () AS total {from_where} {} LIMIT {limit} OFFSET {offset}",
+        order_by(&query.sort)
     );
-    let rows: Vec<CountedCardRow> = on_pool!(db, pool => sqlx::query_as(&page_sql)
-        .bind(direction)
-        .bind(category)
-        .bind(level)
-        .bind(price)
-        .bind(search.as_deref())
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(pool)
-        .await?);
+    let rows: Vec<Counted<R>> = on_pool!(db, pool =>
+        bind_values!(sqlx::query_as(&page_sql), &params.values).fetch_all(pool).await?);
 
     let total = match rows.first() {
         Some(row) => row.total,
-        None if query.page > 1 => {
-            let count_sql = format!("SELECT count(*) {CARD_FROM} {LIST_WHERE}");
-            on_pool!(db, pool => sqlx::query_scalar(&count_sql)
-                .bind(direction)
-                .bind(category)
-                .bind(level)
-                .bind(price)
-                .bind(search.as_deref())
+        None if query.offset() > 0 => {
+            params.values.truncate(params.values.len() - 2);
+            let count_sql = format!("SELECT count(*) {from_where}");
+            on_pool!(db, pool => bind_values!(sqlx::query_scalar(&count_sql), &params.values)
                 .fetch_one(pool)
                 .await?)
         }
         None => 0,
     };
-    let cards = rows.into_iter().map(|r| r.card.into_card()).collect();
-    Ok((cards, u64::try_from(total).unwrap_or(0)))
+    let rows = rows.into_iter().map(|r| r.row).collect();
+    Ok((rows, u64::try_from(total).unwrap_or(0)))
+}
+
+#[derive(FromRow)]
+struct Counted<T> {
+    #[sqlx(flatten)]
+    row: T,
+    total: i64,
+}
+
+/// One page of the public catalogue as the pages show it, and the number of matches.
+#[tracing::instrument(skip(db))]
+pub async fn list_courses(
+    db: &Db,
+    query: &CourseQuery,
+) -> Result<(Vec<CourseCard>, u64), sqlx::Error> {
+    let (rows, total) = list_page::<CardRow>(db, query, Shape::Cards, CARD_COLUMNS).await?;
+    Ok((rows.into_iter().map(CardRow::into_card).collect(), total))
+}
+
+/// A public course as the API shows it: the course's own columns.
+#[derive(Debug, Clone, FromRow)]
+pub struct CourseRecord {
+    pub id: i64,
+    pub title: String,
+    pub slug: String,
+    pub summary: String,
+    pub description_md: String,
+    pub cover_url: Option<String>,
+    pub level: String,
+    pub price_cents: i64,
+    pub original_price_cents: Option<i64>,
+    pub status: String,
+    pub featured: bool,
+    pub teacher_id: i64,
+    pub category_id: i64,
+    pub enrollment_count: i64,
+    pub published_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const RECORD_COLUMNS: &str = "c.id, c.title, c.slug, c.summary, c.description_md, c.cover_url, \
+     c.level, c.price_cents, c.original_price_cents, c.status, c.featured, c.teacher_id, \
+     c.category_id, c.enrollment_count, c.published_at, c.created_at, c.updated_at";
+
+/// The same page of the public catalogue as [`list_courses`], as the API shows it.
+#[tracing::instrument(skip(db))]
+pub async fn list_course_records(
+    db: &Db,
+    query: &CourseQuery,
+) -> Result<(Vec<CourseRecord>, u64), sqlx::Error> {
+    list_page(db, query, Shape::Records, RECORD_COLUMNS).await
+}
+
+/// A published course by id, and whether it was deleted since (then it answers 410).
+#[tracing::instrument(skip(db))]
+pub async fn course_record(db: &Db, id: i64) -> Result<Option<(CourseRecord, bool)>, sqlx::Error> {
+    #[derive(FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        record: CourseRecord,
+        deleted: bool,
+    }
+    let sql = format!(
+        "SELECT {RECORD_COLUMNS}, c.deleted_at IS NOT NULL AS deleted FROM courses c \
+         WHERE c.id = $1 AND {PUBLISHED}"
+    );
+    let row: Option<Row> =
+        on_pool!(db, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?);
+    Ok(row.map(|r| (r.record, r.deleted)))
 }
 
 /// Published courses for the home page: featured first by popularity, or the newest.
@@ -189,8 +383,7 @@ pub async fn home_courses(
         ("", "c.published_at DESC, c.id DESC")
     };
     let sql = format!(
-        "SELECT {CARD_COLUMNS} {CARD_FROM} WHERE c.status = 'published' AND c.deleted_at IS NULL {filter} \
-         ORDER BY {order} LIMIT $1"
+        "SELECT {CARD_COLUMNS} {CARD_FROM} WHERE {PUBLIC_COURSE} {filter} ORDER BY {order} LIMIT $1"
     );
     let rows: Vec<CardRow> =
         on_pool!(db, pool => sqlx::query_as(&sql).bind(limit).fetch_all(pool).await?);
@@ -235,7 +428,7 @@ pub async fn course_by_slug(
         "SELECT {CARD_COLUMNS}, c.description_md, c.updated_at, t.id AS teacher_id, t.title AS teacher_title, \
          t.avatar_url AS teacher_avatar, cat.id AS category_id, cat.slug AS category_slug, \
          d.id AS direction_id, d.slug AS direction_slug, d.name AS direction_name \
-         {CARD_FROM} WHERE c.slug = $1 AND c.status = 'published' AND c.deleted_at IS NULL"
+         {CARD_FROM} JOIN directions d ON d.id = cat.direction_id WHERE c.slug = $1 AND {PUBLIC_COURSE}"
     );
     const OUTLINE: &str =
         "SELECT ch.id AS chapter_id, ch.title AS chapter_title, l.id AS lesson_id, \

@@ -147,7 +147,7 @@ impl ModelService {
         let visibility = Self::visibility(spec, who)?;
         let public = match visibility {
             Visibility::All => String::new(),
-            Visibility::Public(condition) => format!(" AND ({condition})"),
+            Visibility::Public(ref condition) => format!(" AND ({condition})"),
         };
         let sql = format!(
             "SELECT {} FROM {} WHERE id = $1{public}",

@@ -3,7 +3,9 @@
 //! place. The back office's server functions and the REST API are both thin adapters over it.
 //!
 //! Access: `<model>.view` shows every row; without it, models with `public_rows` show those rows
-//! (published courses) and others answer 401 (anonymous) or 403. Writes need `add`, `change` or
+//! (the public catalogue's rule, `db::catalog::public_rows`) and others answer 401 (anonymous)
+//! or 403. The REST API serves public course reads from the catalogue service instead; the
+//! engine keeps staff reads and every write. Writes need `add`, `change` or
 //! `delete`; bulk actions name their own permission.
 
 mod counts;
@@ -20,6 +22,7 @@ use app::domain::Principal;
 use app::error::AppError;
 
 pub use list::{Filter, FilterOp, ListPage, ListQuery};
+pub(crate) use query::filter_value;
 pub use related::Labels;
 
 use crate::db::Db;
@@ -52,8 +55,8 @@ pub struct ModelService {
 /// What a caller may see of a model.
 enum Visibility {
     All,
-    /// Only rows matching this SQL condition.
-    Public(&'static str),
+    /// Only rows matching this SQL condition (see [`crate::db::catalog::public_rows`]).
+    Public(String),
 }
 
 impl ModelService {
@@ -101,7 +104,7 @@ impl ModelService {
     fn visibility(spec: &ModelSpec, who: Option<&Principal>) -> Result<Visibility, AppError> {
         match (who, spec.public_rows) {
             (Some(p), _) if p.has(&spec.permission("view")) => Ok(Visibility::All),
-            (_, Some(condition)) => Ok(Visibility::Public(condition)),
+            (_, Some(rule)) => Ok(Visibility::Public(crate::db::catalog::public_rows(rule))),
             (None, None) => Err(AppError::Unauthenticated),
             (Some(_), None) => Err(AppError::Forbidden),
         }

@@ -1,7 +1,7 @@
 //! The SQL of a list: its conditions (visibility, filters, search), its order and the page's
 //! select, with values bound as `$n` parameters.
 
-use app::admin::{FieldKind, ModelSpec};
+use app::admin::{FieldKind, FieldSpec, ModelSpec};
 use app::error::{AppError, FieldError};
 
 use super::list::{Filter, FilterOp, ListQuery};
@@ -98,6 +98,22 @@ fn filter_condition(
     filter: &Filter,
     params: &mut Params,
 ) -> Result<String, String> {
+    let (field, value) = filter_value(spec, filter)?;
+    let op = match filter.op {
+        FilterOp::Eq => "=",
+        FilterOp::Min => ">=",
+        FilterOp::Max => "<=",
+    };
+    let p = params.push(value);
+    Ok(format!("{} {op} {p}", field.name))
+}
+
+/// A filter's field and its value as the column's type, or why the filter cannot apply (the
+/// message a client sees). The catalogue's public course lists check their filters here too.
+pub(crate) fn filter_value(
+    spec: &ModelSpec,
+    filter: &Filter,
+) -> Result<(&'static FieldSpec, SqlValue), String> {
     let field = spec
         .field(&filter.field)
         .filter(|f| spec.filters.contains(&f.name))
@@ -119,14 +135,10 @@ fn filter_condition(
         _ => SqlValue::Text(raw.to_string()),
     };
     let numeric = matches!(field.kind, FieldKind::Int { .. } | FieldKind::Cents);
-    let op = match filter.op {
-        FilterOp::Eq => "=",
-        FilterOp::Min if numeric => ">=",
-        FilterOp::Max if numeric => "<=",
-        _ => return Err("only numbers have _min and _max".into()),
-    };
-    let p = params.push(value);
-    Ok(format!("{} {op} {p}", field.name))
+    if filter.op != FilterOp::Eq && !numeric {
+        return Err("only numbers have _min and _max".into());
+    }
+    Ok((field, value))
 }
 
 pub fn order_clause(spec: &ModelSpec, order: &[(String, bool)]) -> Result<String, AppError> {

@@ -72,14 +72,26 @@ pub fn envelope(
     count: u64,
     results: Vec<Value>,
 ) -> Value {
-    let (next, previous) = neighbours(paging, count);
-    let link = |p: Option<Paging>| p.map(|p| page_link(base, path, pairs, p));
+    let (next, previous) = page_links(base, path, pairs, paging, count);
     json!({
         "count": count,
-        "next": link(next),
-        "previous": link(previous),
+        "next": next,
+        "previous": previous,
         "results": results,
     })
+}
+
+/// The envelope's `next` and `previous` links.
+pub fn page_links(
+    base: &str,
+    path: &str,
+    pairs: &[(String, String)],
+    paging: Paging,
+    count: u64,
+) -> (Option<String>, Option<String>) {
+    let (next, previous) = neighbours(paging, count);
+    let link = |p: Option<Paging>| p.map(|p| page_link(base, path, pairs, p));
+    (link(next), link(previous))
 }
 
 fn neighbours(paging: Paging, count: u64) -> (Option<Paging>, Option<Paging>) {

@@ -10,11 +10,17 @@
 //!
 //! Anything else is a 400 naming the parameter: a misspelt filter silently ignored would return
 //! the wrong rows.
+//!
+//! Public course lists (callers without `course.view`) are read from the catalogue, not the
+//! model engine: [`course_query`] parses them with the same grammar and the same 400s, then
+//! turns the result into the [`CourseQuery`] the course list page uses too.
 
-use app::admin::{FieldKind, ModelSpec};
+use app::admin::{models::COURSE, FieldKind, ModelSpec};
+use app::domain::{CourseQuery, Level, SortField, SortKey, SortTerm};
 use app::error::FieldError;
 
-use crate::model_engine::{Filter, FilterOp, ListQuery};
+use crate::model_engine::sql::SqlValue;
+use crate::model_engine::{filter_value, Filter, FilterOp, ListQuery};
 
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
 pub const MAX_PAGE_SIZE: u64 = 100;
@@ -213,6 +219,108 @@ pub fn parse(
     }
 }
 
+/// A public course list request as a catalogue query, with its paging for the links. The
+/// grammar and every 400 are those of [`parse`] over the course model, and the filter values
+/// are checked as the model engine checks them. `None`: the filters exclude every public
+/// course (`status=draft`, or two different levels), so the answer is an empty page.
+pub fn course_query(
+    pairs: &[(String, String)],
+) -> Result<(Option<CourseQuery>, Paging), Vec<FieldError>> {
+    let ListParams {
+        query: list,
+        paging,
+    } = parse(&COURSE, pairs, &[])?;
+    let mut query = CourseQuery {
+        q: list.search,
+        sort: course_sort(&list.order),
+        ..CourseQuery::default()
+    };
+    match paging {
+        Paging::Page { page, per_page } => {
+            query.page = u32::try_from(page).unwrap_or(u32::MAX);
+            query.per_page = u32::try_from(per_page).unwrap_or(u32::MAX);
+        }
+        Paging::Offset { limit, offset } => {
+            query.per_page = u32::try_from(limit).unwrap_or(u32::MAX);
+            query.offset = Some(offset);
+        }
+    }
+    let mut errors = Vec::new();
+    let mut possible = true;
+    for filter in &list.filters {
+        match filter_value(&COURSE, filter) {
+            Ok((field, value)) => possible &= narrow(&mut query, field.name, filter.op, value),
+            Err(message) => errors.push(FieldError::new(filter.field.as_str(), message)),
+        }
+    }
+    if errors.is_empty() {
+        Ok((possible.then_some(query), paging))
+    } else {
+        Err(errors)
+    }
+}
+
+/// The API's keys as a catalogue order; none given: the course model's default order.
+fn course_sort(order: &[(String, bool)]) -> SortKey {
+    let default = COURSE.default_order;
+    let default = [(
+        default.trim_start_matches('-').to_string(),
+        default.starts_with('-'),
+    )];
+    let keys = if order.is_empty() {
+        &default[..]
+    } else {
+        order
+    };
+    // `parse` accepted only the model's ordering fields, which are exactly the sort fields.
+    let terms = keys
+        .iter()
+        .filter_map(|(name, descending)| {
+            SortField::parse(name).map(|field| SortTerm {
+                field,
+                descending: *descending,
+            })
+        })
+        .collect();
+    SortKey::By(terms)
+}
+
+/// Adds one checked filter to the query; `false` when it contradicts the public catalogue or a
+/// filter before it, so that no course can match.
+fn narrow(query: &mut CourseQuery, field: &str, op: FilterOp, value: SqlValue) -> bool {
+    fn same<T: PartialEq>(slot: &mut Option<T>, value: T) -> bool {
+        match slot {
+            Some(old) => *old == value,
+            None => {
+                *slot = Some(value);
+                true
+            }
+        }
+    }
+    match (field, value) {
+        // Every public course is published.
+        ("status", SqlValue::Text(status)) => status == "published",
+        ("level", SqlValue::Text(level)) => match level.parse::<Level>() {
+            Ok(level) => same(&mut query.level, level),
+            Err(_) => false,
+        },
+        ("featured", SqlValue::Bool(b)) => same(&mut query.featured, b),
+        ("category_id", SqlValue::Int(id)) => same(&mut query.category_id, id),
+        ("teacher_id", SqlValue::Int(id)) => same(&mut query.teacher_id, id),
+        ("price_cents", SqlValue::Int(cents)) => {
+            if op != FilterOp::Max {
+                query.price_min = Some(query.price_min.map_or(cents, |m| m.max(cents)));
+            }
+            if op != FilterOp::Min {
+                query.price_max = Some(query.price_max.map_or(cents, |m| m.min(cents)));
+            }
+            true
+        }
+        // A filter the course model gained without a catalogue condition: refuse to guess.
+        _ => false,
+    }
+}
+
 fn filter_for(spec: &ModelSpec, key: &str, fixed: &[&str]) -> Option<(&'static str, FilterOp)> {
     let allowed = |name: &str| spec.filters.contains(&name) && !fixed.contains(&name);
     if let Some(field) = field_name(spec, key).filter(|f| allowed(f)) {
@@ -314,5 +422,88 @@ mod tests {
         assert_eq!(fields("colour=red"), ["colour"]);
         assert_eq!(fields("level_min=1"), ["level_min"]);
         assert!(parse(&COURSE, &pairs(Some("teacher_id=1")), &["teacher_id"]).is_err());
+    }
+
+    fn course(q: &str) -> Option<CourseQuery> {
+        course_query(&pairs(Some(q))).unwrap().0
+    }
+
+    #[test]
+    fn every_course_filter_becomes_a_catalogue_condition() {
+        // A filter the model gains must be given a catalogue condition, or every public list
+        // that uses it would come back empty.
+        let samples = [
+            ("status", "published"),
+            ("level", "beginner"),
+            ("featured", "true"),
+            ("category_id", "3"),
+            ("teacher_id", "4"),
+            ("price_cents", "100"),
+        ];
+        for name in COURSE.filters {
+            let (_, value) = samples.iter().find(|(n, _)| n == name).unwrap();
+            assert!(course(&format!("{name}={value}")).is_some(), "{name}");
+        }
+        let q = course("level=advanced&featured=0&category_id=3&teacher_id=4&price_min=100&price_cents_max=500&price=300&search=%20go%20").unwrap();
+        assert_eq!(q.level, Some(Level::Advanced));
+        assert_eq!(
+            (q.featured, q.category_id, q.teacher_id),
+            (Some(false), Some(3), Some(4))
+        );
+        assert_eq!((q.price_min, q.price_max), (Some(300), Some(300)));
+        assert_eq!(q.q.as_deref(), Some("go"));
+    }
+
+    #[test]
+    fn course_filters_no_public_course_can_match_give_no_query() {
+        assert!(course("status=draft").is_none());
+        assert!(course("level=beginner&level=advanced").is_none());
+        assert!(course("level=beginner&level=beginner").is_some());
+        let errors =
+            course_query(&pairs(Some("level=expert&featured=maybe&colour=red"))).unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["colour"],
+            "the grammar's errors come first, as in the engine"
+        );
+        let errors = course_query(&pairs(Some("level=expert&featured=maybe"))).unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["level", "featured"]);
+    }
+
+    #[test]
+    fn course_paging_and_order() {
+        for name in COURSE.ordering {
+            assert!(
+                SortField::parse(name).is_some(),
+                "{name} has no catalogue order"
+            );
+        }
+        let q = course("limit=7&offset=30&sortby=title,-price").unwrap();
+        assert_eq!((q.per_page, q.offset()), (7, 30));
+        assert_eq!(
+            q.sort.terms(),
+            [
+                SortTerm {
+                    field: SortField::Title,
+                    descending: false
+                },
+                SortTerm {
+                    field: SortField::PriceCents,
+                    descending: true
+                },
+            ]
+        );
+        let q = course("page=3&per_page=10").unwrap();
+        assert_eq!((q.page, q.per_page, q.offset()), (3, 10, 20));
+        // No sortby: the model's default order, as staff get it.
+        assert_eq!(
+            course("").unwrap().sort.terms(),
+            [SortTerm {
+                field: SortField::UpdatedAt,
+                descending: true
+            }]
+        );
     }
 }

@@ -15,6 +15,7 @@ mod admin_grants;
 mod admin_lists;
 mod attacks;
 mod catalog_pages;
+mod catalog_parity;
 mod catalog_repository;
 mod cli;
 mod devices;

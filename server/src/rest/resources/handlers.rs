@@ -2,6 +2,7 @@
 //! resource shares. Each parses the request, asks the model engine, and shapes the answer;
 //! validation, permissions, soft delete and the audit log are the engine's.
 
+use app::admin::models::COURSE;
 use app::domain::Principal;
 use app::error::{AppError, FieldError};
 use axum::{
@@ -48,7 +49,7 @@ fn ids(r: &Resource, raw: &RawPathParams) -> Result<Ids, Vec<FieldError>> {
     }
 }
 
-fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
+pub(super) fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
     let mut response = (status, Body::from(body)).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -59,7 +60,19 @@ fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
 
 /// A record with its ETag, or 304 when the client's copy is current.
 fn item_response(status: StatusCode, record: &Value, headers: Option<&HeaderMap>) -> Response {
-    let body = serde_json::to_vec(record).unwrap_or_default();
+    item_response_bytes(
+        status,
+        serde_json::to_vec(record).unwrap_or_default(),
+        headers,
+    )
+}
+
+/// [`item_response`] of a record already serialized.
+pub(super) fn item_response_bytes(
+    status: StatusCode,
+    body: Vec<u8>,
+    headers: Option<&HeaderMap>,
+) -> Response {
     let tag = etag::of(&body);
     let mut response = if headers.is_some_and(|h| etag::not_modified(h, &tag)) {
         conneg::empty(StatusCode::NOT_MODIFIED)
@@ -132,6 +145,11 @@ impl Resource {
     }
 }
 
+/// Public course reads go to the catalogue ([`super::courses`]).
+fn from_catalogue(r: &Resource, who: Option<&Principal>) -> bool {
+    r.parent.is_none() && r.spec.name == COURSE.name && super::courses::is_public_reader(who)
+}
+
 /// A page of the collection. Anonymous answers are marked [`Shareable`]: the same for every
 /// anonymous caller, so the API cache may keep them.
 pub async fn list(
@@ -146,8 +164,11 @@ pub async fn list(
         Ok(ids) => ids,
         Err(errors) => return Ok(bad_params(&errors)),
     };
-    let base = links::base(&state.settings, &headers);
     let who = actor.principal(&state).await?;
+    if from_catalogue(r, who.as_ref()) {
+        return super::courses::list(&state, who.is_none(), &uri, &headers).await;
+    }
+    let base = links::base(&state.settings, &headers);
     r.check_parent(&state, who.as_ref(), ids.parent).await?;
     let pairs = params::pairs(uri.query());
     let fixed: Vec<&str> = r.parent.map(|(_, fk)| fk).into_iter().collect();
@@ -207,6 +228,10 @@ pub async fn retrieve(
         Err(errors) => return Ok(bad_params(&errors)),
     };
     let who = actor.principal(&state).await?;
+    if from_catalogue(r, who.as_ref()) {
+        let id = ids.id.ok_or(AppError::NotFound(r.spec.name.into()))?;
+        return super::courses::retrieve(&state, id, &headers).await;
+    }
     let record = r.current(&state, who.as_ref(), &ids).await?;
     let base = links::base(&state.settings, &headers);
     Ok(item_response(

@@ -1,7 +1,10 @@
 //! The model resources of `/api/v1`, one line each in [`RESOURCES`]: the routes, handlers and
 //! OpenAPI operations and schemas all come from the model's declaration
-//! ([`app::admin::ModelSpec`]), so a new model is a line here, not a file.
+//! ([`app::admin::ModelSpec`]), so a new model is a line here, not a file. Public reads of
+//! courses are the exception that keeps the catalogue one system: [`courses`] serves them from
+//! the catalogue service the pages use.
 
+mod courses;
 mod handlers;
 
 use app::admin::{models as m, FieldKind, ModelSpec};
