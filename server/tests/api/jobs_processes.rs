@@ -147,7 +147,10 @@ async fn a_worker_killed_mid_job_leaves_it_to_another_after_the_lease(backend: B
         smtp.sessions() >= 1
     })
     .await;
-    assert_eq!(jobs_in(&app, "mail").await[0].status, "Running");
+    // Taken by the first worker (apalis marks it Queued on fetch, Running once its lock is
+    // written, which happens a moment later).
+    let taken = jobs_in(&app, "mail").await[0].status.clone();
+    assert!(matches!(taken.as_str(), "Queued" | "Running"), "{taken}");
     first.kill().unwrap(); // SIGKILL: no chance to give the job back
     let _ = first.wait();
 
