@@ -12,6 +12,8 @@ use crate::mail::MailError;
 pub struct JobContext {
     pub db: Db,
     pub links: Links,
+    /// Where CPU-heavy work goes (`JOB_CPU_THREADS` at once).
+    pub cpu: super::cpu::CpuPool,
 }
 
 /// How an attempt failed.

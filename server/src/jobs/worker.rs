@@ -7,8 +7,11 @@
 //! [`AbortError`]), panic catching (a panic aborts the job with its message), then
 //! [`handle`]: parse, the per-kind timeout, the job, and a row in `job_errors` per failure.
 //!
-//! Concurrency: each queue's worker takes at most `JOB_CONCURRENCY` jobs at once, and one
-//! semaphore of the same size bounds the whole process. A worker that dies leaves its jobs
+//! Concurrency: one semaphore of `JOB_CONCURRENCY` permits bounds the jobs the whole process
+//! runs at once, over all its queues; a job's timeout starts once it holds a permit. (apalis'
+//! own concurrency layer is not used: stacked with the retry layer it was seen to stall the
+//! queue.) Each queue's worker fetches up to apalis' batch size (10) ahead; those wait for a
+//! permit while their worker's heartbeat keeps them leased. A worker that dies leaves its jobs
 //! locked; another worker's heartbeat puts them back after two missed heartbeats
 //! (`JOB_HEARTBEAT_SECONDS`), and their natural keys keep their effects single.
 //!

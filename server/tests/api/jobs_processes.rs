@@ -16,6 +16,7 @@ use crate::jobs::{fast_jobs, jobs_in, settled, user, wait_until};
 backend_tests!(
     two_worker_processes_run_each_cron_tick_once,
     a_worker_killed_mid_job_leaves_it_to_another_after_the_lease,
+    sigterm_gives_running_jobs_the_grace_period_and_leaves_the_rest_queued,
 );
 
 /// A web instance that runs no jobs: the tests' window on the database and the queue.
@@ -146,7 +147,10 @@ async fn a_worker_killed_mid_job_leaves_it_to_another_after_the_lease(backend: B
         smtp.sessions() >= 1
     })
     .await;
-    assert_eq!(jobs_in(&app, "mail").await[0].status, "Running");
+    // Taken by the first worker (apalis marks it Queued on fetch, Running once its lock is
+    // written, which happens a moment later).
+    let taken = jobs_in(&app, "mail").await[0].status.clone();
+    assert!(matches!(taken.as_str(), "Queued" | "Running"), "{taken}");
     first.kill().unwrap(); // SIGKILL: no chance to give the job back
     let _ = first.wait();
 
@@ -168,4 +172,69 @@ async fn a_worker_killed_mid_job_leaves_it_to_another_after_the_lease(backend: B
         1
     );
     smtp.assert_nothing_else();
+}
+
+async fn sigterm_gives_running_jobs_the_grace_period_and_leaves_the_rest_queued(backend: Backend) {
+    // The first mail hangs on the server; the second waits behind it (one job at a time).
+    let mut smtp = FakeSmtp::start_with(Trouble {
+        refuse_first: 0,
+        stall_next: 1,
+    })
+    .await;
+    let (url, _dir) = fresh_database(backend).await;
+    let app = observer(&url, fast_jobs()).await;
+    let (one, two) = (user(&app, "lou").await, user(&app, "mae").await);
+    let logs = TempDir::new();
+    let mut env = fast_jobs();
+    env.push(("SMTP_URL", smtp.url.clone()));
+    env.push(("JOB_HEARTBEAT_SECONDS", "1".into()));
+    env.push(("SHUTDOWN_GRACE_SECONDS", "1".into()));
+    let args = ["--queues", "mail", "--concurrency", "1"];
+    let mut first = worker(&url, &logs.0.join("first.log"), &args, &env);
+    let mail = |user_id| Job::LinkMail {
+        user_id,
+        purpose: Purpose::ResetPassword,
+    };
+    app.jobs.enqueue(&mail(one), "first").await.unwrap();
+    wait_until("the first job talks to the mail server", || async {
+        smtp.sessions() >= 1
+    })
+    .await;
+    app.jobs.enqueue(&mail(two), "second").await.unwrap();
+    let asked = std::time::Instant::now();
+    let _ = Command::new("kill")
+        .args(["-TERM", &first.id().to_string()])
+        .status();
+    let _ = first.wait();
+    let took = asked.elapsed();
+    // The hung job had its second of grace, then the process ended; the waiting one never
+    // started.
+    assert!(took >= std::time::Duration::from_millis(900), "{took:?}");
+    assert!(took < std::time::Duration::from_secs(6), "{took:?}");
+    let jobs = jobs_in(&app, "mail").await;
+    let second = jobs
+        .iter()
+        .find(|j| String::from_utf8_lossy(&j.payload).contains("second"))
+        .unwrap();
+    assert_eq!(second.status, "Pending", "{second:?}");
+    assert_eq!(second.attempts, 0);
+    assert_eq!(smtp.sessions(), 1, "the waiting job did not start");
+
+    // A new worker takes both: the waiting one at once, the abandoned one after its lease.
+    let mut next = worker(&url, &logs.0.join("next.log"), &args, &env);
+    let mut to: Vec<String> = vec![
+        smtp.next().await.to.join(","),
+        smtp.next().await.to.join(","),
+    ];
+    to.sort();
+    assert_eq!(to, ["<lou@example.com>", "<mae@example.com>"]);
+    settled(&app, "mail", 2).await;
+    terminate(&mut next);
+    smtp.assert_nothing_else();
+    assert_eq!(
+        server::db::jobs::effects_of(&app.db, "mail.link")
+            .await
+            .unwrap(),
+        2
+    );
 }
