@@ -139,25 +139,22 @@ enum Shape {
 }
 
 /// The `FROM … WHERE …` of a public course list and its values: the same for pages and API,
-/// so both answer the same courses for the same query. Only the filters given become
+/// so both answer the same courses for the same query (only the columns read differ). Only the filters given become
 /// conditions (a `$n IS NULL OR …` per filter would keep SQLite from using an index).
 ///
 /// Search: the text, taken literally (`%` and `_` are not wildcards) and ignoring case, is
 /// found in the title, the slug or the summary. PostgreSQL's `ILIKE` folds case for every
 /// script; SQLite's `LIKE` folds ASCII letters only (Chinese has no case to fold).
-fn list_from_where(query: &CourseQuery, shape: Shape, dialect: DatabaseKind) -> (String, Params) {
+fn list_from_where(query: &CourseQuery, dialect: DatabaseKind) -> (String, Params) {
     let mut params = Params::default();
-    let mut sql = String::from(match shape {
-        Shape::Cards => CARD_FROM,
-        Shape::Records => "FROM courses c",
-    });
-    if query.direction.is_some() || (shape == Shape::Records && query.category.is_some()) {
-        if shape == Shape::Records {
-            sql.push_str(" JOIN categories cat ON cat.id = c.category_id");
-        }
-        if query.direction.is_some() {
-            sql.push_str(" JOIN directions d ON d.id = cat.direction_id");
-        }
+    // Only the joins a filter needs: every course has its teacher and category (foreign keys),
+    // so a join never changes which courses match.
+    let mut sql = String::from("FROM courses c");
+    if query.direction.is_some() || query.category.is_some() {
+        sql.push_str(" JOIN categories cat ON cat.id = c.category_id");
+    }
+    if query.direction.is_some() {
+        sql.push_str(" JOIN directions d ON d.id = cat.direction_id");
     }
     sql.push_str(" WHERE ");
     sql.push_str(PUBLIC_COURSE);
@@ -255,8 +252,14 @@ fn order_by(sort: &SortKey) -> String {
     sql
 }
 
-/// One page of public courses in `shape`, and the number of matches. The count rides along as
-/// a window function, so a page costs one query; only a page past the end needs a second one.
+/// One page of public courses in `shape`, and the number of matches.
+///
+/// The page picks its ids first, from the courses table alone (walking the order's index and
+/// skipping `OFFSET` entries there), and only then reads those rows whole and joins the
+/// teacher and category names: a window `count(*) OVER ()` instead made SQLite read, sort and
+/// keep every match with its Markdown description, on every page. The count is its own
+/// query over the same conditions, left out when the page itself tells the number (a page
+/// that is not full is the last one).
 async fn list_page<R>(
     db: &Db,
     query: &CourseQuery,
@@ -269,38 +272,36 @@ where
         + for<'r> FromRow<'r, sqlx::postgres::PgRow>
         + for<'r> FromRow<'r, sqlx::sqlite::SqliteRow>,
 {
-    let (from_where, mut params) = list_from_where(query, shape, db.kind());
-    let limit = params.push(SqlValue::Int(i64::from(query.per_page)));
-    let offset = params.push(SqlValue::Int(
-        i64::try_from(query.offset()).unwrap_or(i64::MAX),
-    ));
+    let (from_where, mut params) = list_from_where(query, db.kind());
+    let filters = params.values.len();
+    let order = order_by(&query.sort);
+    let limit = i64::from(query.per_page);
+    let offset = query.offset();
+    let limit_p = params.push(SqlValue::Int(limit));
+    let offset_p = params.push(SqlValue::Int(i64::try_from(offset).unwrap_or(i64::MAX)));
+    let from = match shape {
+        Shape::Cards => CARD_FROM,
+        Shape::Records => "FROM courses c",
+    };
     let page_sql = format!(
-        "SELECT {columns}, count(*) OVER () AS total {from_where} {} LIMIT {limit} OFFSET {offset}",
-        order_by(&query.sort)
+        "SELECT {columns} {from} WHERE c.id IN \
+         (SELECT c.id {from_where} {order} LIMIT {limit_p} OFFSET {offset_p}) {order}"
     );
-    let rows: Vec<Counted<R>> = on_pool!(db, pool =>
+    let rows: Vec<R> = on_pool!(db, pool =>
         bind_values!(sqlx::query_as(&page_sql), &params.values).fetch_all(pool).await?);
 
-    let total = match rows.first() {
-        Some(row) => row.total,
-        None if query.offset() > 0 => {
-            params.values.truncate(params.values.len() - 2);
-            let count_sql = format!("SELECT count(*) {from_where}");
-            on_pool!(db, pool => bind_values!(sqlx::query_scalar(&count_sql), &params.values)
-                .fetch_one(pool)
-                .await?)
-        }
-        None => 0,
+    let shown = u64::try_from(rows.len()).unwrap_or(u64::MAX);
+    let total = if shown < u64::try_from(limit).unwrap_or(0) && (shown > 0 || offset == 0) {
+        offset + shown
+    } else {
+        params.values.truncate(filters);
+        let count_sql = format!("SELECT count(*) {from_where}");
+        let n: i64 = on_pool!(db, pool => bind_values!(sqlx::query_scalar(&count_sql), &params.values)
+            .fetch_one(pool)
+            .await?);
+        u64::try_from(n).unwrap_or(0)
     };
-    let rows = rows.into_iter().map(|r| r.row).collect();
-    Ok((rows, u64::try_from(total).unwrap_or(0)))
-}
-
-#[derive(FromRow)]
-struct Counted<T> {
-    #[sqlx(flatten)]
-    row: T,
-    total: i64,
+    Ok((rows, total))
 }
 
 /// One page of the public catalogue as the pages show it, and the number of matches.
