@@ -42,6 +42,27 @@ pub struct Catalog {
     generation: Arc<AtomicU64>,
 }
 
+/// The most the API's cached course pages may hold, in bytes (estimated by [`record_bytes`]).
+const RECORDS_CACHE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Roughly what a cached page of records occupies: its text plus the fixed part of each row.
+fn record_bytes(records: &[CourseRecord]) -> u32 {
+    let bytes: usize = records
+        .iter()
+        .map(|r| {
+            std::mem::size_of::<CourseRecord>()
+                + r.title.len()
+                + r.slug.len()
+                + r.summary.len()
+                + r.description_md.len()
+                + r.cover_url.as_ref().map_or(0, String::len)
+                + r.level.len()
+                + r.status.len()
+        })
+        .sum();
+    u32::try_from(bytes).unwrap_or(u32::MAX)
+}
+
 impl Catalog {
     pub fn new(db: Db, ttl: Duration) -> Self {
         // A zero TTL means "no caching": moka would still keep entries for zero time, which is
@@ -52,8 +73,12 @@ impl Catalog {
                 .max_capacity(10_000)
                 .time_to_live(ttl)
                 .build(),
+            // Weighed in bytes, not entries: an entry holds up to 100 whole courses with their
+            // Markdown (up to 50,000 characters each), and every distinct filter value is a new
+            // key, so a count of entries would let a caller fill memory by varying a filter.
             records: Cache::builder()
-                .max_capacity(10_000)
+                .max_capacity(RECORDS_CACHE_BYTES)
+                .weigher(|_query, page: &Arc<(Vec<CourseRecord>, u64)>| record_bytes(&page.0))
                 .time_to_live(ttl)
                 .build(),
             courses: Cache::builder()
@@ -201,5 +226,42 @@ impl CatalogService for Catalog {
             self.courses.insert(slug.to_string(), detail.clone()).await;
         }
         Ok(CourseDetail::clone(&detail))
+    }
+}
+
+#[cfg(test)]
+mod weight_tests {
+    use super::*;
+
+    fn record(description_chars: usize) -> CourseRecord {
+        CourseRecord {
+            id: 1,
+            title: "Rust".into(),
+            slug: "rust".into(),
+            summary: String::new(),
+            description_md: "x".repeat(description_chars),
+            cover_url: None,
+            level: "beginner".into(),
+            price_cents: 0,
+            original_price_cents: None,
+            status: "published".into(),
+            featured: false,
+            teacher_id: 1,
+            category_id: 1,
+            enrollment_count: 0,
+            published_at: None,
+            created_at: chrono::Utc::now(),
+            updated_at: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn a_page_weighs_what_its_descriptions_hold() {
+        let heavy: Vec<_> = (0..100).map(|_| record(50_000)).collect();
+        let light: Vec<_> = (0..100).map(|_| record(0)).collect();
+        assert!(record_bytes(&heavy) >= 5_000_000);
+        assert!(record_bytes(&light) < 100_000);
+        // At most a handful of the heaviest pages fit: varying a filter cannot fill memory.
+        assert!(RECORDS_CACHE_BYTES / u64::from(record_bytes(&heavy)) < 10);
     }
 }

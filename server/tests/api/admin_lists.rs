@@ -5,7 +5,6 @@
 use app::domain::Principal;
 use app::dto::admin::AdminList;
 use serde_json::{json, Value};
-use server::db::users;
 use server::model_engine::{ModelService, Record};
 
 use crate::backend_tests;
@@ -15,8 +14,6 @@ backend_tests!(
     course_list_shows_its_columns_with_names_for_keys,
     keys_to_rows_the_filter_does_not_offer_are_named_too,
 );
-
-const PASSWORD: &str = "correct horse battery staple";
 
 struct World {
     app: TestApp,

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::backend_tests;
 use crate::helpers::{spawn_app_with, Backend, Options, TestApp};
-use crate::rest_support::{call, send, token_for};
+use crate::rest_support::{call, send};
 
 backend_tests!(
     page_and_api_list_the_same_courses_in_the_same_order,
@@ -85,7 +85,7 @@ async fn grown_catalogue(backend: Backend) -> TestApp {
 
 async fn page_and_api_list_the_same_courses_in_the_same_order(backend: Backend) {
     let app = grown_catalogue(backend).await;
-    let student = token_for(&app, "student", false, &[]).await;
+    let student = app.bearer(&app.student("student").await).await;
     let (_, category, _) = send(call(&app, Method::GET, "/api/v1/categories?limit=1", None)).await;
     let (category_id, category_slug) = (
         category["results"][0]["id"].as_i64().unwrap(),
@@ -168,8 +168,10 @@ async fn page_and_api_list_the_same_courses_in_the_same_order(backend: Backend) 
 
 async fn a_public_course_reads_the_same_for_everyone_and_hidden_ones_not_at_all(backend: Backend) {
     let app = grown_catalogue(backend).await;
-    let student = token_for(&app, "student", false, &[]).await;
-    let staff = token_for(&app, "editor", false, &["course.view"]).await;
+    let student = app.bearer(&app.student("student").await).await;
+    let staff = app
+        .bearer(&app.staff("editor", &["course.view"]).await)
+        .await;
     let (_, list, _) = send(call(&app, Method::GET, "/api/v1/courses?limit=3", None)).await;
     for row in list["results"].as_array().unwrap() {
         let path = format!("/api/v1/courses/{}", row["id"]);

@@ -1,11 +1,10 @@
 //! Personas for the REST tests: users with chosen permissions and their bearer tokens.
 
 use reqwest::{Method, RequestBuilder};
-use serde_json::{json, Value};
-use server::model_engine::sql::SqlValue;
+use serde_json::Value;
 
 use crate::helpers::TestApp;
-use crate::rest_conformance::{checked_text, conforms};
+use crate::rest_conformance::conforms;
 
 pub use crate::personas::PASSWORD;
 

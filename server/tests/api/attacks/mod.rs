@@ -11,7 +11,6 @@ mod edge;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::accounts::{post_form, session_cookie};
 use crate::helpers::TestApp;
 use crate::rest_support::{call, send};
 
