@@ -29,45 +29,6 @@ pub async fn record_effect(
     Ok(inserted == 1)
 }
 
-/// [`record_effect`] inside the caller's transaction (PostgreSQL), so the effect and its key
-/// commit together.
-pub async fn record_effect_pg(
-    conn: &mut sqlx::PgConnection,
-    kind: &str,
-    key: &str,
-    now: DateTime<Utc>,
-) -> Result<bool, sqlx::Error> {
-    let inserted = sqlx::query(
-        "INSERT INTO job_effects (kind, effect_key, done_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (kind, effect_key) DO NOTHING",
-    )
-    .bind(kind)
-    .bind(key)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(inserted.rows_affected() == 1)
-}
-
-/// [`record_effect`] inside the caller's transaction (SQLite).
-pub async fn record_effect_sqlite(
-    conn: &mut sqlx::SqliteConnection,
-    kind: &str,
-    key: &str,
-    now: DateTime<Utc>,
-) -> Result<bool, sqlx::Error> {
-    let inserted = sqlx::query(
-        "INSERT INTO job_effects (kind, effect_key, done_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (kind, effect_key) DO NOTHING",
-    )
-    .bind(kind)
-    .bind(key)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(inserted.rows_affected() == 1)
-}
-
 /// One failed attempt of a job.
 pub async fn record_error(
     db: &Db,
