@@ -16,6 +16,7 @@ pub mod http;
 pub mod jobs;
 pub mod mail;
 pub mod model_engine;
+pub mod notifications;
 pub mod oauth;
 pub mod outage;
 pub mod rbac;

@@ -14,6 +14,7 @@ pub mod audit;
 pub mod catalog;
 pub mod email_tokens;
 pub mod jobs;
+pub mod notifications;
 pub mod oauth;
 pub mod rbac;
 pub mod records;

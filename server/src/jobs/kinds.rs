@@ -14,6 +14,8 @@ pub struct JobContext {
     pub links: Links,
     /// Where CPU-heavy work goes (`JOB_CPU_THREADS` at once).
     pub cpu: super::cpu::CpuPool,
+    /// In-app notifications (written once per dedupe key, announced to open pages).
+    pub notifier: crate::notifications::Notifier,
 }
 
 /// How an attempt failed.

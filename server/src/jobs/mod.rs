@@ -200,6 +200,10 @@ impl Background {
         Ok(Self {
             queue,
             context: kinds::JobContext {
+                notifier: crate::notifications::Notifier::new(
+                    db.clone(),
+                    crate::notifications::LiveFeed::default(),
+                ),
                 db,
                 links,
                 cpu: cpu::CpuPool::new(settings.jobs.cpu_threads),
