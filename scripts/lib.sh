@@ -6,6 +6,9 @@ cd "$ROOT"
 # Builds live outside the clone so every clone (and CI) reuses one cache.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/xuecheng/target}"
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-$CARGO_TARGET_DIR/site}"
+# No incremental cache: a clean clone (CI) gains nothing from it, it takes gigabytes of disk, and
+# a build with it and one without do not share the workspace crates' artifacts.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 # cargo-installed tools, then the npm build tools (wasm-opt), first.
 export PATH="$ROOT/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 

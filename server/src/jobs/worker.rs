@@ -16,9 +16,13 @@
 //! (`JOB_HEARTBEAT_SECONDS`), and their natural keys keep their effects single.
 //!
 //! Shutdown: once `stop` resolves the worker takes no more jobs, gives running ones
-//! `SHUTDOWN_GRACE_SECONDS`, and leaves everything else queued.
+//! `SHUTDOWN_GRACE_SECONDS`, and leaves everything else queued. Jobs fetched ahead that never
+//! got a permit are never started (their delivery waits until the worker ends) and are put back
+//! to `Pending` when it ends, so another worker takes them at once instead of after a lease.
+//! A job still running when the grace ends keeps its lock and runs again after its lease.
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use apalis::layers::retry::backoff::{ExponentialBackoffMaker, MakeBackoff};
@@ -54,6 +58,51 @@ pub struct Runtime {
     pub ctx: JobContext,
     /// Jobs running in this process, over all queues.
     permits: Semaphore,
+    /// Turns true when the worker is asked to stop.
+    stopping: tokio::sync::watch::Receiver<bool>,
+    /// Ids of the jobs holding a permit now: the ones a shutdown must not put back.
+    running: Mutex<HashSet<String>>,
+}
+
+/// Marks one job as running for as long as it lives.
+struct Running<'a> {
+    runtime: &'a Runtime,
+    id: String,
+}
+
+impl<'a> Running<'a> {
+    fn new(runtime: &'a Runtime, id: &str) -> Self {
+        runtime
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id.to_string());
+        Self {
+            runtime,
+            id: id.to_string(),
+        }
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.runtime
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.id);
+    }
+}
+
+impl Runtime {
+    fn running_ids(&self) -> Vec<String> {
+        self.running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .cloned()
+            .collect()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,11 +132,19 @@ async fn handle(
         }
     };
     let kind = job.kind();
-    let _permit = runtime
-        .permits
-        .acquire()
-        .await
-        .map_err(|_| AbortError::new(JobFailed("the worker is stopping".into())))?;
+    // A job fetched ahead starts only if the worker is not stopping; otherwise its delivery
+    // never ends (any answer would be recorded as its result) and the worker puts it back
+    // when it ends (see `release_untaken`).
+    let mut stopping = runtime.stopping.clone();
+    let permit = tokio::select! {
+        biased;
+        _ = stopping.wait_for(|stop| *stop) => None,
+        permit = runtime.permits.acquire() => permit.ok(),
+    };
+    let Some(_permit) = permit.filter(|_| !*runtime.stopping.borrow()) else {
+        return std::future::pending().await;
+    };
+    let _running = Running::new(&runtime, &task_id);
     let outcome = tokio::time::timeout(kind.timeout(), kinds::run(&runtime.ctx, &job, &key))
         .await
         .unwrap_or_else(|_| {
@@ -194,8 +251,41 @@ async fn waiting_too_long(pool: &QueuePool, queue: &str) -> bool {
     matches!(found, Ok(Some(_)))
 }
 
+/// Puts the jobs `worker` fetched but never started back to `Pending`, unlocked; `keep` are
+/// the ones still running (they keep their lock until their lease ends).
+async fn release_untaken(pool: &QueuePool, worker: &str, keep: &[String]) {
+    let released: Result<u64, sqlx_09::Error> = match pool {
+        QueuePool::Sqlite(pool) => sqlx_09::query(
+            "UPDATE Jobs SET status = 'Pending', lock_by = NULL, lock_at = NULL \
+             WHERE lock_by = ?1 AND status IN ('Queued', 'Running') \
+             AND id NOT IN (SELECT value FROM json_each(?2))",
+        )
+        .bind(worker)
+        .bind(serde_json::to_string(keep).unwrap_or_else(|_| "[]".into()))
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()),
+        QueuePool::Postgres(pool) => sqlx_09::query(
+            "UPDATE apalis.jobs SET status = 'Pending', lock_by = NULL, lock_at = NULL \
+             WHERE lock_by = $1 AND status IN ('Queued', 'Running') AND NOT (id = ANY($2))",
+        )
+        .bind(worker)
+        .bind(keep)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()),
+    };
+    match released {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(worker, jobs = n, "jobs fetched but not started put back"),
+        Err(error) => {
+            tracing::warn!(worker, %error, "could not put back the jobs fetched but not started")
+        }
+    }
+}
+
 macro_rules! build_worker {
-    ($storage:expr, $queue:expr, $plan:expr, $runtime:expr, $activity:expr) => {{
+    ($storage:expr, $name:expr, $plan:expr, $runtime:expr, $activity:expr) => {{
         let activity = $activity.clone();
         let settings = &$plan.settings;
         let backoff = ExponentialBackoffMaker::new(
@@ -213,7 +303,7 @@ macro_rules! build_worker {
             .with_codec(RawCodec)
             .poll_with_interval(settings.poll);
         let runtime = $runtime.clone();
-        let name = worker_name($queue);
+        let name: String = $name.clone();
         move |_restarts: usize| {
             WorkerBuilder::new(name.clone())
                 .backend(backend.clone())
@@ -236,6 +326,8 @@ pub async fn run(
     let runtime = Arc::new(Runtime {
         ctx,
         permits: Semaphore::new(plan.settings.concurrency),
+        stopping: stop.clone(),
+        running: Mutex::default(),
     });
     tracing::info!(
         queues = ?plan.settings.queues,
@@ -270,6 +362,7 @@ async fn run_queue(
     let mut pause = RESTART_MIN;
     loop {
         let activity = Arc::new(Activity::default());
+        let name = worker_name(queue);
         let monitor = Monitor::new().shutdown_timeout(plan.grace);
         let monitor = match pool {
             QueuePool::Sqlite(pool) => {
@@ -279,7 +372,7 @@ async fn run_queue(
                     .missed_heartbeats(2);
                 let storage =
                     apalis_sqlite::SqliteStorage::<Vec<u8>>::new(pool).with_config(config);
-                monitor.register(build_worker!(storage, queue, plan, runtime, activity))
+                monitor.register(build_worker!(storage, name, plan, runtime, activity))
             }
             QueuePool::Postgres(pool) => {
                 let config = apalis_postgres::Config::default()
@@ -288,7 +381,7 @@ async fn run_queue(
                     .missed_heartbeats(2);
                 let storage =
                     apalis_postgres::PostgresStorage::<Vec<u8>>::new(pool).with_config(config);
-                monitor.register(build_worker!(storage, queue, plan, runtime, activity))
+                monitor.register(build_worker!(storage, name, plan, runtime, activity))
             }
         };
         let started = std::time::Instant::now();
@@ -318,6 +411,7 @@ async fn run_queue(
                 Ok(())
             })
             .await;
+        release_untaken(pool, &name, &runtime.running_ids()).await;
         if *stop.borrow() {
             tracing::info!(queue, "job worker stopped");
             return result.map_err(|e| anyhow::anyhow!("job worker for '{queue}': {e}"));

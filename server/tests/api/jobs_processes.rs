@@ -201,6 +201,14 @@ async fn sigterm_gives_running_jobs_the_grace_period_and_leaves_the_rest_queued(
     })
     .await;
     app.jobs.enqueue(&mail(two), "second").await.unwrap();
+    // The worker fetches ahead: the second job is taken (locked to it) while it waits for the
+    // one permit. Stopping now must give it back, not leave it locked until a lease ends.
+    wait_until("the waiting job is fetched ahead", || async {
+        jobs_in(&app, "mail").await.iter().any(|j| {
+            String::from_utf8_lossy(&j.payload).contains("second") && j.status != "Pending"
+        })
+    })
+    .await;
     let asked = std::time::Instant::now();
     let _ = Command::new("kill")
         .args(["-TERM", &first.id().to_string()])
@@ -208,7 +216,7 @@ async fn sigterm_gives_running_jobs_the_grace_period_and_leaves_the_rest_queued(
     let _ = first.wait();
     let took = asked.elapsed();
     // The hung job had its second of grace, then the process ended; the waiting one never
-    // started.
+    // started and is back in the queue, unlocked.
     assert!(took >= std::time::Duration::from_millis(900), "{took:?}");
     assert!(took < std::time::Duration::from_secs(6), "{took:?}");
     let jobs = jobs_in(&app, "mail").await;
