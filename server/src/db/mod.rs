@@ -13,9 +13,11 @@
 pub mod audit;
 pub mod catalog;
 pub mod email_tokens;
+pub mod expiry;
 pub mod jobs;
 pub mod notifications;
 pub mod oauth;
+pub mod questions;
 pub mod rbac;
 pub mod records;
 pub mod stats;

@@ -61,6 +61,15 @@ pub async fn run(ctx: &JobContext, job: &Job, key: &str) -> Result<(), Failure> 
             let swept = crate::housekeeping::sweep(&ctx.db, Utc::now()).await?;
             tracing::info!(tick, ?swept, "housekeeping ran");
         }
+        Job::ExpiryScan { tick } => {
+            let scanned = super::expiry::scan(ctx, Utc::now()).await?;
+            tracing::info!(tick, ?scanned, "expiry scan ran");
+        }
+        Job::OverdueDigest { tick, hours } => {
+            let sent =
+                super::overdue::digest(ctx, Utc::now(), chrono::Duration::hours(*hours)).await?;
+            tracing::info!(tick, digests = sent, "overdue digest ran");
+        }
     }
     db::jobs::record_effect(&ctx.db, kind, key, Utc::now()).await?;
     Ok(())

@@ -17,7 +17,9 @@
 //! on 0.8): see the README's architecture section for why and what moving would take.
 
 pub mod cpu;
+pub mod expiry;
 pub mod kinds;
+pub mod overdue;
 pub mod queue;
 pub mod schedule;
 pub mod settings;
@@ -48,6 +50,10 @@ pub enum Job {
     },
     /// One housekeeping sweep, for the schedule's tick at `tick` (Unix seconds).
     Housekeeping { tick: i64 },
+    /// Notices for memberships and enrolments ending soon or ended, for the tick at `tick`.
+    ExpiryScan { tick: i64 },
+    /// The day's digests of questions unanswered for `hours`, for the tick at `tick`.
+    OverdueDigest { tick: i64, hours: i64 },
 }
 
 impl Job {
@@ -55,6 +61,8 @@ impl Job {
         match self {
             Job::LinkMail { .. } => Kind::LinkMail,
             Job::Housekeeping { .. } => Kind::Housekeeping,
+            Job::ExpiryScan { .. } => Kind::ExpiryScan,
+            Job::OverdueDigest { .. } => Kind::OverdueDigest,
         }
     }
 
@@ -63,7 +71,10 @@ impl Job {
             Job::LinkMail { user_id, purpose } => {
                 serde_json::json!({"user_id": user_id, "purpose": purpose.as_str()})
             }
-            Job::Housekeeping { tick } => serde_json::json!({ "tick": tick }),
+            Job::Housekeeping { tick } | Job::ExpiryScan { tick } => {
+                serde_json::json!({ "tick": tick })
+            }
+            Job::OverdueDigest { tick, hours } => serde_json::json!({"tick": tick, "hours": hours}),
         }
     }
 
@@ -99,6 +110,11 @@ impl Job {
                 }
             }
             Kind::Housekeeping => Job::Housekeeping { tick: int("tick")? },
+            Kind::ExpiryScan => Job::ExpiryScan { tick: int("tick")? },
+            Kind::OverdueDigest => Job::OverdueDigest {
+                tick: int("tick")?,
+                hours: int("hours")?,
+            },
         })
     }
 }
@@ -108,15 +124,24 @@ impl Job {
 pub enum Kind {
     LinkMail,
     Housekeeping,
+    ExpiryScan,
+    OverdueDigest,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 2] = [Kind::LinkMail, Kind::Housekeeping];
+    pub const ALL: [Kind; 4] = [
+        Kind::LinkMail,
+        Kind::Housekeeping,
+        Kind::ExpiryScan,
+        Kind::OverdueDigest,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Kind::LinkMail => "mail.link",
             Kind::Housekeeping => "housekeeping",
+            Kind::ExpiryScan => "expiry.scan",
+            Kind::OverdueDigest => "overdue.digest",
         }
     }
 
@@ -127,7 +152,7 @@ impl Kind {
     pub fn queue(self) -> &'static str {
         match self {
             Kind::LinkMail => "mail",
-            Kind::Housekeeping => "default",
+            Kind::Housekeeping | Kind::ExpiryScan | Kind::OverdueDigest => "default",
         }
     }
 
@@ -137,7 +162,7 @@ impl Kind {
         match self {
             // lettre gives up on a silent server after 15 s; leave it room to say so.
             Kind::LinkMail => Duration::from_secs(30),
-            Kind::Housekeeping => Duration::from_secs(120),
+            Kind::Housekeeping | Kind::ExpiryScan | Kind::OverdueDigest => Duration::from_secs(120),
         }
     }
 }

@@ -30,6 +30,13 @@ pub struct JobSettings {
     pub db_max_connections: u32,
     /// When housekeeping runs (`HOUSEKEEPING_CRON`, seconds first: `sec min hour day month dow`).
     pub housekeeping_cron: String,
+    /// When memberships and enrolments are checked for their end (`EXPIRY_CRON`).
+    pub expiry_cron: String,
+    /// When teachers get the digest of overdue questions (`OVERDUE_CRON`).
+    pub overdue_cron: String,
+    /// How long a question may wait for an answer before it is overdue
+    /// (`OVERDUE_QUESTION_HOURS`).
+    pub overdue_after_hours: i64,
 }
 
 fn cores() -> usize {
@@ -45,6 +52,11 @@ impl JobSettings {
         };
         let housekeeping_cron = var("HOUSEKEEPING_CRON").unwrap_or_else(|| "0 */15 * * * *".into());
         parse_cron(&housekeeping_cron).map_err(|m| bad("HOUSEKEEPING_CRON", m))?;
+        // Hourly, off the hour; the digest at 09:00 China Standard Time.
+        let expiry_cron = var("EXPIRY_CRON").unwrap_or_else(|| "0 5 * * * *".into());
+        parse_cron(&expiry_cron).map_err(|m| bad("EXPIRY_CRON", m))?;
+        let overdue_cron = var("OVERDUE_CRON").unwrap_or_else(|| "0 0 1 * * *".into());
+        parse_cron(&overdue_cron).map_err(|m| bad("OVERDUE_CRON", m))?;
         Ok(Self {
             concurrency: number(var, "JOB_CONCURRENCY", cores, 1, 1024)? as usize,
             queues,
@@ -62,6 +74,9 @@ impl JobSettings {
             cpu_threads: number(var, "JOB_CPU_THREADS", cores, 1, 256)? as usize,
             db_max_connections: number(var, "JOB_DB_MAX_CONNECTIONS", 4, 1, 100)?,
             housekeeping_cron,
+            expiry_cron,
+            overdue_cron,
+            overdue_after_hours: number(var, "OVERDUE_QUESTION_HOURS", 48, 1, 24 * 365)?.into(),
         })
     }
 }

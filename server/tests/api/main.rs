@@ -37,6 +37,7 @@ mod rest_openapi;
 mod rest_rbac;
 mod rest_resources;
 mod rest_support;
+mod schedules;
 mod server_functions;
 mod serving;
 mod sessions;
