@@ -19,6 +19,7 @@ pub mod model_engine;
 pub mod notifications;
 pub mod oauth;
 pub mod outage;
+pub mod payments;
 pub mod rbac;
 pub mod redis;
 pub mod rest;
