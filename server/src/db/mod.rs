@@ -13,11 +13,15 @@
 pub mod audit;
 pub mod catalog;
 pub mod email_tokens;
+pub mod follows;
 pub mod jobs;
+pub mod mail_settings;
 pub mod notifications;
 pub mod oauth;
+pub mod paths;
 pub mod rbac;
 pub mod records;
+pub mod reminders;
 pub mod stats;
 pub mod tokens;
 pub mod users;

@@ -19,6 +19,8 @@
 pub mod cpu;
 pub mod kinds;
 pub mod queue;
+pub mod reminder_mail;
+pub mod reminders;
 pub mod schedule;
 pub mod settings;
 pub mod worker;
@@ -48,6 +50,15 @@ pub enum Job {
     },
     /// One housekeeping sweep, for the schedule's tick at `tick` (Unix seconds).
     Housekeeping { tick: i64 },
+    // Course-update reminders ([`reminders`]): a window's fan-out, then one reminder per user.
+    /// Queues the reminders of a course's debounce window (ending at `window_end`, Unix s).
+    ReminderFanOut { course_id: i64, window_end: i64 },
+    /// One user's notification and mail for a course's window.
+    Reminder {
+        course_id: i64,
+        window_end: i64,
+        user_id: i64,
+    },
 }
 
 impl Job {
@@ -55,6 +66,8 @@ impl Job {
         match self {
             Job::LinkMail { .. } => Kind::LinkMail,
             Job::Housekeeping { .. } => Kind::Housekeeping,
+            Job::ReminderFanOut { .. } => Kind::ReminderFanOut,
+            Job::Reminder { .. } => Kind::Reminder,
         }
     }
 
@@ -64,6 +77,17 @@ impl Job {
                 serde_json::json!({"user_id": user_id, "purpose": purpose.as_str()})
             }
             Job::Housekeeping { tick } => serde_json::json!({ "tick": tick }),
+            Job::ReminderFanOut {
+                course_id,
+                window_end,
+            } => serde_json::json!({"course_id": course_id, "window_end": window_end}),
+            Job::Reminder {
+                course_id,
+                window_end,
+                user_id,
+            } => serde_json::json!({
+                "course_id": course_id, "window_end": window_end, "user_id": user_id
+            }),
         }
     }
 
@@ -99,6 +123,15 @@ impl Job {
                 }
             }
             Kind::Housekeeping => Job::Housekeeping { tick: int("tick")? },
+            Kind::ReminderFanOut => Job::ReminderFanOut {
+                course_id: int("course_id")?,
+                window_end: int("window_end")?,
+            },
+            Kind::Reminder => Job::Reminder {
+                course_id: int("course_id")?,
+                window_end: int("window_end")?,
+                user_id: int("user_id")?,
+            },
         })
     }
 }
@@ -108,15 +141,24 @@ impl Job {
 pub enum Kind {
     LinkMail,
     Housekeeping,
+    ReminderFanOut,
+    Reminder,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 2] = [Kind::LinkMail, Kind::Housekeeping];
+    pub const ALL: [Kind; 4] = [
+        Kind::LinkMail,
+        Kind::Housekeeping,
+        Kind::ReminderFanOut,
+        Kind::Reminder,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Kind::LinkMail => "mail.link",
             Kind::Housekeeping => "housekeeping",
+            Kind::ReminderFanOut => "reminder.fan_out",
+            Kind::Reminder => "reminder.send",
         }
     }
 
@@ -126,8 +168,8 @@ impl Kind {
 
     pub fn queue(self) -> &'static str {
         match self {
-            Kind::LinkMail => "mail",
-            Kind::Housekeeping => "default",
+            Kind::LinkMail | Kind::Reminder => "mail",
+            Kind::Housekeeping | Kind::ReminderFanOut => "default",
         }
     }
 
@@ -138,6 +180,9 @@ impl Kind {
             // lettre gives up on a silent server after 15 s; leave it room to say so.
             Kind::LinkMail => Duration::from_secs(30),
             Kind::Housekeeping => Duration::from_secs(120),
+            // Pages of 500 recipients, each page one insert: 10,000 followers take seconds.
+            Kind::ReminderFanOut => Duration::from_secs(300),
+            Kind::Reminder => Duration::from_secs(30),
         }
     }
 }
@@ -193,10 +238,11 @@ impl Background {
         let mailer = crate::mail::Mailer::from_settings(&settings.mail)?;
         let links = crate::accounts::links::Links::new(
             db.clone(),
-            mailer,
+            mailer.clone(),
             settings.public_url.clone(),
             queue.clone(),
         );
+        let reminders = reminders::Reminders::new(db.clone(), queue.clone(), mailer, settings);
         Ok(Self {
             queue,
             context: kinds::JobContext {
@@ -204,6 +250,7 @@ impl Background {
                     db.clone(),
                     crate::notifications::LiveFeed::default(),
                 ),
+                reminders,
                 db,
                 links,
                 cpu: cpu::CpuPool::new(settings.jobs.cpu_threads),

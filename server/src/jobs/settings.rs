@@ -30,6 +30,9 @@ pub struct JobSettings {
     pub db_max_connections: u32,
     /// When housekeeping runs (`HOUSEKEEPING_CRON`, seconds first: `sec min hour day month dow`).
     pub housekeeping_cron: String,
+    /// Content published in a course within this long goes into one reminder
+    /// (`REMINDER_DEBOUNCE_SECONDS`).
+    pub reminder_debounce: Duration,
 }
 
 fn cores() -> usize {
@@ -62,6 +65,9 @@ impl JobSettings {
             cpu_threads: number(var, "JOB_CPU_THREADS", cores, 1, 256)? as usize,
             db_max_connections: number(var, "JOB_DB_MAX_CONNECTIONS", 4, 1, 100)?,
             housekeeping_cron,
+            reminder_debounce: Duration::from_secs(
+                number(var, "REMINDER_DEBOUNCE_SECONDS", 300, 1, 86_400)?.into(),
+            ),
         })
     }
 }
