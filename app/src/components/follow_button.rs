@@ -34,8 +34,8 @@ pub fn FollowButton(target: &'static str, id: i64) -> impl IntoView {
                         view! {
                             <ActionForm action attr:class="follow-form">
                                 <input type="hidden" name="target" value=target />
-                                <input type="hidden" name="id" value=id.to_string() />
-                                <input type="hidden" name="follow" value=(!now.following).to_string() />
+                                <input type="hidden" name="id" value={id.to_string()} />
+                                <input type="hidden" name="follow" value={(!now.following).to_string()} />
                                 <button type="submit" class="button follow" class:following=now.following
                                     disabled=move || action.pending().get()>{label}</button>
                             </ActionForm>

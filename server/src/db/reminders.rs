@@ -45,8 +45,8 @@ pub async fn public_course_of(
 }
 
 /// Records new content and returns the end of the window it joins: the course's open window,
-/// or a new one ending `debounce_secs` from now when none is open (or the open one has ended
-/// and only waits for its fan-out).
+/// or a new one ending at least `debounce_secs` from now (windows end on a whole second) when
+/// none is open (or the open one has ended and only waits for its fan-out).
 pub async fn record_update(
     db: &Db,
     course_id: i64,
@@ -55,7 +55,7 @@ pub async fn record_update(
     now: DateTime<Utc>,
     debounce_secs: i64,
 ) -> Result<i64, sqlx::Error> {
-    let opens = now.timestamp() + debounce_secs.max(1);
+    let opens = now.timestamp() + debounce_secs.max(1) + 1;
     on_pool!(db, pool => {
         let mut tx = pool.begin().await?;
         sqlx::query(

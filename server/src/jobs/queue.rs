@@ -163,10 +163,12 @@ impl Jobs {
     ) -> anyhow::Result<()> {
         match &self.pool {
             QueuePool::Sqlite(pool) => {
-                let mut conn = pool.acquire().await?;
-                apalis_sqlite::queries::push_tasks(&mut *conn, queue, &tasks)
+                // One transaction: a batch is one commit, not one per job.
+                let mut tx = pool.begin().await?;
+                apalis_sqlite::queries::push_tasks(&mut *tx, queue, &tasks)
                     .await
                     .map_err(|e| anyhow::anyhow!("enqueue: {e}"))?;
+                tx.commit().await?;
             }
             QueuePool::Postgres(pool) => {
                 let mut conn = pool.acquire().await?;

@@ -27,9 +27,6 @@ use crate::db::{follows, mail_settings, users, Db};
 use crate::mail::Mailer;
 use crate::notifications::Notifier;
 
-/// Recipients queued per page of the fan-out (one insert each).
-const PAGE: i64 = 500;
-
 /// What the reminder jobs and the publish hook share.
 #[derive(Clone)]
 pub struct Reminders {
@@ -38,6 +35,8 @@ pub struct Reminders {
     mailer: Mailer,
     public_url: Url,
     debounce: Duration,
+    /// Recipients queued per page of the fan-out (one insert each).
+    page: i64,
 }
 
 pub fn fan_out_key(course_id: i64, window_end: i64) -> String {
@@ -56,6 +55,7 @@ impl Reminders {
             mailer,
             public_url: settings.public_url.clone(),
             debounce: settings.jobs.reminder_debounce,
+            page: i64::from(settings.jobs.reminder_page),
         }
     }
 
@@ -92,7 +92,8 @@ impl Reminders {
         if reminders::has_items(&self.db, course_id, window_end).await? {
             loop {
                 let page =
-                    follows::audience_page(&self.db, course_id, progress.fanned_to, PAGE).await?;
+                    follows::audience_page(&self.db, course_id, progress.fanned_to, self.page)
+                        .await?;
                 let Some(&last) = page.last() else {
                     break;
                 };
@@ -156,7 +157,8 @@ impl Reminders {
                 title: message.subject.clone(),
                 body: message.summary.clone(),
                 link: Some(path),
-                dedupe_key: key.to_string(),
+                // The job's natural key, under the kind: other kinds' keys cannot collide.
+                dedupe_key: format!("{}:{key}", MailKind::CourseUpdate.name()),
             })
             .await?;
         if mail_settings::enabled(&self.db, user_id, MailKind::CourseUpdate).await? {

@@ -33,6 +33,8 @@ pub struct JobSettings {
     /// Content published in a course within this long goes into one reminder
     /// (`REMINDER_DEBOUNCE_SECONDS`).
     pub reminder_debounce: Duration,
+    /// Recipients a reminder fan-out queues per page (`REMINDER_FANOUT_PAGE`).
+    pub reminder_page: u32,
 }
 
 fn cores() -> usize {
@@ -68,6 +70,7 @@ impl JobSettings {
             reminder_debounce: Duration::from_secs(
                 number(var, "REMINDER_DEBOUNCE_SECONDS", 300, 1, 86_400)?.into(),
             ),
+            reminder_page: number(var, "REMINDER_FANOUT_PAGE", 500, 1, 10_000)?,
         })
     }
 }
