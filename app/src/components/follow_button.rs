@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::server_fns::follows::{follow_state, SetFollow};
+use crate::server_fns::follows::{get_follow_state, SetFollow};
 
 /// `target` is `course` or `path`.
 #[component]
@@ -12,7 +12,7 @@ pub fn FollowButton(target: &'static str, id: i64) -> impl IntoView {
     let action = ServerAction::<SetFollow>::new();
     let state = Resource::new(
         move || action.version().get(),
-        move |_| follow_state(target.to_string(), id),
+        move |_| get_follow_state(target.to_string(), id),
     );
     let failure = move || {
         action

@@ -28,7 +28,7 @@ pub fn parse_target(raw: &str) -> Result<FollowTarget, AppError> {
 
 /// The caller's follow of a course or path; `None` for an anonymous visitor.
 #[server(prefix = "/fn", endpoint = "follows/state", input = Json)]
-pub async fn follow_state(target: String, id: i64) -> Result<Option<FollowState>, AppError> {
+pub async fn get_follow_state(target: String, id: i64) -> Result<Option<FollowState>, AppError> {
     let services = crate::ports::services()?;
     let target = parse_target(&target)?;
     match services

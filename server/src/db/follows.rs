@@ -41,14 +41,14 @@ pub async fn set_course_follow(
     on_pool!(db, pool => sqlx::query(
         "INSERT INTO course_follows (course_id, user_id, muted, created_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (course_id, user_id) DO UPDATE SET muted = excluded.muted")
-        .bind(course_id).bind(user_id).bind(muted).bind(now).execute(pool).await)?;
+        .bind(course_id).bind(user_id).bind(muted).bind(now).execute(pool).await.map(|_| ()))?;
     Ok(())
 }
 
 pub async fn delete_course_follow(db: &Db, user_id: i64, course_id: i64) -> Result<(), sqlx::Error> {
     on_pool!(db, pool => sqlx::query(
         "DELETE FROM course_follows WHERE course_id = $1 AND user_id = $2")
-        .bind(course_id).bind(user_id).execute(pool).await)?;
+        .bind(course_id).bind(user_id).execute(pool).await.map(|_| ()))?;
     Ok(())
 }
 
@@ -63,14 +63,14 @@ pub async fn follow_path(db: &Db, user_id: i64, path_id: i64, now: DateTime<Utc>
     on_pool!(db, pool => sqlx::query(
         "INSERT INTO learning_path_followers (path_id, user_id, created_at) VALUES ($1, $2, $3) \
          ON CONFLICT (path_id, user_id) DO NOTHING")
-        .bind(path_id).bind(user_id).bind(now).execute(pool).await)?;
+        .bind(path_id).bind(user_id).bind(now).execute(pool).await.map(|_| ()))?;
     Ok(())
 }
 
 pub async fn unfollow_path(db: &Db, user_id: i64, path_id: i64) -> Result<(), sqlx::Error> {
     on_pool!(db, pool => sqlx::query(
         "DELETE FROM learning_path_followers WHERE path_id = $1 AND user_id = $2")
-        .bind(path_id).bind(user_id).execute(pool).await)?;
+        .bind(path_id).bind(user_id).execute(pool).await.map(|_| ()))?;
     Ok(())
 }
 

@@ -32,6 +32,6 @@ pub async fn set(
     on_pool!(db, pool => sqlx::query(
         "INSERT INTO mail_settings (user_id, kind, enabled, updated_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (user_id, kind) DO UPDATE SET enabled = excluded.enabled, updated_at = excluded.updated_at")
-        .bind(user_id).bind(kind.name()).bind(enabled).bind(now).execute(pool).await)?;
+        .bind(user_id).bind(kind.name()).bind(enabled).bind(now).execute(pool).await.map(|_| ()))?;
     Ok(())
 }

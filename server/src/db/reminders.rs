@@ -125,7 +125,7 @@ pub async fn advance(
 ) -> Result<(), sqlx::Error> {
     on_pool!(db, pool => sqlx::query(
         "UPDATE course_reminders SET fanned_to = $3, done = $4 WHERE course_id = $1 AND window_end = $2")
-        .bind(course_id).bind(window_end).bind(fanned_to).bind(done).execute(pool).await)?;
+        .bind(course_id).bind(window_end).bind(fanned_to).bind(done).execute(pool).await.map(|_| ()))?;
     Ok(())
 }
 
