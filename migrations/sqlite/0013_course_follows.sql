@@ -5,19 +5,20 @@
 ALTER TABLE learning_paths ADD COLUMN published BOOLEAN NOT NULL DEFAULT 0;
 ALTER TABLE learning_paths ADD COLUMN position INTEGER NOT NULL DEFAULT 0;
 
--- The model engine edits rows by `id`: the path's courses get one (the pair stays unique).
+-- The model engine edits rows by `id`: the path's courses get one. The pair is not unique (the
+-- back office's generic forms cannot promise that); a course listed twice shows once.
 CREATE TABLE learning_path_courses_new (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     path_id INTEGER NOT NULL REFERENCES learning_paths (id) ON DELETE CASCADE,
     course_id INTEGER NOT NULL REFERENCES courses (id) ON DELETE CASCADE,
-    position INTEGER NOT NULL DEFAULT 0,
-    UNIQUE (path_id, course_id)
+    position INTEGER NOT NULL DEFAULT 0
 );
 INSERT INTO learning_path_courses_new (path_id, course_id, position)
     SELECT path_id, course_id, position FROM learning_path_courses;
 DROP TABLE learning_path_courses;
 ALTER TABLE learning_path_courses_new RENAME TO learning_path_courses;
 -- The fan-out asks "which paths contain this course".
+CREATE INDEX learning_path_courses_path ON learning_path_courses (path_id, position);
 CREATE INDEX learning_path_courses_course ON learning_path_courses (course_id);
 CREATE INDEX learning_path_followers_user ON learning_path_followers (user_id);
 

@@ -20,7 +20,7 @@ struct PathRow {
 pub async fn published(db: &Db) -> Result<Vec<PathSummary>, sqlx::Error> {
     let sql = format!(
         "SELECT p.id, p.slug, p.title, p.description, \
-           (SELECT COUNT(*) FROM learning_path_courses pc JOIN courses c ON c.id = pc.course_id \
+           (SELECT COUNT(DISTINCT c.id) FROM learning_path_courses pc JOIN courses c ON c.id = pc.course_id \
             WHERE pc.path_id = p.id AND {PUBLIC_COURSE}) AS course_count \
          FROM learning_paths p WHERE p.published = TRUE ORDER BY p.position, p.id"
     );
@@ -49,7 +49,10 @@ pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<PathDetail>, sqlx::Er
     };
     let sql = format!(
         "SELECT {CARD_COLUMNS} {CARD_FROM} JOIN learning_path_courses pc ON pc.course_id = c.id \
-         WHERE pc.path_id = $1 AND {PUBLIC_COURSE} ORDER BY pc.position, pc.id"
+         WHERE pc.path_id = $1 AND {PUBLIC_COURSE} \
+           AND pc.id = (SELECT MIN(dup.id) FROM learning_path_courses dup \
+             WHERE dup.path_id = pc.path_id AND dup.course_id = pc.course_id) \
+         ORDER BY pc.position, pc.id"
     );
     let cards: Vec<CardRow> =
         on_pool!(db, pool => sqlx::query_as(&sql).bind(path.id).fetch_all(pool).await)?;

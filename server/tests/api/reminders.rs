@@ -346,7 +346,10 @@ async fn path_pages_show_published_paths_and_their_public_courses(b: Backend) {
         )
         .await
         .unwrap();
-    path_with(&app, &root, "mixed", &[draft["id"].as_i64().unwrap(), public]).await;
+    // Listed twice (the back office does not stop that): shown once.
+    path_with(&app, &root, "mixed", &[draft["id"].as_i64().unwrap(), public, public]).await;
+    let detail = server::db::paths::by_slug(&app.db, "mixed").await.unwrap().unwrap();
+    assert_eq!(detail.courses.len(), 1, "{:?}", detail.courses);
     let page = app.get("/paths/mixed").await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
