@@ -6,7 +6,9 @@ use leptos_meta::{Meta, Title};
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{course_card::CourseCard, error_box::ErrorBox, follow_button::FollowButton};
+use crate::components::{
+    course_card::CourseCard, error_box::ErrorBox, follow_button::FollowButton,
+};
 use crate::dto::PathDetail;
 use crate::error::AppError;
 use crate::pages::NotFound;

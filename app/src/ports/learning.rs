@@ -22,8 +22,7 @@ pub trait FollowService: Send + Sync {
     /// following once.
     async fn follow(&self, user_id: i64, target: FollowTarget, id: i64) -> Result<(), AppError>;
     /// Stops following (an enrolled student's course is muted); idempotent, 404 like `follow`.
-    async fn unfollow(&self, user_id: i64, target: FollowTarget, id: i64)
-        -> Result<(), AppError>;
+    async fn unfollow(&self, user_id: i64, target: FollowTarget, id: i64) -> Result<(), AppError>;
     async fn state(
         &self,
         user_id: i64,

@@ -45,7 +45,11 @@ pub async fn set_course_follow(
     Ok(())
 }
 
-pub async fn delete_course_follow(db: &Db, user_id: i64, course_id: i64) -> Result<(), sqlx::Error> {
+pub async fn delete_course_follow(
+    db: &Db,
+    user_id: i64,
+    course_id: i64,
+) -> Result<(), sqlx::Error> {
     on_pool!(db, pool => sqlx::query(
         "DELETE FROM course_follows WHERE course_id = $1 AND user_id = $2")
         .bind(course_id).bind(user_id).execute(pool).await.map(|_| ()))?;
@@ -53,13 +57,22 @@ pub async fn delete_course_follow(db: &Db, user_id: i64, course_id: i64) -> Resu
 }
 
 /// The user's row for the course: `Some(muted)`, or `None` without one.
-pub async fn course_follow(db: &Db, user_id: i64, course_id: i64) -> Result<Option<bool>, sqlx::Error> {
+pub async fn course_follow(
+    db: &Db,
+    user_id: i64,
+    course_id: i64,
+) -> Result<Option<bool>, sqlx::Error> {
     on_pool!(db, pool => sqlx::query_scalar(
         "SELECT muted FROM course_follows WHERE course_id = $1 AND user_id = $2")
         .bind(course_id).bind(user_id).fetch_optional(pool).await)
 }
 
-pub async fn follow_path(db: &Db, user_id: i64, path_id: i64, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+pub async fn follow_path(
+    db: &Db,
+    user_id: i64,
+    path_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
     on_pool!(db, pool => sqlx::query(
         "INSERT INTO learning_path_followers (path_id, user_id, created_at) VALUES ($1, $2, $3) \
          ON CONFLICT (path_id, user_id) DO NOTHING")

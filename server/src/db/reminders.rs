@@ -154,7 +154,10 @@ pub async fn has_items(db: &Db, course_id: i64, window_end: i64) -> Result<bool,
 }
 
 /// Title and slug of a public course (a reminder for a course withdrawn since is not sent).
-pub async fn public_course(db: &Db, course_id: i64) -> Result<Option<(String, String)>, sqlx::Error> {
+pub async fn public_course(
+    db: &Db,
+    course_id: i64,
+) -> Result<Option<(String, String)>, sqlx::Error> {
     let sql = format!("SELECT c.title, c.slug FROM courses c WHERE c.id = $1 AND {PUBLIC_COURSE}");
     on_pool!(db, pool => sqlx::query_as(&sql).bind(course_id).fetch_optional(pool).await)
 }

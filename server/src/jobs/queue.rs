@@ -129,7 +129,10 @@ impl Jobs {
         let queue = first.kind().queue();
         let mut tasks = Vec::with_capacity(jobs.len());
         for (job, key) in jobs {
-            anyhow::ensure!(job.kind().queue() == queue, "enqueue_many: one queue at a time");
+            anyhow::ensure!(
+                job.kind().queue() == queue,
+                "enqueue_many: one queue at a time"
+            );
             let envelope = job.envelope(key);
             let bytes = serde_json::to_vec(&envelope).context("encoding a job")?;
             tasks.push(
@@ -183,10 +186,17 @@ impl Jobs {
                     {
                         if batch {
                             for task in tasks {
-                                match apalis_postgres::queries::push_tasks(&mut *conn, queue, vec![task]).await {
+                                match apalis_postgres::queries::push_tasks(
+                                    &mut *conn,
+                                    queue,
+                                    vec![task],
+                                )
+                                .await
+                                {
                                     Ok(()) => {}
-                                    Err(apalis_postgres::Error::Database(sqlx_09::Error::Database(e)))
-                                        if e.is_unique_violation() => {}
+                                    Err(apalis_postgres::Error::Database(
+                                        sqlx_09::Error::Database(e),
+                                    )) if e.is_unique_violation() => {}
                                     Err(e) => return Err(anyhow::anyhow!("enqueue: {e}")),
                                 }
                             }

@@ -121,7 +121,12 @@ mod tests {
         assert!(m.text.contains("- New lesson: 1.1 <script>"));
         assert!(m.html.contains("<li>New lesson: 1.1 &lt;script&gt;</li>"));
         assert!(m.html.contains("Traits &amp; you"));
-        let zh = render(Lang::ZhCn, "Rust", &items[..1], "http://x.test/courses/rust");
+        let zh = render(
+            Lang::ZhCn,
+            "Rust",
+            &items[..1],
+            "http://x.test/courses/rust",
+        );
         assert_eq!(zh.subject, "《Rust》更新了 1 项内容");
         assert!(zh.text.contains("新课时：1.1 <script>"));
     }

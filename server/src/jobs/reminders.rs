@@ -114,7 +114,12 @@ impl Reminders {
                     .map_err(|e| Failure::Retry(format!("queueing reminders: {e}")))?;
                 progress.fanned_to = last;
                 reminders::advance(&self.db, course_id, window_end, last, false).await?;
-                tracing::debug!(course_id, window_end, queued = jobs.len(), "reminders queued");
+                tracing::debug!(
+                    course_id,
+                    window_end,
+                    queued = jobs.len(),
+                    "reminders queued"
+                );
             }
         }
         reminders::advance(&self.db, course_id, window_end, progress.fanned_to, true).await?;

@@ -104,18 +104,47 @@ pub fn register(api: &mut super::registry::ApiBuilder) {
     let on = |one: &str, what: &str, state: &Value| {
         Operation::new(format!("follow_{one}"), "follows", format!("Follow {what}"))
             .auth(Auth::Required)
-            .describe("New lessons are then reminded. Idempotent: following twice is following once.")
+            .describe(
+                "New lessons are then reminded. Idempotent: following twice is following once.",
+            )
             .response(201, created(state.clone()))
     };
     let off = |one: &str, what: &str| {
-        Operation::new(format!("unfollow_{one}"), "follows", format!("Stop following {what}"))
-            .auth(Auth::Required)
-            .describe("Idempotent. For a course the caller is enrolled in, this mutes its reminders.")
-            .response(204, json!({"description": "Not following.", "headers": rate_headers()}))
+        Operation::new(
+            format!("unfollow_{one}"),
+            "follows",
+            format!("Stop following {what}"),
+        )
+        .auth(Auth::Required)
+        .describe("Idempotent. For a course the caller is enrolled in, this mutes its reminders.")
+        .response(
+            204,
+            json!({"description": "Not following.", "headers": rate_headers()}),
+        )
     };
     let (course, path) = ("a public course", "a published learning path");
-    api.route(Method::POST, "/api/v1/courses/{id}/follow", follow_course, on("course", course, &state));
-    api.route(Method::DELETE, "/api/v1/courses/{id}/follow", unfollow_course, off("course", course));
-    api.route(Method::POST, "/api/v1/paths/{id}/follow", follow_path, on("path", path, &state));
-    api.route(Method::DELETE, "/api/v1/paths/{id}/follow", unfollow_path, off("path", path));
+    api.route(
+        Method::POST,
+        "/api/v1/courses/{id}/follow",
+        follow_course,
+        on("course", course, &state),
+    );
+    api.route(
+        Method::DELETE,
+        "/api/v1/courses/{id}/follow",
+        unfollow_course,
+        off("course", course),
+    );
+    api.route(
+        Method::POST,
+        "/api/v1/paths/{id}/follow",
+        follow_path,
+        on("path", path, &state),
+    );
+    api.route(
+        Method::DELETE,
+        "/api/v1/paths/{id}/follow",
+        unfollow_path,
+        off("path", path),
+    );
 }

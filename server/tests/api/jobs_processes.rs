@@ -35,7 +35,12 @@ pub(crate) async fn observer(database_url: &str, extra: Vec<(&'static str, Strin
     .await
 }
 
-pub(crate) fn worker(database_url: &str, log: &Path, args: &[&str], env: &[(&'static str, String)]) -> Child {
+pub(crate) fn worker(
+    database_url: &str,
+    log: &Path,
+    args: &[&str],
+    env: &[(&'static str, String)],
+) -> Child {
     let file = std::fs::File::create(log).unwrap();
     Command::new(env!("CARGO_BIN_EXE_xuecheng"))
         .arg("worker")

@@ -50,7 +50,12 @@ pub(crate) async fn app_with_smtp(backend: Backend, smtp: &FakeSmtp, seed: bool)
 pub(crate) async fn published_course(app: &TestApp, root: &Principal, slug: &str) -> (i64, i64) {
     let m = &app.models;
     let d = m
-        .create(root, "direction", rec(json!({"name": slug, "slug": format!("{slug}-d")})), None)
+        .create(
+            root,
+            "direction",
+            rec(json!({"name": slug, "slug": format!("{slug}-d")})),
+            None,
+        )
         .await
         .unwrap();
     let c = m
@@ -70,8 +75,10 @@ pub(crate) async fn published_course(app: &TestApp, root: &Principal, slug: &str
         .create(
             root,
             "course",
-            rec(json!({"title": format!("Course {slug}"), "slug": slug, "level": "beginner",
-                "price_cents": 0, "category_id": c["id"], "teacher_id": t["id"]})),
+            rec(
+                json!({"title": format!("Course {slug}"), "slug": slug, "level": "beginner",
+                "price_cents": 0, "category_id": c["id"], "teacher_id": t["id"]}),
+            ),
             None,
         )
         .await
@@ -172,7 +179,9 @@ pub(crate) async fn notification_count(app: &TestApp) -> i64 {
 /// Waits until `n` reminder jobs have run (their effects recorded) and no reminder job is left.
 pub(crate) async fn wait_for_reminders(app: &TestApp, n: i64) {
     wait_until(&format!("{n} reminders ran"), || async {
-        let ran = server::db::jobs::effects_of(&app.db, "reminder.send").await.unwrap();
+        let ran = server::db::jobs::effects_of(&app.db, "reminder.send")
+            .await
+            .unwrap();
         assert!(ran <= n, "{ran} reminders ran, expected {n}");
         ran == n
     })
@@ -190,7 +199,9 @@ pub(crate) async fn wait_for_reminders(app: &TestApp, n: i64) {
 pub(crate) fn text_of(mail: &Mail) -> (String, bool) {
     let data = mail.data.replace("\r\n", "\n");
     let html = data.contains("Content-Type: text/html");
-    let at = data.find("Content-Type: text/plain").expect("a text/plain part");
+    let at = data
+        .find("Content-Type: text/plain")
+        .expect("a text/plain part");
     let part = &data[at..];
     let body_start = part.find("\n\n").expect("part headers end") + 2;
     let headers = &part[..body_start];
@@ -201,7 +212,12 @@ pub(crate) fn text_of(mail: &Mail) -> (String, bool) {
         .join("\n");
     let text = if headers.contains("base64") {
         let raw: String = body.split_whitespace().collect();
-        String::from_utf8(base64::engine::general_purpose::STANDARD.decode(raw).unwrap()).unwrap()
+        String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(raw)
+                .unwrap(),
+        )
+        .unwrap()
     } else {
         body.replace("=\n", "")
     };
@@ -218,19 +234,37 @@ async fn a_lesson_reaches_each_follower_once_even_through_two_paths(b: Backend) 
     let two = path_with(&app, &root, "backend", &[other, course]).await;
     let service = follows(&app);
     let direct = user(&app, "direct").await;
-    service.follow(direct, FollowTarget::Course, course).await.unwrap();
+    service
+        .follow(direct, FollowTarget::Course, course)
+        .await
+        .unwrap();
     let both_paths = user(&app, "twopaths").await;
-    service.follow(both_paths, FollowTarget::Path, one).await.unwrap();
-    service.follow(both_paths, FollowTarget::Path, two).await.unwrap();
+    service
+        .follow(both_paths, FollowTarget::Path, one)
+        .await
+        .unwrap();
+    service
+        .follow(both_paths, FollowTarget::Path, two)
+        .await
+        .unwrap();
     // Following the course and a path as well is still one person.
     let everything = user(&app, "everything").await;
-    service.follow(everything, FollowTarget::Course, course).await.unwrap();
-    service.follow(everything, FollowTarget::Path, one).await.unwrap();
+    service
+        .follow(everything, FollowTarget::Course, course)
+        .await
+        .unwrap();
+    service
+        .follow(everything, FollowTarget::Path, one)
+        .await
+        .unwrap();
     let student = user(&app, "student").await;
     enroll(&app, student, course).await;
     // Follows the other course only: hears nothing of this one.
     let bystander = user(&app, "bystander").await;
-    service.follow(bystander, FollowTarget::Course, other).await.unwrap();
+    service
+        .follow(bystander, FollowTarget::Course, other)
+        .await
+        .unwrap();
 
     publish_lesson(&app, &root, chapter, "1.1 Ownership").await;
 
@@ -269,7 +303,10 @@ async fn three_lessons_in_one_window_make_one_reminder_listing_three(b: Backend)
     let root = app.superuser().await.principal();
     let (course, chapter) = published_course(&app, &root, "rust-201").await;
     let fan = user(&app, "fan").await;
-    follows(&app).follow(fan, FollowTarget::Course, course).await.unwrap();
+    follows(&app)
+        .follow(fan, FollowTarget::Course, course)
+        .await
+        .unwrap();
 
     for title in ["2.1 Traits", "2.2 Generics", "2.3 Lifetimes"] {
         publish_lesson(&app, &root, chapter, title).await;
@@ -284,10 +321,16 @@ async fn three_lessons_in_one_window_make_one_reminder_listing_three(b: Backend)
     smtp.assert_nothing_else();
     let got = notifications_of(&app, fan).await;
     assert_eq!(got.len(), 1, "{got:?}");
-    assert!(got[0].0.contains('3'), "the title counts three: {}", got[0].0);
+    assert!(
+        got[0].0.contains('3'),
+        "the title counts three: {}",
+        got[0].0
+    );
     // One fan-out for the window, not three.
     assert_eq!(
-        server::db::jobs::effects_of(&app.db, "reminder.fan_out").await.unwrap(),
+        server::db::jobs::effects_of(&app.db, "reminder.fan_out")
+            .await
+            .unwrap(),
         1
     );
 }
@@ -302,18 +345,36 @@ async fn a_muted_student_gets_nothing_and_mail_off_leaves_the_notification(b: Ba
     // Enrolled, then muted the course: not even a path it follows brings it back.
     let muted = user(&app, "muted").await;
     enroll(&app, muted, course).await;
-    service.follow(muted, FollowTarget::Path, path).await.unwrap();
-    service.unfollow(muted, FollowTarget::Course, course).await.unwrap();
-    let state = service.state(muted, FollowTarget::Course, course).await.unwrap();
+    service
+        .follow(muted, FollowTarget::Path, path)
+        .await
+        .unwrap();
+    service
+        .unfollow(muted, FollowTarget::Course, course)
+        .await
+        .unwrap();
+    let state = service
+        .state(muted, FollowTarget::Course, course)
+        .await
+        .unwrap();
     assert!(state.enrolled && !state.following);
     let quiet = user(&app, "quiet").await;
-    service.follow(quiet, FollowTarget::Course, course).await.unwrap();
-    let settings = service.set_mail_setting(quiet, "course.update", false).await.unwrap();
+    service
+        .follow(quiet, FollowTarget::Course, course)
+        .await
+        .unwrap();
+    let settings = service
+        .set_mail_setting(quiet, "course.update", false)
+        .await
+        .unwrap();
     assert_eq!(settings.len(), 1);
     assert!(!settings[0].enabled);
     let loud = user(&app, "loud").await;
     enroll(&app, loud, course).await;
-    assert!(service.mail_settings(loud).await.unwrap()[0].enabled, "on by default");
+    assert!(
+        service.mail_settings(loud).await.unwrap()[0].enabled,
+        "on by default"
+    );
 
     publish_lesson(&app, &root, chapter, "3.1 Unsafe").await;
 
@@ -340,21 +401,35 @@ async fn path_pages_show_published_paths_and_their_public_courses(b: Backend) {
         .create(
             &root,
             "course",
-            rec(json!({"title": "Secret draft", "slug": "secret-draft", "level": "beginner",
-                "price_cents": 0, "category_id": 1, "teacher_id": 1})),
+            rec(
+                json!({"title": "Secret draft", "slug": "secret-draft", "level": "beginner",
+                "price_cents": 0, "category_id": 1, "teacher_id": 1}),
+            ),
             None,
         )
         .await
         .unwrap();
     // Listed twice (the back office does not stop that): shown once.
-    path_with(&app, &root, "mixed", &[draft["id"].as_i64().unwrap(), public, public]).await;
-    let detail = server::db::paths::by_slug(&app.db, "mixed").await.unwrap().unwrap();
+    path_with(
+        &app,
+        &root,
+        "mixed",
+        &[draft["id"].as_i64().unwrap(), public, public],
+    )
+    .await;
+    let detail = server::db::paths::by_slug(&app.db, "mixed")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(detail.courses.len(), 1, "{:?}", detail.courses);
     let page = app.get("/paths/mixed").await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("Course path-public"), "{html}");
-    assert!(!html.contains("Secret draft"), "a draft course shows on a path page");
+    assert!(
+        !html.contains("Secret draft"),
+        "a draft course shows on a path page"
+    );
     app.models
         .create(
             &root,
@@ -365,5 +440,11 @@ async fn path_pages_show_published_paths_and_their_public_courses(b: Backend) {
         .await
         .unwrap();
     assert_eq!(app.get("/paths/hidden").await.status(), 404);
-    assert!(!app.get("/paths").await.text().await.unwrap().contains("Hidden path"));
+    assert!(!app
+        .get("/paths")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("Hidden path"));
 }

@@ -33,12 +33,20 @@ async fn a_fan_out_killed_midway_still_reminds_every_follower_once(backend: Back
     let mut ids = Vec::new();
     for n in 0..FOLLOWERS {
         let id = user(&app, &format!("f{n}")).await;
-        service.follow(id, FollowTarget::Course, course).await.unwrap();
+        service
+            .follow(id, FollowTarget::Course, course)
+            .await
+            .unwrap();
         ids.push(id);
     }
     let logs = TempDir::new();
     // The first worker fans out only (no mail queue), so its progress is all in the queue.
-    let mut first = worker(&url, &logs.0.join("first.log"), &["--queues", "default"], &env);
+    let mut first = worker(
+        &url,
+        &logs.0.join("first.log"),
+        &["--queues", "default"],
+        &env,
+    );
     publish_lesson(&app, &root, chapter, "9.1 Crash safety").await;
     let progress = || async {
         server::db::records::scalar(
@@ -49,7 +57,10 @@ async fn a_fan_out_killed_midway_still_reminds_every_follower_once(backend: Back
         .await
         .unwrap()
     };
-    wait_until("the fan-out is under way", || async { progress().await > 0 }).await;
+    wait_until("the fan-out is under way", || async {
+        progress().await > 0
+    })
+    .await;
     first.kill().unwrap();
     let _ = first.wait();
     let queued_before: i64 = server::db::records::scalar(

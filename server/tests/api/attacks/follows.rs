@@ -46,8 +46,10 @@ async fn follow_needs_a_caller_and_a_public_target(b: Backend) {
         .create(
             &root,
             "course",
-            rec(json!({"title": "Draft", "slug": "a-draft", "level": "beginner",
-                "price_cents": 0, "category_id": 1, "teacher_id": 1})),
+            rec(
+                json!({"title": "Draft", "slug": "a-draft", "level": "beginner",
+                "price_cents": 0, "category_id": 1, "teacher_id": 1}),
+            ),
             None,
         )
         .await
@@ -61,8 +63,17 @@ async fn follow_needs_a_caller_and_a_public_target(b: Backend) {
     )
     .await
     .unwrap();
-    app.models.delete(&root, "course", deleted, None).await.unwrap();
-    for id in [draft.to_string(), deleted.to_string(), "999999".into(), "abc".into(), "-1".into()] {
+    app.models
+        .delete(&root, "course", deleted, None)
+        .await
+        .unwrap();
+    for id in [
+        draft.to_string(),
+        deleted.to_string(),
+        "999999".into(),
+        "abc".into(),
+        "-1".into(),
+    ] {
         for method in [Method::POST, Method::DELETE] {
             let url = format!("/api/v1/courses/{id}/follow");
             let (status, body, headers) = send(call(&app, method, &url, Some(&student))).await;
@@ -98,7 +109,11 @@ async fn follow_needs_a_caller_and_a_public_target(b: Backend) {
         .client
         .post(app.url("/fn/follows/set"))
         .header("origin", &app.address)
-        .form(&[("target", "course"), ("id", &course.to_string()), ("follow", "true")])
+        .form(&[
+            ("target", "course"),
+            ("id", &course.to_string()),
+            ("follow", "true"),
+        ])
         .send()
         .await
         .unwrap();
@@ -119,7 +134,10 @@ async fn follows_are_idempotent_and_parallel_follows_leave_one_row(b: Backend) {
     let path: i64 = server::db::records::scalar(&app.db, "SELECT MIN(id) FROM learning_paths", &[])
         .await
         .unwrap();
-    for target in [format!("/api/v1/courses/{course}/follow"), format!("/api/v1/paths/{path}/follow")] {
+    for target in [
+        format!("/api/v1/courses/{course}/follow"),
+        format!("/api/v1/paths/{path}/follow"),
+    ] {
         let requests = (0..4).map(|_| send(call(&app, Method::POST, &target, Some(&token))));
         for (status, body, _) in futures::future::join_all(requests).await {
             assert_eq!(status, 201, "{body}");
@@ -144,7 +162,10 @@ async fn follows_are_idempotent_and_parallel_follows_leave_one_row(b: Backend) {
                 .unwrap()
         }
     };
-    assert_eq!(rows("SELECT COUNT(*) FROM course_follows WHERE user_id = $1").await, 1);
+    assert_eq!(
+        rows("SELECT COUNT(*) FROM course_follows WHERE user_id = $1").await,
+        1
+    );
     assert_eq!(
         rows("SELECT COUNT(*) FROM learning_path_followers WHERE user_id = $1").await,
         1
