@@ -26,6 +26,9 @@ use crate::dto::{
 };
 use crate::error::{AppError, FieldError};
 
+mod learning;
+pub use learning::{FollowService, PathService};
+
 #[async_trait]
 pub trait CatalogService: Send + Sync {
     async fn home(&self) -> Result<HomeData, AppError>;
@@ -248,6 +251,8 @@ pub struct Services {
     pub admin: Arc<dyn AdminService>,
     pub oauth: Arc<dyn OAuthService>,
     pub lifecycle: Arc<dyn AccountLifecycle>,
+    pub paths: Arc<dyn PathService>,
+    pub follows: Arc<dyn FollowService>,
 }
 
 /// The services of the current request (provided by the server for every render and call).

@@ -16,6 +16,7 @@ use crate::pages::{
 use crate::pages::{
     DevicesPage, ForgotPasswordPage, ProfilePage, ResetPasswordPage, VerifyEmailPage,
 };
+use crate::pages::{PathDetailPage, PathListPage};
 
 /// The whole document, rendered on the server around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -51,6 +52,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async />
                     <Route path=path!("/courses") view=CourseListPage ssr=SsrMode::Async />
                     <Route path=path!("/courses/:slug") view=CourseDetailPage ssr=SsrMode::Async />
+                    <Route path=path!("/paths") view=PathListPage ssr=SsrMode::Async />
+                    <Route path=path!("/paths/:slug") view=PathDetailPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage />
                     <Route path=path!("/login/oauth/finish") view=OAuthFinishPage />
                     <Route path=path!("/register") view=RegisterPage />

@@ -1,4 +1,4 @@
-//! Outgoing mail (password-reset and verification links): SMTP through `lettre` when `SMTP_URL`
+//! Outgoing mail (password-reset and verification links, course-update reminders): SMTP through `lettre` when `SMTP_URL`
 //! is set, otherwise written to the log.
 //!
 //! The log transport prints the whole body, link included: fine on a developer's machine, never
@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use lettre::{
-    message::{header::ContentType, Mailbox},
+    message::{header::ContentType, Mailbox, MultiPart},
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
 };
 
@@ -29,6 +29,11 @@ pub enum MailError {
 pub struct Mailer {
     from: Mailbox,
     transport: Transport,
+}
+
+enum Body {
+    Text(String),
+    Alternative { text: String, html: String },
 }
 
 #[derive(Clone)]
@@ -60,23 +65,48 @@ impl Mailer {
     /// Sends one plain-text mail (from a job: a failure is retried by the job runtime).
     #[tracing::instrument(name = "mail.send", skip_all, fields(subject = subject))]
     pub async fn send(&self, to: &str, subject: &str, body: String) -> Result<(), MailError> {
+        self.deliver(to, subject, Body::Text(body)).await
+    }
+
+    /// Sends one mail with a plain-text and an HTML part (the reader's client shows the one it
+    /// can).
+    #[tracing::instrument(name = "mail.send", skip_all, fields(subject = subject))]
+    pub async fn send_alternative(
+        &self,
+        to: &str,
+        subject: &str,
+        text: String,
+        html: String,
+    ) -> Result<(), MailError> {
+        self.deliver(to, subject, Body::Alternative { text, html })
+            .await
+    }
+
+    async fn deliver(&self, to: &str, subject: &str, body: Body) -> Result<(), MailError> {
         let to: Mailbox = to.parse().map_err(|e| {
             MailError::Permanent(format!("a stored e-mail address does not parse: {e}"))
         })?;
         match &self.transport {
             Transport::Log => {
-                tracing::info!(to = %to, subject, body = %body, "mail (no SMTP_URL: written to the log only)");
+                let text = match &body {
+                    Body::Text(text) | Body::Alternative { text, .. } => text,
+                };
+                tracing::info!(to = %to, subject, body = %text, "mail (no SMTP_URL: written to the log only)");
                 Ok(())
             }
             Transport::Smtp(smtp) => {
                 let domain = to.email.domain().to_string();
-                let message = Message::builder()
+                let builder = Message::builder()
                     .from(self.from.clone())
                     .to(to)
-                    .subject(subject)
-                    .header(ContentType::TEXT_PLAIN)
-                    .body(body)
-                    .map_err(|e| MailError::Permanent(format!("building a mail: {e}")))?;
+                    .subject(subject);
+                let message = match body {
+                    Body::Text(text) => builder.header(ContentType::TEXT_PLAIN).body(text),
+                    Body::Alternative { text, html } => {
+                        builder.multipart(MultiPart::alternative_plain_html(text, html))
+                    }
+                }
+                .map_err(|e| MailError::Permanent(format!("building a mail: {e}")))?;
                 // Every SMTP failure is retried, a 5xx too: a refusing server is most often a
                 // misconfigured or overloaded one, and the retries are capped.
                 smtp.send(message)

@@ -237,6 +237,9 @@ pub async fn seed_demo(db: &Db, courses: u32) -> anyhow::Result<()> {
         Ok::<(), sqlx::Error>(())
     })
     .context("seeding demo data failed")?;
+    crate::db::paths::seed_demo(db, DEMO_PATHS)
+        .await
+        .context("seeding demo learning paths failed")?;
     if courses > BULK {
         // Statistics for the new rows now, not when autovacuum next looks: until then
         // PostgreSQL plans the lists as if the catalogue were a few rows (a full sort instead
@@ -249,6 +252,28 @@ pub async fn seed_demo(db: &Db, courses: u32) -> anyhow::Result<()> {
     tracing::info!(courses, "demo data loaded");
     Ok(())
 }
+
+/// Demo learning paths: (slug, title, description, the direction whose courses they take).
+const DEMO_PATHS: &[(&str, &str, &str, &str)] = &[
+    (
+        "python-engineer",
+        "Python 工程师 Python engineer",
+        "从语法到 Web 与数据分析。 From the language to the web and data analysis.",
+        "python",
+    ),
+    (
+        "go-backend",
+        "Go 后端 Go back end",
+        "写出可靠的服务。 Services that stay up.",
+        "go",
+    ),
+    (
+        "rust-systems",
+        "Rust 系统编程 Rust systems",
+        "所有权、并发与性能。 Ownership, concurrency and speed.",
+        "rust",
+    ),
+];
 
 /// The built-in staff roles and what each may do (Django's groups).
 const ROLES: &[(&str, &str, &[&str])] = &[
@@ -268,6 +293,7 @@ const ROLES: &[(&str, &str, &[&str])] = &[
             "chapter.%",
             "lesson.%",
             "learning_path.%",
+            "learning_path_course.%",
         ],
     ),
     (

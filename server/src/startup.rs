@@ -42,13 +42,15 @@ use crate::rest::{cache::ApiCache, throttle::ApiThrottle};
 use crate::state::{AppState, Shared};
 
 /// Models whose rows show on the cached public pages.
-const CATALOGUE_MODELS: [&str; 6] = [
+const CATALOGUE_MODELS: [&str; 8] = [
     "course",
     "chapter",
     "lesson",
     "category",
     "direction",
     "teacher",
+    "learning_path",
+    "learning_path_course",
 ];
 
 /// Connects to the backends, migrates and (on first start) seeds.
@@ -124,6 +126,7 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
     // (PAGE_CACHE_SECONDS).
     let models = ModelService::new(db.clone())
         .with_privilege_listener(Arc::new(eviction.clone()))
+        .with_content_listener(Arc::new(jobs.context.reminders.clone()))
         .with_change_hook({
             let (catalog, pages, api_cache) = (catalog.clone(), pages.clone(), api_cache.clone());
             Arc::new(move |model: &'static str| {
@@ -140,6 +143,7 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         settings.oauth.clone(),
         settings.public_url.clone(),
     )?;
+    let follows = crate::follows::Follows::new(db.clone());
     Ok(AppState::new(Shared {
         catalog,
         oauth,
@@ -159,6 +163,7 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         redis,
         leptos_options,
         jobs,
+        follows,
     }))
 }
 

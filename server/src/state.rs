@@ -57,6 +57,8 @@ pub struct Shared {
     pub leptos_options: LeptosOptions,
     /// The job queue and what its jobs need (see [`crate::jobs`]).
     pub jobs: crate::jobs::Background,
+    /// Follows, learning paths and mail settings (see [`crate::follows`]).
+    pub follows: crate::follows::Follows,
 }
 
 impl AppState {
@@ -73,6 +75,8 @@ impl AppState {
             admin: Arc::new(self.admin.clone()),
             oauth: Arc::new(self.oauth.clone()),
             lifecycle: Arc::new(self.lifecycle.clone()),
+            paths: Arc::new(self.follows.clone()),
+            follows: Arc::new(self.follows.clone()),
         }
     }
 }
@@ -110,4 +114,5 @@ substates! {
     TokenService => tokens,
     SessionRegistry => registry,
     LeptosOptions => leptos_options,
+    crate::follows::Follows => follows,
 }

@@ -2,6 +2,7 @@
 //! `pages`) the admin UI rendered from them.
 
 pub mod models;
+pub mod paths;
 pub mod spec;
 
 pub use models::{find, MODELS};

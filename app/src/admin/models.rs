@@ -386,6 +386,8 @@ pub static MODELS: &[&ModelSpec] = &[
     &COURSE,
     &CHAPTER,
     &LESSON,
+    &super::paths::LEARNING_PATH,
+    &super::paths::LEARNING_PATH_COURSE,
     &CATEGORY,
     &DIRECTION,
     &TEACHER,

@@ -19,6 +19,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 </A>
                 <nav class="main-nav" aria-label="Main">
                     <A href="/courses">"课程 Courses"</A>
+                    <A href="/paths">"学习路线 Paths"</A>
                 </nav>
                 <UserMenu />
                 <Form action="/courses" attr:class="search-form" attr:role="search">

@@ -3,6 +3,7 @@
 pub mod course_card;
 pub mod error_box;
 pub mod field;
+pub mod follow_button;
 pub mod layout;
 pub mod oauth;
 pub mod outline;

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod course_query;
 pub mod level;
+pub mod mail;
 pub mod money;
 pub mod oauth;
 pub mod rbac;

@@ -3,10 +3,12 @@
 pub mod account;
 pub mod admin;
 pub mod catalog;
+pub mod learning;
 pub mod lifecycle;
 pub mod oauth;
 
 pub use account::*;
 pub use catalog::*;
+pub use learning::*;
 pub use lifecycle::*;
 pub use oauth::*;

@@ -7,6 +7,7 @@ use leptos_router::components::{Redirect, A};
 use crate::components::error_box::ErrorBox;
 use crate::components::field::{Field, FormMessage};
 use crate::pages::connections::ConnectedAccounts;
+use crate::pages::mail_settings::MailSettings;
 use crate::server_fns::accounts::{current_user, ChangePassword, Logout};
 
 #[component]
@@ -37,6 +38,7 @@ pub fn AccountPage() -> impl IntoView {
                             </nav>
                             <ChangePasswordForm />
                             <ConnectedAccounts />
+                            <MailSettings />
                             <ActionForm action=logout>
                                 <button type="submit" class="button sign-out">"退出登录 Sign out"</button>
                             </ActionForm>

@@ -5,7 +5,7 @@ use leptos_meta::{Meta, Title};
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{error_box::ErrorBox, outline::Outline};
+use crate::components::{error_box::ErrorBox, follow_button::FollowButton, outline::Outline};
 use crate::dto::{format_duration, CourseDetail};
 use crate::error::AppError;
 use crate::pages::NotFound;
@@ -77,6 +77,7 @@ fn CourseView(course: CourseDetail) -> impl IntoView {
                         .filter(|o| *o > card.price)
                         .map(|o| view! { <s class="original-price">{o.to_string()}</s> })}
                 </p>
+                <FollowButton target="course" id=card.id />
             </header>
             <section class="teacher">
                 <h2>"讲师 Teacher"</h2>

@@ -8,9 +8,11 @@ mod course_list;
 mod devices;
 mod home;
 mod login;
+mod mail_settings;
 mod not_found;
 mod oauth_finish;
 mod password_reset;
+mod paths;
 mod profile;
 mod register;
 
@@ -23,5 +25,6 @@ pub use login::LoginPage;
 pub use not_found::NotFound;
 pub use oauth_finish::OAuthFinishPage;
 pub use password_reset::{ForgotPasswordPage, ResetPasswordPage};
+pub use paths::{PathDetailPage, PathListPage};
 pub use profile::{ProfilePage, VerifyEmailPage};
 pub use register::RegisterPage;

@@ -11,5 +11,6 @@
 pub mod accounts;
 pub mod admin;
 pub mod catalog;
+pub mod follows;
 pub mod lifecycle;
 pub mod oauth;

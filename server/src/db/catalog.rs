@@ -58,7 +58,7 @@ pub async fn directions(db: &Db) -> Result<Vec<DirectionFacet>, sqlx::Error> {
 }
 
 #[derive(FromRow)]
-struct CardRow {
+pub(crate) struct CardRow {
     id: i64,
     slug: String,
     title: String,
@@ -74,7 +74,7 @@ struct CardRow {
 }
 
 impl CardRow {
-    fn into_card(self) -> CourseCard {
+    pub(crate) fn into_card(self) -> CourseCard {
         CourseCard {
             id: self.id,
             slug: self.slug,
@@ -123,10 +123,10 @@ pub fn public_rows(rule: PublicRows) -> String {
     }
 }
 
-const CARD_COLUMNS: &str = "c.id, c.slug, c.title, c.summary, c.cover_url, c.level, c.price_cents, \
+pub(crate) const CARD_COLUMNS: &str = "c.id, c.slug, c.title, c.summary, c.cover_url, c.level, c.price_cents, \
      c.original_price_cents, c.enrollment_count, t.name AS teacher_name, cat.name AS category_name, c.published_at";
 
-const CARD_FROM: &str = "FROM courses c \
+pub(crate) const CARD_FROM: &str = "FROM courses c \
      JOIN teachers t ON t.id = c.teacher_id \
      JOIN categories cat ON cat.id = c.category_id";
 

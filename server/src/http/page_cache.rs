@@ -48,7 +48,11 @@ impl PageCache {
 }
 
 fn is_public_page(path: &str) -> bool {
-    path == "/" || path == "/courses" || path.starts_with("/courses/")
+    path == "/"
+        || path == "/courses"
+        || path.starts_with("/courses/")
+        || path == "/paths"
+        || path.starts_with("/paths/")
 }
 
 /// The request carries our session cookie (whatever its value): it may be signed in.

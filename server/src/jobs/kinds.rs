@@ -16,6 +16,8 @@ pub struct JobContext {
     pub cpu: super::cpu::CpuPool,
     /// In-app notifications (written once per dedupe key, announced to open pages).
     pub notifier: crate::notifications::Notifier,
+    /// Course-update reminders: the fan-out and each user's reminder.
+    pub reminders: super::reminders::Reminders,
 }
 
 /// How an attempt failed.
@@ -69,6 +71,19 @@ pub async fn run(ctx: &JobContext, job: &Job, key: &str) -> Result<(), Failure> 
             let sent =
                 super::overdue::digest(ctx, Utc::now(), chrono::Duration::hours(*hours)).await?;
             tracing::info!(tick, digests = sent, "overdue digest ran");
+        }
+        Job::ReminderFanOut {
+            course_id,
+            window_end,
+        } => ctx.reminders.fan_out(*course_id, *window_end).await?,
+        Job::Reminder {
+            course_id,
+            window_end,
+            user_id,
+        } => {
+            ctx.reminders
+                .remind(&ctx.notifier, *course_id, *window_end, *user_id, key)
+                .await?
         }
     }
     db::jobs::record_effect(&ctx.db, kind, key, Utc::now()).await?;

@@ -21,6 +21,8 @@ pub mod expiry;
 pub mod kinds;
 pub mod overdue;
 pub mod queue;
+pub mod reminder_mail;
+pub mod reminders;
 pub mod schedule;
 pub mod settings;
 pub mod worker;
@@ -54,6 +56,15 @@ pub enum Job {
     ExpiryScan { tick: i64 },
     /// The day's digests of questions unanswered for `hours`, for the tick at `tick`.
     OverdueDigest { tick: i64, hours: i64 },
+    // Course-update reminders ([`reminders`]): a window's fan-out, then one reminder per user.
+    /// Queues the reminders of a course's debounce window (ending at `window_end`, Unix s).
+    ReminderFanOut { course_id: i64, window_end: i64 },
+    /// One user's notification and mail for a course's window.
+    Reminder {
+        course_id: i64,
+        window_end: i64,
+        user_id: i64,
+    },
 }
 
 impl Job {
@@ -63,6 +74,8 @@ impl Job {
             Job::Housekeeping { .. } => Kind::Housekeeping,
             Job::ExpiryScan { .. } => Kind::ExpiryScan,
             Job::OverdueDigest { .. } => Kind::OverdueDigest,
+            Job::ReminderFanOut { .. } => Kind::ReminderFanOut,
+            Job::Reminder { .. } => Kind::Reminder,
         }
     }
 
@@ -75,6 +88,17 @@ impl Job {
                 serde_json::json!({ "tick": tick })
             }
             Job::OverdueDigest { tick, hours } => serde_json::json!({"tick": tick, "hours": hours}),
+            Job::ReminderFanOut {
+                course_id,
+                window_end,
+            } => serde_json::json!({"course_id": course_id, "window_end": window_end}),
+            Job::Reminder {
+                course_id,
+                window_end,
+                user_id,
+            } => serde_json::json!({
+                "course_id": course_id, "window_end": window_end, "user_id": user_id
+            }),
         }
     }
 
@@ -115,6 +139,15 @@ impl Job {
                 tick: int("tick")?,
                 hours: int("hours")?,
             },
+            Kind::ReminderFanOut => Job::ReminderFanOut {
+                course_id: int("course_id")?,
+                window_end: int("window_end")?,
+            },
+            Kind::Reminder => Job::Reminder {
+                course_id: int("course_id")?,
+                window_end: int("window_end")?,
+                user_id: int("user_id")?,
+            },
         })
     }
 }
@@ -126,14 +159,18 @@ pub enum Kind {
     Housekeeping,
     ExpiryScan,
     OverdueDigest,
+    ReminderFanOut,
+    Reminder,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [
+    pub const ALL: [Kind; 6] = [
         Kind::LinkMail,
         Kind::Housekeeping,
         Kind::ExpiryScan,
         Kind::OverdueDigest,
+        Kind::ReminderFanOut,
+        Kind::Reminder,
     ];
 
     pub fn name(self) -> &'static str {
@@ -142,6 +179,8 @@ impl Kind {
             Kind::Housekeeping => "housekeeping",
             Kind::ExpiryScan => "expiry.scan",
             Kind::OverdueDigest => "overdue.digest",
+            Kind::ReminderFanOut => "reminder.fan_out",
+            Kind::Reminder => "reminder.send",
         }
     }
 
@@ -151,8 +190,11 @@ impl Kind {
 
     pub fn queue(self) -> &'static str {
         match self {
-            Kind::LinkMail => "mail",
-            Kind::Housekeeping | Kind::ExpiryScan | Kind::OverdueDigest => "default",
+            Kind::LinkMail | Kind::Reminder => "mail",
+            Kind::Housekeeping
+            | Kind::ExpiryScan
+            | Kind::OverdueDigest
+            | Kind::ReminderFanOut => "default",
         }
     }
 
@@ -163,6 +205,9 @@ impl Kind {
             // lettre gives up on a silent server after 15 s; leave it room to say so.
             Kind::LinkMail => Duration::from_secs(30),
             Kind::Housekeeping | Kind::ExpiryScan | Kind::OverdueDigest => Duration::from_secs(120),
+            // Pages of 500 recipients, each page one insert: 10,000 followers take seconds.
+            Kind::ReminderFanOut => Duration::from_secs(300),
+            Kind::Reminder => Duration::from_secs(30),
         }
     }
 }
@@ -218,10 +263,11 @@ impl Background {
         let mailer = crate::mail::Mailer::from_settings(&settings.mail)?;
         let links = crate::accounts::links::Links::new(
             db.clone(),
-            mailer,
+            mailer.clone(),
             settings.public_url.clone(),
             queue.clone(),
         );
+        let reminders = reminders::Reminders::new(db.clone(), queue.clone(), mailer, settings);
         Ok(Self {
             queue,
             context: kinds::JobContext {
@@ -229,6 +275,7 @@ impl Background {
                     db.clone(),
                     crate::notifications::LiveFeed::default(),
                 ),
+                reminders,
                 db,
                 links,
                 cpu: cpu::CpuPool::new(settings.jobs.cpu_threads),

@@ -102,6 +102,49 @@ impl Jobs {
             .await
     }
 
+    /// [`Jobs::enqueue`] for a job that must not run before `at` (a debounce window's end).
+    pub async fn enqueue_at(
+        &self,
+        job: &Job,
+        key: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> anyhow::Result<()> {
+        let envelope = job.envelope(key);
+        let bytes = serde_json::to_vec(&envelope).context("encoding a job")?;
+        let run_at = u64::try_from(at.timestamp()).unwrap_or(0);
+        let task = TaskBuilder::new(bytes)
+            .max_attempts(DELIVERIES)
+            .idempotency_key(dedup_key(&envelope))
+            .run_at_timestamp(run_at)
+            .build();
+        self.push(job.kind().queue(), vec![task]).await
+    }
+
+    /// Enqueues many jobs of one kind in one round trip; keys queued already are dropped, as
+    /// by [`Jobs::enqueue`].
+    pub async fn enqueue_many(&self, jobs: &[(Job, String)]) -> anyhow::Result<()> {
+        let Some((first, _)) = jobs.first() else {
+            return Ok(());
+        };
+        let queue = first.kind().queue();
+        let mut tasks = Vec::with_capacity(jobs.len());
+        for (job, key) in jobs {
+            anyhow::ensure!(
+                job.kind().queue() == queue,
+                "enqueue_many: one queue at a time"
+            );
+            let envelope = job.envelope(key);
+            let bytes = serde_json::to_vec(&envelope).context("encoding a job")?;
+            tasks.push(
+                TaskBuilder::new(bytes)
+                    .max_attempts(DELIVERIES)
+                    .idempotency_key(dedup_key(&envelope))
+                    .build(),
+            );
+        }
+        self.push(queue, tasks).await
+    }
+
     /// Puts raw bytes on a queue (the tests use it for payloads that do not parse).
     pub async fn enqueue_raw(
         &self,
@@ -113,22 +156,52 @@ impl Jobs {
         if let Some(key) = idempotency_key {
             builder = builder.idempotency_key(key);
         }
-        let task = builder.build();
+        self.push(queue, vec![builder.build()]).await
+    }
+
+    async fn push(
+        &self,
+        queue: &str,
+        tasks: Vec<apalis::prelude::Task<Vec<u8>>>,
+    ) -> anyhow::Result<()> {
         match &self.pool {
             QueuePool::Sqlite(pool) => {
-                let mut conn = pool.acquire().await?;
-                apalis_sqlite::queries::push_tasks(&mut *conn, queue, &[task])
+                // One transaction: a batch is one commit, not one per job.
+                let mut tx = pool.begin().await?;
+                apalis_sqlite::queries::push_tasks(&mut *tx, queue, &tasks)
                     .await
                     .map_err(|e| anyhow::anyhow!("enqueue: {e}"))?;
+                tx.commit().await?;
             }
             QueuePool::Postgres(pool) => {
                 let mut conn = pool.acquire().await?;
-                match apalis_postgres::queries::push_tasks(&mut *conn, queue, vec![task]).await {
+                let batch = tasks.len() > 1;
+                match apalis_postgres::queries::push_tasks(&mut *conn, queue, tasks.clone()).await {
                     Ok(()) => {}
                     // apalis' PostgreSQL insert has no `ON CONFLICT`: a key already queued is
-                    // the unique index refusing it, which is the outcome we want.
+                    // the unique index refusing it, which is the outcome we want. In a batch
+                    // it refused the whole batch: push them one by one.
                     Err(apalis_postgres::Error::Database(sqlx_09::Error::Database(e)))
-                        if e.is_unique_violation() => {}
+                        if e.is_unique_violation() =>
+                    {
+                        if batch {
+                            for task in tasks {
+                                match apalis_postgres::queries::push_tasks(
+                                    &mut *conn,
+                                    queue,
+                                    vec![task],
+                                )
+                                .await
+                                {
+                                    Ok(()) => {}
+                                    Err(apalis_postgres::Error::Database(
+                                        sqlx_09::Error::Database(e),
+                                    )) if e.is_unique_violation() => {}
+                                    Err(e) => return Err(anyhow::anyhow!("enqueue: {e}")),
+                                }
+                            }
+                        }
+                    }
                     Err(e) => return Err(anyhow::anyhow!("enqueue: {e}")),
                 }
             }

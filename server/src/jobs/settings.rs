@@ -37,6 +37,11 @@ pub struct JobSettings {
     /// How long a question may wait for an answer before it is overdue
     /// (`OVERDUE_QUESTION_HOURS`).
     pub overdue_after_hours: i64,
+    /// Content published in a course within this long goes into one reminder
+    /// (`REMINDER_DEBOUNCE_SECONDS`).
+    pub reminder_debounce: Duration,
+    /// Recipients a reminder fan-out queues per page (`REMINDER_FANOUT_PAGE`).
+    pub reminder_page: u32,
 }
 
 fn cores() -> usize {
@@ -77,6 +82,10 @@ impl JobSettings {
             expiry_cron,
             overdue_cron,
             overdue_after_hours: number(var, "OVERDUE_QUESTION_HOURS", 48, 1, 24 * 365)?.into(),
+            reminder_debounce: Duration::from_secs(
+                number(var, "REMINDER_DEBOUNCE_SECONDS", 300, 1, 86_400)?.into(),
+            ),
+            reminder_page: number(var, "REMINDER_FANOUT_PAGE", 500, 1, 10_000)?,
         })
     }
 }

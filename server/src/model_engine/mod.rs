@@ -40,6 +40,13 @@ pub trait PrivilegeListener: Send + Sync {
     async fn credentials_changed(&self, user_id: i64);
 }
 
+/// Told about every row created through the engine (course-update reminders listen for new
+/// lessons and chapters). Runs after the write; a failure there is the listener's to log.
+#[async_trait::async_trait]
+pub trait ContentListener: Send + Sync {
+    async fn created(&self, model: &'static str, id: i64);
+}
+
 /// Told the model name after every successful write (caches of public pages listen).
 pub type ChangeHook = std::sync::Arc<dyn Fn(&'static str) + Send + Sync>;
 
@@ -48,6 +55,7 @@ pub struct ModelService {
     db: Db,
     listener: Option<std::sync::Arc<dyn PrivilegeListener>>,
     on_change: Option<ChangeHook>,
+    content: Option<std::sync::Arc<dyn ContentListener>>,
     /// Shared by every clone, so a write through any of them forgets them.
     counts: counts::RecentCounts,
 }
@@ -65,6 +73,7 @@ impl ModelService {
             db,
             listener: None,
             on_change: None,
+            content: None,
             counts: Default::default(),
         }
     }
@@ -80,6 +89,11 @@ impl ModelService {
         if let Some(hook) = &self.on_change {
             hook(model);
         }
+    }
+
+    pub fn with_content_listener(mut self, l: std::sync::Arc<dyn ContentListener>) -> Self {
+        self.content = Some(l);
+        self
     }
 
     pub fn with_privilege_listener(mut self, l: std::sync::Arc<dyn PrivilegeListener>) -> Self {

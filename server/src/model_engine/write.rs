@@ -67,6 +67,9 @@ impl ModelService {
         self.audit(who, "create", spec, &record, changes, ip)
             .await?;
         hooks::after_write(self, spec, id, &values).await;
+        if let Some(listener) = &self.content {
+            listener.created(spec.name, id).await;
+        }
         self.as_seen_by(who, spec, record).await
     }
 

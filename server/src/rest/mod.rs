@@ -17,6 +17,7 @@ pub mod cache;
 pub mod conneg;
 pub mod docs;
 pub mod etag;
+pub mod follows;
 pub mod links;
 pub mod openapi;
 pub mod params;
@@ -176,6 +177,7 @@ fn build(published: Arc<OnceLock<Published>>) -> ApiBuilder {
             .response(200, json!({"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}})),
     );
     resources::register(&mut api);
+    follows::register(&mut api);
     api
 }
 

@@ -20,7 +20,7 @@ backend_tests!(
 );
 
 /// A web instance that runs no jobs: the tests' window on the database and the queue.
-async fn observer(database_url: &str, extra: Vec<(&'static str, String)>) -> TestApp {
+pub(crate) async fn observer(database_url: &str, extra: Vec<(&'static str, String)>) -> TestApp {
     let mut extra = extra;
     extra.push(("WORKER", "off".into()));
     spawn_app_with(
@@ -35,7 +35,12 @@ async fn observer(database_url: &str, extra: Vec<(&'static str, String)>) -> Tes
     .await
 }
 
-fn worker(database_url: &str, log: &Path, args: &[&str], env: &[(&'static str, String)]) -> Child {
+pub(crate) fn worker(
+    database_url: &str,
+    log: &Path,
+    args: &[&str],
+    env: &[(&'static str, String)],
+) -> Child {
     let file = std::fs::File::create(log).unwrap();
     Command::new(env!("CARGO_BIN_EXE_xuecheng"))
         .arg("worker")
@@ -52,7 +57,7 @@ fn worker(database_url: &str, log: &Path, args: &[&str], env: &[(&'static str, S
         .expect("the xuecheng binary starts")
 }
 
-fn terminate(child: &mut Child) {
+pub(crate) fn terminate(child: &mut Child) {
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();

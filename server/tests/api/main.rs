@@ -27,6 +27,8 @@ mod oauth;
 mod operations;
 mod personas;
 mod recovery;
+mod reminders;
+mod reminders_processes;
 mod request_meta;
 mod response_cache;
 mod rest_auth;
