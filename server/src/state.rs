@@ -44,6 +44,8 @@ pub struct Shared {
     pub authz: Authz,
     pub models: ModelService,
     pub admin: Admin,
+    /// One's notifications (the bell, `/notifications`, the API).
+    pub notifications: crate::notifications::Centre,
     pub oauth: OAuth,
     pub tokens: TokenService,
     pub sessions: Sessions,
@@ -73,6 +75,7 @@ impl AppState {
             admin: Arc::new(self.admin.clone()),
             oauth: Arc::new(self.oauth.clone()),
             lifecycle: Arc::new(self.lifecycle.clone()),
+            notifications: Arc::new(self.notifications.clone()),
         }
     }
 }
@@ -106,6 +109,7 @@ substates! {
     Authz => authz,
     ModelService => models,
     Admin => admin,
+    crate::notifications::Centre => notifications,
     OAuth => oauth,
     TokenService => tokens,
     SessionRegistry => registry,

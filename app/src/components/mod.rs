@@ -4,6 +4,7 @@ pub mod course_card;
 pub mod error_box;
 pub mod field;
 pub mod layout;
+pub mod live_count;
 pub mod oauth;
 pub mod outline;
 pub mod pagination;

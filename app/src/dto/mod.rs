@@ -4,9 +4,11 @@ pub mod account;
 pub mod admin;
 pub mod catalog;
 pub mod lifecycle;
+pub mod notifications;
 pub mod oauth;
 
 pub use account::*;
 pub use catalog::*;
 pub use lifecycle::*;
+pub use notifications::*;
 pub use oauth::*;

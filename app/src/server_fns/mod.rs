@@ -12,4 +12,5 @@ pub mod accounts;
 pub mod admin;
 pub mod catalog;
 pub mod lifecycle;
+pub mod notifications;
 pub mod oauth;

@@ -18,6 +18,7 @@ pub mod conneg;
 pub mod docs;
 pub mod etag;
 pub mod links;
+pub mod notifications;
 pub mod openapi;
 pub mod params;
 pub mod problem;
@@ -175,6 +176,7 @@ fn build(published: Arc<OnceLock<Published>>) -> ApiBuilder {
             .auth(Auth::Public)
             .response(200, json!({"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}})),
     );
+    notifications::register(&mut api);
     resources::register(&mut api);
     api
 }

@@ -7,6 +7,7 @@
 mod accounts;
 mod content;
 mod edge;
+mod notifications;
 
 use reqwest::Method;
 use serde_json::{json, Value};
