@@ -30,7 +30,12 @@ pub fn NotificationsPage() -> impl IntoView {
     let all = ServerAction::<MarkAllNotificationsRead>::new();
     // The bell follows what the actions answer.
     Effect::new(move |_| {
-        if let Some(Ok(n)) = one.value().get().or_else(|| all.value().get()) {
+        if let Some(Ok(n)) = one.value().get() {
+            live_count::set(n);
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(n)) = all.value().get() {
             live_count::set(n);
         }
     });

@@ -17,6 +17,7 @@ use std::sync::{
 };
 
 use anyhow::Context;
+use fred::clients::SubscriberClient;
 use fred::prelude::*;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, watch};
@@ -107,6 +108,7 @@ impl LiveFeed {
         let sent: Result<i64, _> = publisher
             .redis
             .pool()
+            .next()
             .publish(publisher.channel.as_str(), message)
             .await;
         match sent {
