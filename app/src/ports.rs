@@ -21,11 +21,9 @@ use crate::dto::admin::{
     DeletePreview, PermissionMatrix, UserAccess,
 };
 use crate::dto::{
-    NotificationPage, NotificationQuery, ReadTarget,
-};
-use crate::dto::{
     Connections, CourseDetail, CoursePage, DeviceView, DirectionFacet, HomeData, LoginInput,
-    PendingIdentity, ProfileInput, ProfileView, ProviderInfo, RegisterInput, UserView,
+    NotificationPage, NotificationQuery, PendingIdentity, ProfileInput, ProfileView, ProviderInfo,
+    ReadTarget, RegisterInput, UserView,
 };
 use crate::error::{AppError, FieldError};
 

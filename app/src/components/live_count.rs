@@ -21,10 +21,14 @@ pub fn provide() {
     provide_context(UnreadLive(RwSignal::new(None)));
 }
 
-/// Sets the bell's count (after an action that changed it).
-pub fn set(count: u64) {
-    if let Some(UnreadLive(live)) = use_context::<UnreadLive>() {
-        live.set(Some(count));
+/// What sets the bell's count (after an action that changed it); call it where the page is
+/// built, use it anywhere.
+pub fn setter() -> impl Fn(u64) + Copy + 'static {
+    let live = use_context::<UnreadLive>();
+    move |count| {
+        if let Some(UnreadLive(live)) = live {
+            live.set(Some(count));
+        }
     }
 }
 

@@ -29,14 +29,15 @@ pub fn NotificationsPage() -> impl IntoView {
     let one = ServerAction::<MarkNotificationRead>::new();
     let all = ServerAction::<MarkAllNotificationsRead>::new();
     // The bell follows what the actions answer.
+    let set_bell = live_count::setter();
     Effect::new(move |_| {
         if let Some(Ok(n)) = one.value().get() {
-            live_count::set(n);
+            set_bell(n);
         }
     });
     Effect::new(move |_| {
         if let Some(Ok(n)) = all.value().get() {
-            live_count::set(n);
+            set_bell(n);
         }
     });
     let list = Resource::new(

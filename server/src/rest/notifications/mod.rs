@@ -116,9 +116,10 @@ pub struct ReadRequest {
     all: Option<bool>,
 }
 
+/// The answer of "mark read".
 #[derive(Serialize)]
-struct Unread {
-    unread_count: u64,
+pub struct Unread {
+    pub unread_count: u64,
 }
 
 /// `POST /api/v1/notifications/read`: marks some (all one's own, else 404 and nothing marked)
@@ -127,7 +128,7 @@ pub async fn read(
     State(state): State<AppState>,
     actor: Actor,
     ApiJson(body): ApiJson<ReadRequest>,
-) -> Result<Json<serde_json::Value>, Problem> {
+) -> Result<Json<Unread>, Problem> {
     let target = match (body.ids, body.all) {
         (Some(ids), None | Some(false)) => ReadTarget::Ids(ids),
         (None, Some(true)) => ReadTarget::All,
@@ -142,7 +143,7 @@ pub async fn read(
         .notifications
         .mark_read(actor.user_id, target)
         .await?;
-    Ok(Json(json!(Unread { unread_count })))
+    Ok(Json(Unread { unread_count }))
 }
 
 fn schema_ref(name: &str) -> serde_json::Value {
