@@ -123,10 +123,13 @@ async fn worker(
     db.migrate().await?;
     // The worker writes notifications; with Redis, pages open on any instance hear of them.
     let redis = match &settings.redis_url {
-        Some(url) => Some(crate::redis::Redis::connect_with(url.expose(), (&settings).into()).await?),
+        Some(url) => {
+            Some(crate::redis::Redis::connect_with(url.expose(), (&settings).into()).await?)
+        }
         None => None,
     };
-    let background = crate::jobs::Background::connect(&settings, db.clone(), redis.as_ref()).await?;
+    let background =
+        crate::jobs::Background::connect(&settings, db.clone(), redis.as_ref()).await?;
     let queue = background.queue.clone();
     let result = background
         .run(

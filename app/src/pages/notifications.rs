@@ -17,7 +17,12 @@ use crate::server_fns::notifications::{
 #[component]
 pub fn NotificationsPage() -> impl IntoView {
     let query = use_query_map();
-    let unread_only = move || query.read().get("unread").is_some_and(|v| v == "1" || v == "true");
+    let unread_only = move || {
+        query
+            .read()
+            .get("unread")
+            .is_some_and(|v| v == "1" || v == "true")
+    };
     let page = move || {
         query
             .read()
@@ -41,7 +46,14 @@ pub fn NotificationsPage() -> impl IntoView {
         }
     });
     let list = Resource::new(
-        move || (unread_only(), page(), one.version().get(), all.version().get()),
+        move || {
+            (
+                unread_only(),
+                page(),
+                one.version().get(),
+                all.version().get(),
+            )
+        },
         |(unread, page, _, _)| notifications(unread, page),
     );
     let failure = move || {

@@ -11,10 +11,7 @@ pub const PER_PAGE: u32 = 20;
 
 /// Page `page` (from 1) of one's notifications, newest first; `unread_only` is a checkbox.
 #[server(prefix = "/fn", endpoint = "notifications/list")]
-pub async fn notifications(
-    unread_only: bool,
-    page: u32,
-) -> Result<NotificationPage, AppError> {
+pub async fn notifications(unread_only: bool, page: u32) -> Result<NotificationPage, AppError> {
     use crate::dto::NotificationQuery;
     let services = crate::ports::services()?;
     let user = crate::ports::signed_in_user(&services).await?;

@@ -83,9 +83,8 @@ impl NotificationService for Centre {
                 format!("from 1 to {MAX_PAGE}"),
             )]));
         }
-        let offset = i64::try_from(query.offset).map_err(|_| {
-            AppError::Validation(vec![FieldError::new("offset", "too large")])
-        })?;
+        let offset = i64::try_from(query.offset)
+            .map_err(|_| AppError::Validation(vec![FieldError::new("offset", "too large")]))?;
         let what = "notification";
         let items = rows::list(
             &self.db,

@@ -62,10 +62,8 @@ pub async fn list(app: &TestApp, token: &str, query: &str) -> Value {
 }
 
 pub async fn mark(app: &TestApp, token: &str, body: Value) -> (u16, Value) {
-    let (status, body, _) = send(
-        call(app, Method::POST, "/api/v1/notifications/read", Some(token)).json(&body),
-    )
-    .await;
+    let (status, body, _) =
+        send(call(app, Method::POST, "/api/v1/notifications/read", Some(token)).json(&body)).await;
     (status, body)
 }
 
@@ -96,7 +94,10 @@ async fn lists_newest_first_filters_and_marks_read(backend: Backend) {
     assert_eq!(first["kind"], "course.update");
     assert!(first["read_at"].is_null());
     assert!(
-        first["link"].as_str().unwrap().ends_with("/courses/rust-101")
+        first["link"]
+            .as_str()
+            .unwrap()
+            .ends_with("/courses/rust-101")
             && first["link"].as_str().unwrap().starts_with("http"),
         "{first}"
     );
@@ -115,14 +116,22 @@ async fn lists_newest_first_filters_and_marks_read(backend: Backend) {
     let (status, body) = mark(&app, &token, json!({"ids": [a2]})).await;
     assert_eq!((status, body["unread_count"].as_u64()), (200, Some(2)));
     let unread = list(&app, &token, "?unread=true").await;
-    assert_eq!((unread["count"].as_u64(), ids(&unread)), (Some(2), vec![a3, a1]));
+    assert_eq!(
+        (unread["count"].as_u64(), ids(&unread)),
+        (Some(2), vec![a3, a1])
+    );
     let all = list(&app, &token, "?unread=false").await;
     assert!(all["results"][1]["read_at"].is_string());
 
     // Another user's id is 404, and nothing of the request is marked.
     let (status, body, headers) = send(
-        call(&app, Method::POST, "/api/v1/notifications/read", Some(&token))
-            .json(&json!({"ids": [a3, b1]})),
+        call(
+            &app,
+            Method::POST,
+            "/api/v1/notifications/read",
+            Some(&token),
+        )
+        .json(&json!({"ids": [a3, b1]})),
     )
     .await;
     assert_problem(status, &body, &headers, 404);
@@ -139,7 +148,12 @@ async fn lists_newest_first_filters_and_marks_read(backend: Backend) {
     assert_eq!(list(&app, &bob_token, "?unread=true").await["count"], 1);
 
     // Bad input is a problem naming what to fix.
-    for query in ["?unread=maybe", "?colour=red", "?page=2&limit=5", "?per_page=0"] {
+    for query in [
+        "?unread=maybe",
+        "?colour=red",
+        "?page=2&limit=5",
+        "?per_page=0",
+    ] {
         let (status, body, headers) = send(call(
             &app,
             Method::GET,
@@ -159,7 +173,13 @@ async fn lists_newest_first_filters_and_marks_read(backend: Backend) {
         json!({"everything": true}),
     ] {
         let (status, body, headers) = send(
-            call(&app, Method::POST, "/api/v1/notifications/read", Some(&token)).json(&bad),
+            call(
+                &app,
+                Method::POST,
+                "/api/v1/notifications/read",
+                Some(&token),
+            )
+            .json(&bad),
         )
         .await;
         assert_problem(status, &body, &headers, 422);
@@ -199,18 +219,33 @@ async fn pages_read_and_mark_through_server_functions(backend: Backend) {
     .await;
     assert_eq!(response.status(), 200);
     let page: Value = response.json().await.unwrap();
-    assert_eq!((page["total"].as_u64(), page["unread"].as_u64()), (Some(2), Some(2)));
+    assert_eq!(
+        (page["total"].as_u64(), page["unread"].as_u64()),
+        (Some(2), Some(2))
+    );
     assert_eq!(page["items"].as_array().unwrap().len(), 2);
 
     // Dave's notification is not carol's to mark: 404, and it stays unread.
     let id = d1.to_string();
-    let response = post_form(&app, "/fn/notifications/read", Some(&cookie), &[("id", &id)]).await;
+    let response = post_form(
+        &app,
+        "/fn/notifications/read",
+        Some(&cookie),
+        &[("id", &id)],
+    )
+    .await;
     assert_eq!(response.status(), 404);
     let dave_token = app.bearer(&dave).await;
     assert_eq!(list(&app, &dave_token, "?unread=true").await["count"], 1);
 
     let id = c1.to_string();
-    let response = post_form(&app, "/fn/notifications/read", Some(&cookie), &[("id", &id)]).await;
+    let response = post_form(
+        &app,
+        "/fn/notifications/read",
+        Some(&cookie),
+        &[("id", &id)],
+    )
+    .await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.json::<u64>().await.unwrap(), 1);
     let response = post_form(&app, "/fn/notifications/read-all", Some(&cookie), &[]).await;
@@ -230,11 +265,18 @@ async fn pages_read_and_mark_through_server_functions(backend: Backend) {
         .unwrap();
     assert!(html.contains("New lessons (c3)"), "the list shows it");
     assert!(html.contains("class=\"bell\""), "the header has the bell");
-    assert!(html.contains("data-count=\"1\""), "the bell counts one unread");
+    assert!(
+        html.contains("data-count=\"1\""),
+        "the bell counts one unread"
+    );
 
     // Nobody signed in.
     for path in ["/fn/notifications/unread", "/fn/notifications/read-all"] {
-        assert_eq!(post_form(&app, path, None, &[]).await.status(), 401, "{path}");
+        assert_eq!(
+            post_form(&app, path, None, &[]).await.status(),
+            401,
+            "{path}"
+        );
     }
 }
 
@@ -285,7 +327,12 @@ impl Stream {
                     }
                     continue;
                 }
-                let chunk = self.response.chunk().await.unwrap().expect("the stream ended");
+                let chunk = self
+                    .response
+                    .chunk()
+                    .await
+                    .unwrap()
+                    .expect("the stream ended");
                 self.buffer.push_str(std::str::from_utf8(&chunk).unwrap());
             }
         };
@@ -302,7 +349,10 @@ async fn the_stream_hears_a_notification_written_in_process(backend: Backend) {
     notify(&app, erin.id, "e0").await;
     let cookie = app.sign_in(&erin).await;
     let mut stream = Stream::open(&app, &cookie).await;
-    assert_eq!(stream.next().await, ("unread".into(), json!({"unread_count": 1})));
+    assert_eq!(
+        stream.next().await,
+        ("unread".into(), json!({"unread_count": 1}))
+    );
     // Frank's notification says nothing to erin's page; erin's own does.
     notify(&app, frank.id, "f1").await;
     let e1 = notify(&app, erin.id, "e1").await;
@@ -314,8 +364,13 @@ async fn the_stream_hears_a_notification_written_in_process(backend: Backend) {
     // The stream is for browser sessions: a bearer token is refused.
     let token = app.bearer(&erin).await;
     let (status, body, headers) = send(
-        call(&app, Method::GET, "/api/v1/notifications/stream", Some(&token))
-            .header("accept", "text/event-stream"),
+        call(
+            &app,
+            Method::GET,
+            "/api/v1/notifications/stream",
+            Some(&token),
+        )
+        .header("accept", "text/event-stream"),
     )
     .await;
     assert_problem(status, &body, &headers, 403);
@@ -326,7 +381,10 @@ async fn the_stream_hears_a_notification_written_by_another_instance(backend: Ba
     let gina = one.student("gina").await;
     let cookie = two.sign_in(&gina).await;
     let mut stream = Stream::open(&two, &cookie).await;
-    assert_eq!(stream.next().await, ("unread".into(), json!({"unread_count": 0})));
+    assert_eq!(
+        stream.next().await,
+        ("unread".into(), json!({"unread_count": 0}))
+    );
     // Written on the first instance (as its worker would), heard on the second's page.
     let id = notify(&one, gina.id, "g1").await;
     assert_eq!(
@@ -337,7 +395,10 @@ async fn the_stream_hears_a_notification_written_by_another_instance(backend: Ba
     let mut near = Stream::open(&one, &one.sign_in(&gina).await).await;
     assert_eq!(near.next().await.1["unread_count"], 1);
     let id = notify(&one, gina.id, "g2").await;
-    let want = ("notification".to_string(), json!({"id": id, "unread_count": 2}));
+    let want = (
+        "notification".to_string(),
+        json!({"id": id, "unread_count": 2}),
+    );
     assert_eq!(near.next().await, want);
     assert_eq!(stream.next().await, want);
     let id3 = notify(&two, gina.id, "g3").await;

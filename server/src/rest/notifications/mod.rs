@@ -139,10 +139,7 @@ pub async fn read(
             )])))
         }
     };
-    let unread_count = state
-        .notifications
-        .mark_read(actor.user_id, target)
-        .await?;
+    let unread_count = state.notifications.mark_read(actor.user_id, target).await?;
     Ok(Json(Unread { unread_count }))
 }
 

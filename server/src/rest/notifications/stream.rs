@@ -118,7 +118,9 @@ pub async fn stream(
     if !pairs.is_empty() {
         let errors: Vec<_> = pairs
             .iter()
-            .map(|(k, _)| app::error::FieldError::new(k.as_str(), "this stream takes no parameters"))
+            .map(|(k, _)| {
+                app::error::FieldError::new(k.as_str(), "this stream takes no parameters")
+            })
             .collect();
         return Ok(bad_params(&errors));
     }

@@ -27,8 +27,13 @@ async fn guessed_ids_neither_read_nor_mark_another_users_notifications(backend: 
     // The victim's id, ids past the last one, the largest: none is hers, all answer alike.
     for id in [theirs, theirs + 1, theirs + 1000, i64::MAX] {
         let (status, body, headers) = send(
-            call(&app, Method::POST, "/api/v1/notifications/read", Some(&token))
-                .json(&json!({"ids": [id]})),
+            call(
+                &app,
+                Method::POST,
+                "/api/v1/notifications/read",
+                Some(&token),
+            )
+            .json(&json!({"ids": [id]})),
         )
         .await;
         assert_problem(status, &body, &headers, 404);
@@ -77,7 +82,13 @@ async fn hostile_input_is_refused_before_any_write(backend: Backend) {
         json!({"ids": [id], "user_id": 1}),
     ] {
         let (status, answer, headers) = send(
-            call(&app, Method::POST, "/api/v1/notifications/read", Some(&token)).json(&body),
+            call(
+                &app,
+                Method::POST,
+                "/api/v1/notifications/read",
+                Some(&token),
+            )
+            .json(&body),
         )
         .await;
         assert_problem(status, &answer, &headers, 422);
@@ -123,12 +134,8 @@ async fn parallel_mark_read_requests_agree_on_the_count(backend: Backend) {
         json!({"all": true}),
         json!({"ids": [ids[5], ids[4], ids[3]]}),
     ];
-    let answers = futures::future::join_all(
-        bodies
-            .iter()
-            .map(|body| mark(&app, &token, body.clone())),
-    )
-    .await;
+    let answers =
+        futures::future::join_all(bodies.iter().map(|body| mark(&app, &token, body.clone()))).await;
     for (status, body) in &answers {
         assert_eq!(*status, 200, "{body}");
         assert!(body["unread_count"].as_u64().unwrap() <= 6);
