@@ -22,7 +22,8 @@ use crate::dto::admin::{
 };
 use crate::dto::{
     Connections, CourseDetail, CoursePage, DeviceView, DirectionFacet, HomeData, LoginInput,
-    PendingIdentity, ProfileInput, ProfileView, ProviderInfo, RegisterInput, UserView,
+    NotificationPage, NotificationQuery, PendingIdentity, ProfileInput, ProfileView, ProviderInfo,
+    ReadTarget, RegisterInput, UserView,
 };
 use crate::error::{AppError, FieldError};
 
@@ -242,6 +243,21 @@ pub trait OAuthService: Send + Sync {
     async fn unbind(&self, user: &UserView, meta: &RequestMeta, id: i64) -> Result<(), AppError>;
 }
 
+/// The notification centre: one's own notifications, never another user's (an id of someone
+/// else's is `NotFound`, like one that does not exist). `user_id` is the caller the adapter
+/// resolved (the signed-in user, or the API's actor).
+#[async_trait]
+pub trait NotificationService: Send + Sync {
+    async fn list(
+        &self,
+        user_id: i64,
+        query: NotificationQuery,
+    ) -> Result<NotificationPage, AppError>;
+    async fn unread_count(&self, user_id: i64) -> Result<u64, AppError>;
+    /// Marks the target read; answers the unread count after it.
+    async fn mark_read(&self, user_id: i64, target: ReadTarget) -> Result<u64, AppError>;
+}
+
 /// Everything the server provides to the UI, cheap to clone.
 #[derive(Clone)]
 pub struct Services {
@@ -253,6 +269,7 @@ pub struct Services {
     pub lifecycle: Arc<dyn AccountLifecycle>,
     pub paths: Arc<dyn PathService>,
     pub follows: Arc<dyn FollowService>,
+    pub notifications: Arc<dyn NotificationService>,
 }
 
 /// The services of the current request (provided by the server for every render and call).

@@ -14,7 +14,8 @@ use crate::pages::{
     RegisterPage,
 };
 use crate::pages::{
-    DevicesPage, ForgotPasswordPage, ProfilePage, ResetPasswordPage, VerifyEmailPage,
+    DevicesPage, ForgotPasswordPage, NotificationsPage, ProfilePage, ResetPasswordPage,
+    VerifyEmailPage,
 };
 use crate::pages::{PathDetailPage, PathListPage};
 
@@ -73,6 +74,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/password/forgot") view=ForgotPasswordPage />
                     <Route path=path!("/password/reset") view=ResetPasswordPage />
                     <Route path=path!("/verify-email") view=VerifyEmailPage />
+                    <Route path=path!("/notifications") view=NotificationsPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>

@@ -121,7 +121,15 @@ async fn worker(
     }
     let db = Db::connect(&settings).await?;
     db.migrate().await?;
-    let background = crate::jobs::Background::connect(&settings, db.clone()).await?;
+    // The worker writes notifications; with Redis, pages open on any instance hear of them.
+    let redis = match &settings.redis_url {
+        Some(url) => {
+            Some(crate::redis::Redis::connect_with(url.expose(), (&settings).into()).await?)
+        }
+        None => None,
+    };
+    let background =
+        crate::jobs::Background::connect(&settings, db.clone(), redis.as_ref()).await?;
     let queue = background.queue.clone();
     let result = background
         .run(
@@ -132,6 +140,9 @@ async fn worker(
         .await;
     queue.close().await;
     db.close().await;
+    if let Some(redis) = &redis {
+        redis.quit().await;
+    }
     tracing::info!("worker stopped");
     result
 }

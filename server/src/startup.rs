@@ -92,7 +92,15 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
     };
     let registry = SessionRegistry::new(sessions.clone());
     let eviction = crate::accounts::Eviction::new(registry.clone(), tokens.clone());
-    let jobs = crate::jobs::Background::connect(&settings, db.clone()).await?;
+    let jobs = crate::jobs::Background::connect(&settings, db.clone(), redis.as_ref()).await?;
+    if let Some(url) = &settings.redis_url {
+        // Notifications written by the worker processes and the other instances.
+        jobs.context
+            .notifier
+            .live()
+            .listen(url.expose(), &settings.redis_prefix)
+            .await?;
+    }
     let links: Links = jobs.context.links.clone();
     let accounts = Accounts::new(
         db.clone(),
@@ -147,6 +155,7 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
     Ok(AppState::new(Shared {
         catalog,
         oauth,
+        notifications: crate::notifications::Centre::new(db.clone()),
         admin: Admin::new(db.clone(), models.clone()).with_sessions(Arc::new(eviction.clone())),
         authz,
         models,
@@ -355,6 +364,7 @@ impl Application {
         // Background jobs share the process unless WORKER=off; they stop with the server.
         let (stop_jobs, jobs_stop) = tokio::sync::watch::channel(false);
         let worker = crate::jobs::spawn_embedded(&state.jobs, &state.settings, jobs_stop);
+        let live = state.jobs.context.notifier.live().clone();
         let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
         let server = axum::serve(
             listener,
@@ -363,6 +373,8 @@ impl Application {
         .with_graceful_shutdown(async move {
             shutdown.await;
             let _ = stop_jobs.send(true);
+            // Open notification streams end, so draining does not wait for them.
+            live.close().await;
             tracing::info!("shutting down: finishing in-flight requests");
             let _ = stopped_tx.send(());
         });

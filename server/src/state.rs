@@ -44,6 +44,8 @@ pub struct Shared {
     pub authz: Authz,
     pub models: ModelService,
     pub admin: Admin,
+    /// One's notifications (the bell, `/notifications`, the API).
+    pub notifications: crate::notifications::Centre,
     pub oauth: OAuth,
     pub tokens: TokenService,
     pub sessions: Sessions,
@@ -77,6 +79,7 @@ impl AppState {
             lifecycle: Arc::new(self.lifecycle.clone()),
             paths: Arc::new(self.follows.clone()),
             follows: Arc::new(self.follows.clone()),
+            notifications: Arc::new(self.notifications.clone()),
         }
     }
 }
@@ -110,6 +113,7 @@ substates! {
     Authz => authz,
     ModelService => models,
     Admin => admin,
+    crate::notifications::Centre => notifications,
     OAuth => oauth,
     TokenService => tokens,
     SessionRegistry => registry,

@@ -4,10 +4,12 @@ use leptos::prelude::*;
 use leptos_router::components::{Form, A};
 use leptos_router::hooks::{use_location, use_query_map};
 
+use crate::components::live_count::Bell;
 use crate::server_fns::accounts::current_user;
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
+    crate::components::live_count::provide();
     let query = use_query_map();
     let search_value = move || query.read().get("q").unwrap_or_default();
     view! {
@@ -56,6 +58,7 @@ fn UserMenu() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match user.await {
                         Ok(Some(user)) => view! {
+                            <Bell />
                             {(user.is_staff || user.is_superuser).then(|| view! {
                                 <A href="/admin" attr:class="admin-link">"后台 Admin"</A>
                             })}

@@ -5,6 +5,7 @@ pub mod error_box;
 pub mod field;
 pub mod follow_button;
 pub mod layout;
+pub mod live_count;
 pub mod oauth;
 pub mod outline;
 pub mod pagination;

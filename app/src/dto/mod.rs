@@ -5,10 +5,12 @@ pub mod admin;
 pub mod catalog;
 pub mod learning;
 pub mod lifecycle;
+pub mod notifications;
 pub mod oauth;
 
 pub use account::*;
 pub use catalog::*;
 pub use learning::*;
 pub use lifecycle::*;
+pub use notifications::*;
 pub use oauth::*;

@@ -13,4 +13,5 @@ pub mod admin;
 pub mod catalog;
 pub mod follows;
 pub mod lifecycle;
+pub mod notifications;
 pub mod oauth;

@@ -254,10 +254,12 @@ pub struct Background {
 }
 
 impl Background {
-    /// Opens the queue (its own pool) and builds what jobs need.
+    /// Opens the queue (its own pool) and builds what jobs need. With `redis` (when
+    /// `REDIS_URL` is set), the notifications jobs write are announced to every instance.
     pub async fn connect(
         settings: &crate::config::Settings,
         db: crate::db::Db,
+        redis: Option<&crate::redis::Redis>,
     ) -> anyhow::Result<Self> {
         let queue = Jobs::connect(settings).await?;
         let mailer = crate::mail::Mailer::from_settings(&settings.mail)?;
@@ -273,7 +275,9 @@ impl Background {
             context: kinds::JobContext {
                 notifier: crate::notifications::Notifier::new(
                     db.clone(),
-                    crate::notifications::LiveFeed::default(),
+                    crate::notifications::LiveFeed::new(
+                        redis.map(|r| (r, settings.redis_prefix.as_str())),
+                    ),
                 ),
                 reminders,
                 db,

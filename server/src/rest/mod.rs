@@ -19,6 +19,7 @@ pub mod docs;
 pub mod etag;
 pub mod follows;
 pub mod links;
+pub mod notifications;
 pub mod openapi;
 pub mod params;
 pub mod problem;
@@ -176,6 +177,7 @@ fn build(published: Arc<OnceLock<Published>>) -> ApiBuilder {
             .auth(Auth::Public)
             .response(200, json!({"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}})),
     );
+    notifications::register(&mut api);
     resources::register(&mut api);
     follows::register(&mut api);
     api

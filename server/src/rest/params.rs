@@ -70,30 +70,28 @@ fn numeric(kind: FieldKind) -> bool {
     matches!(kind, FieldKind::Int { .. } | FieldKind::Cents)
 }
 
-/// Parses a list request. `fixed` names filters set by the path (a nested list's parent key),
-/// which the query may not repeat.
-pub fn parse(
-    spec: &ModelSpec,
-    pairs: &[(String, String)],
-    fixed: &[&str],
-) -> Result<ListParams, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let mut once = |key: &str| -> Option<&str> {
-        let mut values = pairs.iter().filter(|(k, _)| k == key).map(|(_, v)| v);
-        let first = values.next()?;
-        if values.next().is_some() {
-            errors.push(FieldError::new(key, "give this parameter once"));
-        }
-        Some(first.as_str())
-    };
-    let limit = once("limit").map(str::to_string);
-    let offset = once("offset").map(str::to_string);
-    let page = once("page").map(str::to_string);
-    let per_page = once("per_page").map(str::to_string);
-    let search = once("search").map(str::to_string);
-    let order = once("order").map(str::to_string);
+/// The value of a parameter that may be given once (a repeat is an error, the first counts).
+fn once<'a>(
+    pairs: &'a [(String, String)],
+    key: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<&'a str> {
+    let mut values = pairs.iter().filter(|(k, _)| k == key).map(|(_, v)| v);
+    let first = values.next()?;
+    if values.next().is_some() {
+        errors.push(FieldError::new(key, "give this parameter once"));
+    }
+    Some(first.as_str())
+}
 
-    let mut number = |key: &str, raw: Option<String>, min: u64, max: u64, default: u64| match raw {
+/// The paging parameters of any list (`limit`/`offset` or `page`/`per_page`, one style), the
+/// problems with them added to `errors`; lists that are not model lists use it on its own.
+pub fn paging(pairs: &[(String, String)], errors: &mut Vec<FieldError>) -> Paging {
+    let limit = once(pairs, "limit", errors);
+    let offset = once(pairs, "offset", errors);
+    let page = once(pairs, "page", errors);
+    let per_page = once(pairs, "per_page", errors);
+    let mut number = |key: &str, raw: Option<&str>, min: u64, max: u64, default: u64| match raw {
         None => default,
         Some(raw) => match raw.trim().parse::<u64>() {
             Ok(n) if (min..=max).contains(&n) => n,
@@ -126,6 +124,20 @@ pub fn parse(
             "use either limit/offset or page/per_page, not both",
         ));
     }
+    paging
+}
+
+/// Parses a list request. `fixed` names filters set by the path (a nested list's parent key),
+/// which the query may not repeat.
+pub fn parse(
+    spec: &ModelSpec,
+    pairs: &[(String, String)],
+    fixed: &[&str],
+) -> Result<ListParams, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let paging = paging(pairs, &mut errors);
+    let search = once(pairs, "search", &mut errors).map(str::to_string);
+    let order = once(pairs, "order", &mut errors).map(str::to_string);
 
     let search = search
         .map(|s| s.trim().to_string())

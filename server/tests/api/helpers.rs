@@ -41,6 +41,8 @@ pub struct TestApp {
     pub models: server::model_engine::ModelService,
     /// The instance's job queue (tests enqueue through it).
     pub jobs: server::jobs::Jobs,
+    /// The instance's notifier (what jobs write notifications through).
+    pub notifier: server::notifications::Notifier,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _dir: Option<TempDir>,
@@ -288,6 +290,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
     let api_cache = app.state().api_cache.clone();
     let models = app.state().models.clone();
     let jobs = app.state().jobs.queue.clone();
+    let notifier = app.state().jobs.context.notifier.clone();
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until(async move {
         let _ = rx.await;
@@ -305,6 +308,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         api_cache,
         models,
         jobs,
+        notifier,
         shutdown: Some(tx),
         server: Some(server),
         _dir: dir,

@@ -23,6 +23,7 @@ mod fake_smtp;
 mod faults;
 mod models;
 mod models_paging;
+mod notifications;
 mod oauth;
 mod operations;
 mod personas;

@@ -141,7 +141,7 @@ pub fn list_schema(item: &str) -> Value {
     })
 }
 
-fn query(name: &str, description: &str, schema: Value) -> Value {
+pub fn query(name: &str, description: &str, schema: Value) -> Value {
     json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema})
 }
 
@@ -164,8 +164,9 @@ pub fn list_description(spec: &ModelSpec) -> String {
     text
 }
 
-pub fn list_params(spec: &ModelSpec, fixed: &[&str]) -> Vec<Value> {
-    let mut params = vec![
+/// `limit`/`offset` and `page`/`per_page`, as every list takes them.
+pub fn paging_params() -> Vec<Value> {
+    vec![
         query(
             "limit",
             "Rows per page (offset style).",
@@ -186,6 +187,12 @@ pub fn list_params(spec: &ModelSpec, fixed: &[&str]) -> Vec<Value> {
             "Rows per page (page style).",
             json!({"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE}),
         ),
+    ]
+}
+
+pub fn list_params(spec: &ModelSpec, fixed: &[&str]) -> Vec<Value> {
+    let mut params = paging_params();
+    params.extend([
         query(
             "sortby",
             &format!(
@@ -199,7 +206,7 @@ pub fn list_params(spec: &ModelSpec, fixed: &[&str]) -> Vec<Value> {
             "Direction of the sort keys without a sign.",
             json!({"type": "string", "enum": ["asc", "desc"]}),
         ),
-    ];
+    ]);
     if !spec.search_fields.is_empty() {
         params.push(query(
             "search",

@@ -8,6 +8,7 @@ mod accounts;
 mod content;
 mod edge;
 mod follows;
+mod notifications;
 
 use reqwest::Method;
 use serde_json::{json, Value};
