@@ -239,6 +239,33 @@ pub trait OAuthService: Send + Sync {
     async fn unbind(&self, user: &UserView, meta: &RequestMeta, id: i64) -> Result<(), AppError>;
 }
 
+/// Exports answered 202 and the job dashboard (`job.manage`). Every method checks the
+/// principal's permissions.
+#[async_trait]
+pub trait OpsService: Send + Sync {
+    /// Queues an export for `who` (202 in the API); it may then see and download it.
+    async fn start_export(
+        &self,
+        who: &Principal,
+        meta: &RequestMeta,
+        request: crate::dto::ops::ExportRequest,
+    ) -> Result<crate::dto::ops::ExportView, AppError>;
+    /// An export its requester (or a holder of `export.manage`) may see; `NotFound` otherwise.
+    async fn export(&self, who: &Principal, id: i64)
+        -> Result<crate::dto::ops::ExportView, AppError>;
+    async fn job_board(&self, who: &Principal) -> Result<crate::dto::ops::JobBoard, AppError>;
+    /// Puts a failed or dead job back in its queue (audited).
+    async fn retry_job(&self, who: &Principal, meta: &RequestMeta, id: &str)
+        -> Result<(), AppError>;
+    /// Deletes a failed or dead job (audited).
+    async fn discard_job(
+        &self,
+        who: &Principal,
+        meta: &RequestMeta,
+        id: &str,
+    ) -> Result<(), AppError>;
+}
+
 /// Everything the server provides to the UI, cheap to clone.
 #[derive(Clone)]
 pub struct Services {
@@ -248,6 +275,7 @@ pub struct Services {
     pub admin: Arc<dyn AdminService>,
     pub oauth: Arc<dyn OAuthService>,
     pub lifecycle: Arc<dyn AccountLifecycle>,
+    pub ops: Arc<dyn OpsService>,
 }
 
 /// The services of the current request (provided by the server for every render and call).

@@ -140,7 +140,12 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         settings.oauth.clone(),
         settings.public_url.clone(),
     )?;
+    let ops = crate::ops::Ops {
+        exports: crate::exports::Exports::new(db.clone(), jobs.queue.clone()),
+        board: crate::jobs::board::JobBoardService::new(db.clone(), settings.jobs.heartbeat),
+    };
     Ok(AppState::new(Shared {
+        ops,
         catalog,
         oauth,
         admin: Admin::new(db.clone(), models.clone()).with_sessions(Arc::new(eviction.clone())),

@@ -57,6 +57,8 @@ pub struct Shared {
     pub leptos_options: LeptosOptions,
     /// The job queue and what its jobs need (see [`crate::jobs`]).
     pub jobs: crate::jobs::Background,
+    /// Exports and the job dashboard (see [`crate::ops`]).
+    pub ops: crate::ops::Ops,
 }
 
 impl AppState {
@@ -73,6 +75,7 @@ impl AppState {
             admin: Arc::new(self.admin.clone()),
             oauth: Arc::new(self.oauth.clone()),
             lifecycle: Arc::new(self.lifecycle.clone()),
+            ops: Arc::new(self.ops.clone()),
         }
     }
 }
@@ -110,4 +113,5 @@ substates! {
     TokenService => tokens,
     SessionRegistry => registry,
     LeptosOptions => leptos_options,
+    crate::ops::Ops => ops,
 }

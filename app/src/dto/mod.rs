@@ -5,6 +5,7 @@ pub mod admin;
 pub mod catalog;
 pub mod lifecycle;
 pub mod oauth;
+pub mod ops;
 
 pub use account::*;
 pub use catalog::*;

@@ -13,3 +13,4 @@ pub mod admin;
 pub mod catalog;
 pub mod lifecycle;
 pub mod oauth;
+pub mod ops;

@@ -13,6 +13,8 @@
 pub mod audit;
 pub mod catalog;
 pub mod email_tokens;
+pub mod exports;
+pub mod job_board;
 pub mod jobs;
 pub mod notifications;
 pub mod oauth;

@@ -17,6 +17,8 @@
 //! on 0.8): see the README's architecture section for why and what moving would take.
 
 pub mod cpu;
+pub mod bench;
+pub mod board;
 pub mod kinds;
 pub mod queue;
 pub mod schedule;
@@ -48,6 +50,14 @@ pub enum Job {
     },
     /// One housekeeping sweep, for the schedule's tick at `tick` (Unix seconds).
     Housekeeping { tick: i64 },
+    // Exports and the queue's benchmark (server/src/exports, bench/jobs).
+    /// Builds the file of export `export_id` (key: the export id).
+    Export { export_id: i64 },
+    /// Does nothing: the benchmark's unit of work. Refused unless `JOB_BENCH=true`.
+    Noop { n: i64 },
+    /// The benchmark's reminder-like job: the natural-key guard, one in-app notification to
+    /// `user_id`, the key recorded. Refused unless `JOB_BENCH=true`.
+    BenchNotify { user_id: i64 },
 }
 
 impl Job {
@@ -55,6 +65,9 @@ impl Job {
         match self {
             Job::LinkMail { .. } => Kind::LinkMail,
             Job::Housekeeping { .. } => Kind::Housekeeping,
+            Job::Export { .. } => Kind::Export,
+            Job::Noop { .. } => Kind::Noop,
+            Job::BenchNotify { .. } => Kind::BenchNotify,
         }
     }
 
@@ -64,6 +77,9 @@ impl Job {
                 serde_json::json!({"user_id": user_id, "purpose": purpose.as_str()})
             }
             Job::Housekeeping { tick } => serde_json::json!({ "tick": tick }),
+            Job::Export { export_id } => serde_json::json!({ "export_id": export_id }),
+            Job::Noop { n } => serde_json::json!({ "n": n }),
+            Job::BenchNotify { user_id } => serde_json::json!({ "user_id": user_id }),
         }
     }
 
@@ -99,6 +115,13 @@ impl Job {
                 }
             }
             Kind::Housekeeping => Job::Housekeeping { tick: int("tick")? },
+            Kind::Export => Job::Export {
+                export_id: int("export_id")?,
+            },
+            Kind::Noop => Job::Noop { n: int("n")? },
+            Kind::BenchNotify => Job::BenchNotify {
+                user_id: int("user_id")?,
+            },
         })
     }
 }
@@ -108,15 +131,27 @@ impl Job {
 pub enum Kind {
     LinkMail,
     Housekeeping,
+    Export,
+    Noop,
+    BenchNotify,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 2] = [Kind::LinkMail, Kind::Housekeeping];
+    pub const ALL: [Kind; 5] = [
+        Kind::LinkMail,
+        Kind::Housekeeping,
+        Kind::Export,
+        Kind::Noop,
+        Kind::BenchNotify,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Kind::LinkMail => "mail.link",
             Kind::Housekeeping => "housekeeping",
+            Kind::Export => "export",
+            Kind::Noop => "bench.noop",
+            Kind::BenchNotify => "bench.notify",
         }
     }
 
@@ -128,6 +163,7 @@ impl Kind {
         match self {
             Kind::LinkMail => "mail",
             Kind::Housekeeping => "default",
+            Kind::Export | Kind::Noop | Kind::BenchNotify => "default",
         }
     }
 
@@ -138,6 +174,8 @@ impl Kind {
             // lettre gives up on a silent server after 15 s; leave it room to say so.
             Kind::LinkMail => Duration::from_secs(30),
             Kind::Housekeeping => Duration::from_secs(120),
+            Kind::Export => Duration::from_secs(600),
+            Kind::Noop | Kind::BenchNotify => Duration::from_secs(10),
         }
     }
 }
@@ -207,6 +245,7 @@ impl Background {
                 db,
                 links,
                 cpu: cpu::CpuPool::new(settings.jobs.cpu_threads),
+                bench: settings.jobs.bench,
             },
         })
     }

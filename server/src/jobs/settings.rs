@@ -30,6 +30,8 @@ pub struct JobSettings {
     pub db_max_connections: u32,
     /// When housekeeping runs (`HOUSEKEEPING_CRON`, seconds first: `sec min hour day month dow`).
     pub housekeeping_cron: String,
+    /// `JOB_BENCH=true` lets the benchmark's no-op jobs run (`bench/jobs`); off in production.
+    pub bench: bool,
 }
 
 fn cores() -> usize {
@@ -62,6 +64,11 @@ impl JobSettings {
             cpu_threads: number(var, "JOB_CPU_THREADS", cores, 1, 256)? as usize,
             db_max_connections: number(var, "JOB_DB_MAX_CONNECTIONS", 4, 1, 100)?,
             housekeeping_cron,
+            bench: match var("JOB_BENCH").as_deref() {
+                None | Some("false" | "0" | "") => false,
+                Some("true" | "1") => true,
+                Some(_) => return Err(bad("JOB_BENCH", "true or false".into())),
+            },
         })
     }
 }

@@ -45,9 +45,12 @@ pub fn accepts_json(headers: &HeaderMap) -> bool {
     accept.trim().is_empty() || admits_json(&accept)
 }
 
-/// 406 before any work when the client cannot take JSON (`/api/docs` is HTML and exempt).
+/// 406 before any work when the client cannot take JSON (`/api/docs` is HTML and an export's
+/// download is CSV: both exempt).
 pub async fn require_json_accept(request: Request, next: Next) -> Response {
-    let exempt = request.uri().path() == "/api/docs";
+    let path = request.uri().path();
+    let exempt = path == "/api/docs"
+        || (path.starts_with("/api/v1/exports/") && path.ends_with("/download"));
     if !exempt && !accepts_json(request.headers()) {
         return problem_response(
             StatusCode::NOT_ACCEPTABLE,
