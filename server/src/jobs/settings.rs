@@ -30,6 +30,9 @@ pub struct JobSettings {
     pub db_max_connections: u32,
     /// When housekeeping runs (`HOUSEKEEPING_CRON`, seconds first: `sec min hour day month dow`).
     pub housekeeping_cron: String,
+    /// Jobs a queue's worker takes per fetch (`JOB_FETCH_BATCH`); they wait for a permit of
+    /// `JOB_CONCURRENCY` under the worker's lease.
+    pub fetch_batch: usize,
     /// `JOB_BENCH=true` lets the benchmark's no-op jobs run (`bench/jobs`); off in production.
     pub bench: bool,
 }
@@ -64,6 +67,7 @@ impl JobSettings {
             cpu_threads: number(var, "JOB_CPU_THREADS", cores, 1, 256)? as usize,
             db_max_connections: number(var, "JOB_DB_MAX_CONNECTIONS", 4, 1, 100)?,
             housekeeping_cron,
+            fetch_batch: number(var, "JOB_FETCH_BATCH", 10, 1, 1_000)? as usize,
             bench: match var("JOB_BENCH").as_deref() {
                 None | Some("false" | "0" | "") => false,
                 Some("true" | "1") => true,

@@ -63,7 +63,7 @@ impl Fixture {
             export_id: std::sync::OnceLock::new(),
             serial: AtomicU64::new(1),
         };
-        fixture.failed_jobs = dead_jobs(&fixture.app, 2).await;
+        fixture.failed_jobs = crate::job_dashboard::dead_jobs(&fixture.app, 2).await;
         for spec in MODELS {
             if let Some(id) = fixture.first_row(spec).await {
                 fixture.existing.insert(spec.name, id);
@@ -245,27 +245,4 @@ impl Fixture {
 fn truncate(mut s: String, max: usize) -> String {
     s.truncate(max);
     s
-}
-
-/// Queues `n` payloads that do not parse and waits (up to 20 s) until the worker ended them
-/// dead.
-pub async fn dead_jobs(app: &TestApp, n: usize) -> Vec<String> {
-    for i in 0..n {
-        app.jobs
-            .enqueue_raw("default", format!("not a job {i}").into_bytes(), None)
-            .await
-            .unwrap();
-    }
-    let started = std::time::Instant::now();
-    loop {
-        let dead = server::db::job_board::failed(&app.db, None, 100).await.unwrap();
-        if dead.len() >= n {
-            return dead.into_iter().map(|j| j.id).collect();
-        }
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(20),
-            "{n} dead jobs within 20 s"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
 }

@@ -7,6 +7,7 @@
 mod accounts;
 mod content;
 mod edge;
+mod ops;
 
 use reqwest::Method;
 use serde_json::{json, Value};
