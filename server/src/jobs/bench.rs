@@ -35,7 +35,7 @@ pub async fn run(settings: Settings, plan: BenchPlan) -> anyhow::Result<()> {
     let db = Db::connect(&settings).await?;
     db.migrate().await?;
     let background = Background::connect(&settings, db.clone()).await?;
-    let run = ulid::Ulid::new().to_string();
+    let run = ulid::Ulid::generate().to_string();
     let user_id = match plan.kind {
         BenchKind::Noop => 0,
         BenchKind::Reminder => bench_user(&db, &run).await?,

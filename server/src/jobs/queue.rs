@@ -132,7 +132,7 @@ impl Jobs {
                             "INSERT INTO Jobs (job, id, job_type, status, attempts, max_attempts,                              run_at, priority, metadata, idempotency_key)                              VALUES (?1, ?2, ?3, 'Pending', 0, ?4, ?5, 0, '{}', ?6)                              ON CONFLICT (job_type, idempotency_key) DO NOTHING",
                         )
                         .bind(payload)
-                        .bind(ulid::Ulid::new().to_string())
+                        .bind(ulid::Ulid::generate().to_string())
                         .bind(queue)
                         .bind(DELIVERIES as i64)
                         .bind(now)
@@ -147,7 +147,7 @@ impl Jobs {
                 QueuePool::Postgres(pool) => {
                     let (payloads, keys): (Vec<Vec<u8>>, Vec<String>) = batch.into_iter().unzip();
                     let ids: Vec<String> =
-                        keys.iter().map(|_| ulid::Ulid::new().to_string()).collect();
+                        keys.iter().map(|_| ulid::Ulid::generate().to_string()).collect();
                     // apalis' insert (`push_tasks`) has no `ON CONFLICT`, so one key already
                     // queued would refuse the whole batch: the same columns, skipping those.
                     sqlx_09::query(

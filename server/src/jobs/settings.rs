@@ -71,7 +71,7 @@ impl JobSettings {
             bench: match var("JOB_BENCH").as_deref() {
                 None | Some("false" | "0" | "") => false,
                 Some("true" | "1") => true,
-                Some(_) => return Err(bad("JOB_BENCH", "true or false".into())),
+                Some(_) => return Err(bad("JOB_BENCH", "true or false")),
             },
         })
     }

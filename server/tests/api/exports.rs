@@ -20,14 +20,9 @@ backend_tests!(
 );
 
 pub(crate) async fn app(backend: Backend) -> TestApp {
-    spawn_app_with(
-        backend,
-        Options {
-            extra: fast_jobs(),
-            ..Options::unthrottled()
-        },
-    )
-    .await
+    let mut options = Options::unthrottled();
+    options.extra.extend(fast_jobs());
+    spawn_app_with(backend, options).await
 }
 
 /// A course of the demo catalogue.

@@ -38,7 +38,7 @@ pub fn JobsPage() -> impl IntoView {
                                 <th>"done"</th><th>"failed"</th><th>"dead"</th></tr></thead>
                             <tbody>
                                 {b.queues.into_iter().map(|q| view! {
-                                    <tr data-queue=q.queue.clone()><th scope="row">{q.queue}</th>
+                                    <tr data-queue=q.queue.clone()><th scope="row">{q.queue.clone()}</th>
                                         <td>{q.pending}</td><td>{q.running}</td><td>{q.done}</td>
                                         <td>{q.failed}</td><td>{q.dead}</td></tr>
                                 }).collect_view()}
@@ -65,9 +65,10 @@ pub fn JobsPage() -> impl IntoView {
                                 <th>"Errors"</th><th>"Payload"</th><th></th></tr></thead>
                             <tbody>
                                 {b.failed.into_iter().map(|j| {
-                                    let (id_retry, id_discard) = (j.id.clone(), j.id.clone());
+                                    let (id_retry, id_discard, id_row) =
+                                        (j.id.clone(), j.id.clone(), j.id.clone());
                                     view! {
-                                        <tr data-job=j.id.clone()><td>{j.id}</td><td>{j.queue}</td><td>{j.state}</td>
+                                        <tr data-job=id_row><td>{j.id}</td><td>{j.queue}</td><td>{j.state}</td>
                                             <td>{j.attempts}</td>
                                             <td><ul>{j.errors.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}</ul></td>
                                             <td><code>{j.payload}</code></td>

@@ -63,16 +63,10 @@ async fn another_users_export_is_indistinguishable_from_none_and_its_link_is_use
 
 async fn two_parallel_retries_of_one_failed_job_retry_it_once(backend: Backend) {
     // No worker: the retried job stays pending, so it cannot fail again between the two.
-    let mut extra = crate::jobs::fast_jobs();
-    extra.push(("WORKER", "off".into()));
-    let app = spawn_app_with(
-        backend,
-        Options {
-            extra,
-            ..Options::unthrottled()
-        },
-    )
-    .await;
+    let mut options = Options::unthrottled();
+    options.extra.extend(crate::jobs::fast_jobs());
+    options.extra.push(("WORKER", "off".into()));
+    let app = spawn_app_with(backend, options).await;
     app.jobs
         .enqueue_raw("default", b"not a job".to_vec(), None)
         .await
