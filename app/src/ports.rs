@@ -251,12 +251,19 @@ pub trait OpsService: Send + Sync {
         request: crate::dto::ops::ExportRequest,
     ) -> Result<crate::dto::ops::ExportView, AppError>;
     /// An export its requester (or a holder of `export.manage`) may see; `NotFound` otherwise.
-    async fn export(&self, who: &Principal, id: i64)
-        -> Result<crate::dto::ops::ExportView, AppError>;
+    async fn export(
+        &self,
+        who: &Principal,
+        id: i64,
+    ) -> Result<crate::dto::ops::ExportView, AppError>;
     async fn job_board(&self, who: &Principal) -> Result<crate::dto::ops::JobBoard, AppError>;
     /// Puts a failed or dead job back in its queue (audited).
-    async fn retry_job(&self, who: &Principal, meta: &RequestMeta, id: &str)
-        -> Result<(), AppError>;
+    async fn retry_job(
+        &self,
+        who: &Principal,
+        meta: &RequestMeta,
+        id: &str,
+    ) -> Result<(), AppError>;
     /// Deletes a failed or dead job (audited).
     async fn discard_job(
         &self,

@@ -34,7 +34,12 @@ impl app::ports::OpsService for Ops {
         self.board.board(who).await
     }
 
-    async fn retry_job(&self, who: &Principal, meta: &RequestMeta, id: &str) -> Result<(), AppError> {
+    async fn retry_job(
+        &self,
+        who: &Principal,
+        meta: &RequestMeta,
+        id: &str,
+    ) -> Result<(), AppError> {
         self.board.retry(who, meta, id).await
     }
 

@@ -100,11 +100,7 @@ pub struct FailedRow {
 }
 
 /// Jobs that ended `Failed` or `Killed`, newest first; `id` picks one.
-pub async fn failed(
-    db: &Db,
-    id: Option<&str>,
-    limit: i64,
-) -> Result<Vec<FailedRow>, sqlx::Error> {
+pub async fn failed(db: &Db, id: Option<&str>, limit: i64) -> Result<Vec<FailedRow>, sqlx::Error> {
     match db {
         Db::Sqlite(pool) => {
             sqlx::query_as(
@@ -158,18 +154,16 @@ pub async fn errors_of(db: &Db, ids: &[String]) -> Result<Vec<(String, String)>,
 /// is not (or no longer) failed.
 pub async fn retry(db: &Db, id: &str, now: i64) -> Result<bool, sqlx::Error> {
     let n = match db {
-        Db::Sqlite(pool) => {
-            sqlx::query(
-                "UPDATE Jobs SET status = 'Pending', attempts = 0, lock_by = NULL, \
+        Db::Sqlite(pool) => sqlx::query(
+            "UPDATE Jobs SET status = 'Pending', attempts = 0, lock_by = NULL, \
                  lock_at = NULL, done_at = NULL, last_result = NULL, run_at = $2 \
                  WHERE id = $1 AND status IN ('Failed', 'Killed')",
-            )
-            .bind(id)
-            .bind(now)
-            .execute(pool)
-            .await?
-            .rows_affected()
-        }
+        )
+        .bind(id)
+        .bind(now)
+        .execute(pool)
+        .await?
+        .rows_affected(),
         Db::Postgres(pool) => {
             // apalis takes jobs with `run_at < now()`: one second back is due at once.
             sqlx::query(
@@ -199,13 +193,11 @@ pub async fn discard(db: &Db, id: &str) -> Result<bool, sqlx::Error> {
                 .rows_affected()
         }
         Db::Postgres(pool) => {
-            sqlx::query(
-                "DELETE FROM apalis.jobs WHERE id = $1 AND status IN ('Failed', 'Killed')",
-            )
-            .bind(id)
-            .execute(pool)
-            .await?
-            .rows_affected()
+            sqlx::query("DELETE FROM apalis.jobs WHERE id = $1 AND status IN ('Failed', 'Killed')")
+                .bind(id)
+                .execute(pool)
+                .await?
+                .rows_affected()
         }
     };
     Ok(n == 1)

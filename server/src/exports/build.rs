@@ -15,7 +15,9 @@ pub const PAGE: i64 = 500;
 
 pub async fn run(ctx: &JobContext, export_id: i64) -> Result<(), Failure> {
     let Some(export) = db::exports::find(&ctx.db, export_id).await? else {
-        return Err(Failure::Permanent(format!("export {export_id} does not exist")));
+        return Err(Failure::Permanent(format!(
+            "export {export_id} does not exist"
+        )));
     };
     if export.status == "done" {
         return Ok(());
@@ -53,7 +55,11 @@ async fn build(ctx: &JobContext, export_id: i64, course_id: i64) -> Result<(), F
         rows += n;
         // Learners enrolling meanwhile can take `rows` past the first count: stay below 100
         // until the file is stored.
-        let progress = if total == 0 { 99 } else { (rows * 100 / total).min(99) };
+        let progress = if total == 0 {
+            99
+        } else {
+            (rows * 100 / total).min(99)
+        };
         db::exports::set_progress(&ctx.db, export_id, progress, rows).await?;
     }
     let mut bytes = [0_u8; 24];

@@ -159,7 +159,12 @@ impl JobBoardService {
     }
 
     #[tracing::instrument(name = "jobs.retry", skip_all, fields(user = who.user_id, job = id))]
-    pub async fn retry(&self, who: &Principal, meta: &RequestMeta, id: &str) -> Result<(), AppError> {
+    pub async fn retry(
+        &self,
+        who: &Principal,
+        meta: &RequestMeta,
+        id: &str,
+    ) -> Result<(), AppError> {
         allowed(who)?;
         let job = self.one_failed(id).await?;
         if !db::job_board::retry(&self.db, id, Utc::now().timestamp())

@@ -16,9 +16,9 @@
 //! The queue has its own small sqlx 0.9 pool (apalis 1.0 is built on sqlx 0.9, the workspace
 //! on 0.8): see the README's architecture section for why and what moving would take.
 
-pub mod cpu;
 pub mod bench;
 pub mod board;
+pub mod cpu;
 pub mod kinds;
 pub mod queue;
 pub mod schedule;

@@ -146,8 +146,10 @@ impl Jobs {
                 }
                 QueuePool::Postgres(pool) => {
                     let (payloads, keys): (Vec<Vec<u8>>, Vec<String>) = batch.into_iter().unzip();
-                    let ids: Vec<String> =
-                        keys.iter().map(|_| ulid::Ulid::generate().to_string()).collect();
+                    let ids: Vec<String> = keys
+                        .iter()
+                        .map(|_| ulid::Ulid::generate().to_string())
+                        .collect();
                     // apalis' insert (`push_tasks`) has no `ON CONFLICT`, so one key already
                     // queued would refuse the whole batch: the same columns, skipping those.
                     sqlx_09::query(

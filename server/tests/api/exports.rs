@@ -34,7 +34,10 @@ pub(crate) async fn a_course(app: &TestApp) -> i64 {
 
 /// Enrols a new account `username` in `course` at `at`.
 pub(crate) async fn enrol(app: &TestApp, course: i64, username: &str, at: chrono::DateTime<Utc>) {
-    let email = format!("{}@learners.test", username.trim_start_matches(['=', '-', '+', '@']));
+    let email = format!(
+        "{}@learners.test",
+        username.trim_start_matches(['=', '-', '+', '@'])
+    );
     let user = server::db::users::insert(
         &app.db,
         &server::db::users::NewUser {
@@ -50,7 +53,11 @@ pub(crate) async fn enrol(app: &TestApp, course: i64, username: &str, at: chrono
     records::execute(
         &app.db,
         "INSERT INTO enrollments (user_id, course_id, created_at) VALUES ($1, $2, $3)",
-        &[SqlValue::Int(user), SqlValue::Int(course), SqlValue::Time(at)],
+        &[
+            SqlValue::Int(user),
+            SqlValue::Int(course),
+            SqlValue::Time(at),
+        ],
     )
     .await
     .unwrap();
@@ -214,7 +221,10 @@ async fn bad_export_requests_say_what_is_wrong(backend: Backend) {
     let cases = [
         (json!({"kind": "orders", "course_id": course}), "kind"),
         (json!({"kind": "course_learners"}), "course_id"),
-        (json!({"kind": "course_learners", "course_id": 999_999}), "course_id"),
+        (
+            json!({"kind": "course_learners", "course_id": 999_999}),
+            "course_id",
+        ),
     ];
     for (request, field) in cases {
         let (status, body, _) =

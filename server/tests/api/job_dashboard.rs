@@ -38,7 +38,10 @@ pub(crate) async fn server_fn(
     let response = request.send().await.unwrap();
     let status = response.status().as_u16();
     let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 pub(crate) async fn operator(app: &TestApp, name: &str) -> String {
@@ -123,14 +126,20 @@ async fn dashboard_counts_match_the_queue(backend: Backend) {
     assert_eq!(mail_total, in_mail, "{board}");
     assert!(board["done_last_hour"].as_i64().unwrap() >= 3, "{board}");
     assert_eq!(
-        board["throughput_svg"].as_str().unwrap().matches("<rect").count(),
+        board["throughput_svg"]
+            .as_str()
+            .unwrap()
+            .matches("<rect")
+            .count(),
         60
     );
     // Both queues' workers of this instance, heartbeat fresh.
     let workers = board["workers"].as_array().unwrap();
     for queue in ["mail", "default"] {
         assert!(
-            workers.iter().any(|w| w["queue"] == queue && w["alive"] == true),
+            workers
+                .iter()
+                .any(|w| w["queue"] == queue && w["alive"] == true),
             "a live {queue} worker: {board}"
         );
     }
@@ -143,7 +152,10 @@ async fn dashboard_counts_match_the_queue(backend: Backend) {
         assert_eq!(job["attempts"], 1);
         assert!(job["payload"].as_str().unwrap().starts_with("not a job"));
         assert!(
-            job["errors"][0].as_str().unwrap().contains("does not parse"),
+            job["errors"][0]
+                .as_str()
+                .unwrap()
+                .contains("does not parse"),
             "{job}"
         );
     }
@@ -178,8 +190,13 @@ async fn retry_moves_a_failed_job_back_and_it_runs(backend: Backend) {
     .await
     .unwrap();
     let cookie = operator(&app, "ops").await;
-    let (status, body) =
-        server_fn(&app, Some(&cookie), "/fn/admin/jobs/retry", &[("id", &job.id)]).await;
+    let (status, body) = server_fn(
+        &app,
+        Some(&cookie),
+        "/fn/admin/jobs/retry",
+        &[("id", &job.id)],
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let row = queued(&app.db, "default").await.unwrap();
     assert_eq!(row.len(), 1, "the same job, not a copy: {row:?}");
@@ -196,8 +213,13 @@ async fn retry_moves_a_failed_job_back_and_it_runs(backend: Backend) {
     let entries = audit_entries(&app, &job.id).await;
     assert_eq!(entries.len(), 1, "{entries:?}");
     assert!(entries[0].contains("dead") && entries[0].contains("pending"));
-    let (status, body) =
-        server_fn(&app, Some(&cookie), "/fn/admin/jobs/retry", &[("id", &job.id)]).await;
+    let (status, body) = server_fn(
+        &app,
+        Some(&cookie),
+        "/fn/admin/jobs/retry",
+        &[("id", &job.id)],
+    )
+    .await;
     assert_eq!(status, 404, "{body}");
 }
 
@@ -205,8 +227,13 @@ async fn discard_removes_a_failed_job(backend: Backend) {
     let app = app(backend).await;
     let dead = dead_jobs(&app, 2).await;
     let cookie = operator(&app, "ops").await;
-    let (status, body) =
-        server_fn(&app, Some(&cookie), "/fn/admin/jobs/discard", &[("id", &dead[0])]).await;
+    let (status, body) = server_fn(
+        &app,
+        Some(&cookie),
+        "/fn/admin/jobs/discard",
+        &[("id", &dead[0])],
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let left: Vec<String> = queued(&app.db, "default")
         .await
@@ -227,8 +254,13 @@ async fn discard_removes_a_failed_job(backend: Backend) {
         .unwrap();
     let done = settled(&app, "default", 2).await;
     let done = done.iter().find(|j| j.status == "Done").unwrap();
-    let (status, body) =
-        server_fn(&app, Some(&cookie), "/fn/admin/jobs/discard", &[("id", &done.id)]).await;
+    let (status, body) = server_fn(
+        &app,
+        Some(&cookie),
+        "/fn/admin/jobs/discard",
+        &[("id", &done.id)],
+    )
+    .await;
     assert_eq!(status, 404, "{body}");
 }
 

@@ -51,28 +51,30 @@ pub fn ExportsPage() -> impl IntoView {
     });
     // The page itself shows nothing private, but it answers 401/403 like every admin page.
     let gate = Resource::new(|| (), |_| load_menu());
-    let form = move || view! {
-        <ActionForm action=start attr:class="export-form">
-            <div class="field" class:invalid=move || field_error().is_some()>
-                <label for="field-course_id">"课程 Course id"</label>
-                <input id="field-course_id" type="number" name="course_id" min="1" required value=course
-                    aria-invalid=move || field_error().is_some().to_string() />
-                <p class="field-error" role="alert">{field_error}</p>
-            </div>
-            <button type="submit" class="button">"导出 Export learners (CSV)"</button>
-            <FormMessage error />
-        </ActionForm>
-        {move || latest.get().map(|v| view! {
-            <div class="export-status" data-status=v.status.clone()>
-                <progress max="100" value=v.progress.to_string()>{format!("{}%", v.progress)}</progress>
-                <span class="export-progress">{format!(" {}% · {} · {} rows", v.progress, v.status, v.rows)}</span>
-                {v.error.map(|e| view! { <p class="error">{e}</p> })}
-                {v.download_url.map(|url| view! {
-                    <p><a href=url class="button" download="">"下载 Download CSV"</a>
-                        {v.expires_at.map(|t| format!(" (link valid until {t})"))}</p>
-                })}
-            </div>
-        })}
+    let form = move || {
+        view! {
+            <ActionForm action=start attr:class="export-form">
+                <div class="field" class:invalid=move || field_error().is_some()>
+                    <label for="field-course_id">"课程 Course id"</label>
+                    <input id="field-course_id" type="number" name="course_id" min="1" required value=course
+                        aria-invalid=move || field_error().is_some().to_string() />
+                    <p class="field-error" role="alert">{field_error}</p>
+                </div>
+                <button type="submit" class="button">"导出 Export learners (CSV)"</button>
+                <FormMessage error />
+            </ActionForm>
+            {move || latest.get().map(|v| view! {
+                <div class="export-status" data-status=v.status.clone()>
+                    <progress max="100" value=v.progress.to_string()>{format!("{}%", v.progress)}</progress>
+                    <span class="export-progress">{format!(" {}% · {} · {} rows", v.progress, v.status, v.rows)}</span>
+                    {v.error.map(|e| view! { <p class="error">{e}</p> })}
+                    {v.download_url.map(|url| view! {
+                        <p><a href=url class="button" download="">"下载 Download CSV"</a>
+                            {v.expires_at.map(|t| format!(" (link valid until {t})"))}</p>
+                    })}
+                </div>
+            })}
+        }
     };
     view! {
         <Title text="导出 Exports" />

@@ -220,20 +220,19 @@ pub fn cases_for(endpoint: &str) -> Option<Vec<Case>> {
                 |_, id| vec![kv("user_id", id)],
             )]
         }
-        "jobs" => vec![case(label(""), needs("job.manage".into()), None, |_, _| vec![])],
+        "jobs" => vec![case(
+            label(""),
+            needs("job.manage".into()),
+            None,
+            |_, _| vec![],
+        )],
         // Each action consumes one of the fixture's failed jobs.
-        "jobs/retry" => vec![case(
-            label(""),
-            needs("job.manage".into()),
-            None,
-            |f, _| vec![kv("id", &f.failed_jobs[0])],
-        )],
-        "jobs/discard" => vec![case(
-            label(""),
-            needs("job.manage".into()),
-            None,
-            |f, _| vec![kv("id", &f.failed_jobs[1])],
-        )],
+        "jobs/retry" => vec![case(label(""), needs("job.manage".into()), None, |f, _| {
+            vec![kv("id", &f.failed_jobs[0])]
+        })],
+        "jobs/discard" => vec![case(label(""), needs("job.manage".into()), None, |f, _| {
+            vec![kv("id", &f.failed_jobs[1])]
+        })],
         "exports/start" => vec![case(
             label(""),
             needs("enrollment.view".into()),

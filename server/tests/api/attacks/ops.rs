@@ -23,7 +23,10 @@ async fn another_users_export_is_indistinguishable_from_none_and_its_link_is_use
     let victim = app.staff("victim", &["enrollment.view"]).await;
     // The attacker holds every permission an editor could be given except export.manage.
     let attacker = app
-        .staff("attacker", &["enrollment.view", "course.view", "job.manage"])
+        .staff(
+            "attacker",
+            &["enrollment.view", "course.view", "job.manage"],
+        )
         .await;
     let (victim_t, attacker_t) = (app.bearer(&victim).await, app.bearer(&attacker).await);
     let (status, body, location) = start(&app, &victim_t, course).await;
