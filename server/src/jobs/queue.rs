@@ -108,7 +108,7 @@ impl Jobs {
     /// as by [`Jobs::enqueue`]; the answer is how many were new.
     #[tracing::instrument(name = "jobs.enqueue_many", skip_all, fields(count = jobs.len()))]
     pub async fn enqueue_many(&self, jobs: &[(Job, String)]) -> anyhow::Result<u64> {
-        let mut by_queue: Vec<(&'static str, Vec<(Vec<u8>, String)>)> = Vec::new();
+        let mut by_queue: Vec<(&'static str, Vec<Encoded>)> = Vec::new();
         for (job, key) in jobs {
             let envelope = job.envelope(key);
             let bytes = serde_json::to_vec(&envelope).context("encoding a job")?;
@@ -210,6 +210,9 @@ impl Jobs {
         }
     }
 }
+
+/// A payload and its idempotency key, ready for the queue's table.
+type Encoded = (Vec<u8>, String);
 
 fn dedup_key(envelope: &Envelope) -> String {
     format!("{}:{}", envelope.kind, envelope.key)
