@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::dto::ops::{ExportRequest, ExportView, JobBoard};
+use crate::dto::ops::{ExportView, JobBoard};
 use crate::error::AppError;
 
 #[server(prefix = "/fn", endpoint = "admin/jobs")]
@@ -39,7 +39,7 @@ pub async fn discard_job(id: String) -> Result<(), AppError> {
 pub async fn start_export(course_id: i64) -> Result<ExportView, AppError> {
     let services = crate::ports::services()?;
     let who = crate::ports::principal(&services).await?;
-    let request = ExportRequest {
+    let request = crate::dto::ops::ExportRequest {
         kind: "course_learners".into(),
         course_id: Some(course_id),
     };
