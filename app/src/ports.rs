@@ -256,6 +256,38 @@ pub trait NotificationService: Send + Sync {
     async fn unread_count(&self, user_id: i64) -> Result<u64, AppError>;
     /// Marks the target read; answers the unread count after it.
     async fn mark_read(&self, user_id: i64, target: ReadTarget) -> Result<u64, AppError>;
+/// Exports answered 202 and the job dashboard (`job.manage`). Every method checks the
+/// principal's permissions.
+#[async_trait]
+pub trait OpsService: Send + Sync {
+    /// Queues an export for `who` (202 in the API); it may then see and download it.
+    async fn start_export(
+        &self,
+        who: &Principal,
+        meta: &RequestMeta,
+        request: crate::dto::ops::ExportRequest,
+    ) -> Result<crate::dto::ops::ExportView, AppError>;
+    /// An export its requester (or a holder of `export.manage`) may see; `NotFound` otherwise.
+    async fn export(
+        &self,
+        who: &Principal,
+        id: i64,
+    ) -> Result<crate::dto::ops::ExportView, AppError>;
+    async fn job_board(&self, who: &Principal) -> Result<crate::dto::ops::JobBoard, AppError>;
+    /// Puts a failed or dead job back in its queue (audited).
+    async fn retry_job(
+        &self,
+        who: &Principal,
+        meta: &RequestMeta,
+        id: &str,
+    ) -> Result<(), AppError>;
+    /// Deletes a failed or dead job (audited).
+    async fn discard_job(
+        &self,
+        who: &Principal,
+        meta: &RequestMeta,
+        id: &str,
+    ) -> Result<(), AppError>;
 }
 
 /// Everything the server provides to the UI, cheap to clone.
@@ -270,6 +302,7 @@ pub struct Services {
     pub paths: Arc<dyn PathService>,
     pub follows: Arc<dyn FollowService>,
     pub notifications: Arc<dyn NotificationService>,
+    pub ops: Arc<dyn OpsService>,
 }
 
 /// The services of the current request (provided by the server for every render and call).

@@ -62,6 +62,8 @@ pub fn App() -> impl IntoView {
                     <ParentRoute path=path!("/admin") view=admin::AdminLayout ssr=SsrMode::Async>
                         <Route path=path!("") view=admin::DashboardPage />
                         <Route path=path!("/audit") view=admin::AuditLogPage />
+                        <Route path=path!("/jobs") view=admin::JobsPage />
+                        <Route path=path!("/exports") view=admin::ExportsPage />
                         <Route path=path!("/roles/:id/permissions") view=admin::RolePermissionsPage />
                         <Route path=path!("/users/:id/access") view=admin::UserAccessPage />
                         <Route path=path!("/:model") view=admin::ListPage />

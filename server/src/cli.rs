@@ -51,6 +51,17 @@ pub enum Command {
         #[arg(long, default_value_t = crate::seed::DEFAULT_COURSES)]
         courses: u32,
     },
+    /// Jobs per second through the queue (bench/jobs; needs JOB_BENCH=true).
+    #[command(hide = true)]
+    BenchJobs {
+        #[arg(long, default_value_t = 2000)]
+        jobs: u32,
+        #[arg(long, value_enum, default_value = "noop")]
+        kind: crate::jobs::bench::BenchKind,
+        /// Jobs per enqueue call (1: one `enqueue` each).
+        #[arg(long, default_value_t = 500)]
+        batch: u32,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -88,6 +99,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             db.close().await;
             println!("added {courses} demo courses");
             Ok(())
+        }
+        Command::BenchJobs { jobs, kind, batch } => {
+            let plan = crate::jobs::bench::BenchPlan { jobs, kind, batch };
+            crate::jobs::bench::run(settings, plan).await
         }
     }
 }

@@ -152,7 +152,12 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         settings.public_url.clone(),
     )?;
     let follows = crate::follows::Follows::new(db.clone());
+    let ops = crate::ops::Ops {
+        exports: crate::exports::Exports::new(db.clone(), jobs.queue.clone()),
+        board: crate::jobs::board::JobBoardService::new(db.clone(), settings.jobs.heartbeat),
+    };
     Ok(AppState::new(Shared {
+        ops,
         catalog,
         oauth,
         notifications: crate::notifications::Centre::new(db.clone()),

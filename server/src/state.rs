@@ -61,6 +61,8 @@ pub struct Shared {
     pub jobs: crate::jobs::Background,
     /// Follows, learning paths and mail settings (see [`crate::follows`]).
     pub follows: crate::follows::Follows,
+    /// Exports and the job dashboard (see [`crate::ops`]).
+    pub ops: crate::ops::Ops,
 }
 
 impl AppState {
@@ -80,6 +82,7 @@ impl AppState {
             paths: Arc::new(self.follows.clone()),
             follows: Arc::new(self.follows.clone()),
             notifications: Arc::new(self.notifications.clone()),
+            ops: Arc::new(self.ops.clone()),
         }
     }
 }
@@ -119,4 +122,5 @@ substates! {
     SessionRegistry => registry,
     LeptosOptions => leptos_options,
     crate::follows::Follows => follows,
+    crate::ops::Ops => ops,
 }

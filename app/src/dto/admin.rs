@@ -10,6 +10,12 @@ pub struct AdminMenu {
     pub username: String,
     pub entries: Vec<MenuEntry>,
     pub can_view_audit: bool,
+    /// `enrollment.view`: the learners export.
+    #[serde(default)]
+    pub can_export: bool,
+    /// `job.manage`: the job dashboard.
+    #[serde(default)]
+    pub can_manage_jobs: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

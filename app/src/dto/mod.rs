@@ -7,6 +7,7 @@ pub mod learning;
 pub mod lifecycle;
 pub mod notifications;
 pub mod oauth;
+pub mod ops;
 
 pub use account::*;
 pub use catalog::*;

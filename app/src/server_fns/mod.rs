@@ -15,3 +15,4 @@ pub mod follows;
 pub mod lifecycle;
 pub mod notifications;
 pub mod oauth;
+pub mod ops;

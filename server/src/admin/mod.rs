@@ -5,7 +5,7 @@
 
 mod access;
 mod audit_view;
-mod charts;
+pub(crate) mod charts;
 mod dashboard;
 mod display;
 mod forms;

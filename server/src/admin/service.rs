@@ -31,6 +31,8 @@ impl AdminService for Admin {
             username: who.username.clone(),
             entries,
             can_view_audit: who.has("audit_log.view"),
+            can_export: who.has("enrollment.view"),
+            can_manage_jobs: who.has("job.manage"),
         })
     }
 

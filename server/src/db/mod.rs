@@ -15,6 +15,8 @@ pub mod catalog;
 pub mod email_tokens;
 pub mod expiry;
 pub mod follows;
+pub mod exports;
+pub mod job_board;
 pub mod jobs;
 pub mod mail_settings;
 pub mod notifications;

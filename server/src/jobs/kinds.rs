@@ -18,6 +18,8 @@ pub struct JobContext {
     pub notifier: crate::notifications::Notifier,
     /// Course-update reminders: the fan-out and each user's reminder.
     pub reminders: super::reminders::Reminders,
+    /// `JOB_BENCH`: whether the benchmark's no-op jobs may run.
+    pub bench: bool,
 }
 
 /// How an attempt failed.
@@ -53,6 +55,15 @@ impl From<MailError> for Failure {
 /// the key and does nothing.
 pub async fn run(ctx: &JobContext, job: &Job, key: &str) -> Result<(), Failure> {
     let kind = job.kind().name();
+    if matches!(job, Job::Noop { .. } | Job::BenchNotify { .. }) && !ctx.bench {
+        return Err(Failure::Permanent(format!(
+            "{kind} jobs run only with JOB_BENCH=true"
+        )));
+    }
+    if let Job::Noop { .. } = job {
+        // No effect, no key: the benchmark measures the queue alone.
+        return Ok(());
+    }
     if db::jobs::effect_done(&ctx.db, kind, key).await? {
         tracing::info!(kind, key, "job effect happened already: nothing to do");
         return Ok(());
@@ -84,6 +95,19 @@ pub async fn run(ctx: &JobContext, job: &Job, key: &str) -> Result<(), Failure> 
             ctx.reminders
                 .remind(&ctx.notifier, *course_id, *window_end, *user_id, key)
                 .await?
+        }
+        Job::Export { export_id } => crate::exports::build::run(ctx, *export_id).await?,
+        Job::Noop { .. } => {}
+        Job::BenchNotify { user_id } => {
+            let note = db::notifications::NewNotification {
+                user_id: *user_id,
+                kind: "bench".into(),
+                title: "bench".into(),
+                body: String::new(),
+                link: None,
+                dedupe_key: format!("{kind}:{key}"),
+            };
+            ctx.notifier.notify(&note).await?;
         }
     }
     db::jobs::record_effect(&ctx.db, kind, key, Utc::now()).await?;

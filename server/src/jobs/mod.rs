@@ -16,6 +16,8 @@
 //! The queue has its own small sqlx 0.9 pool (apalis 1.0 is built on sqlx 0.9, the workspace
 //! on 0.8): see the README's architecture section for why and what moving would take.
 
+pub mod bench;
+pub mod board;
 pub mod cpu;
 pub mod expiry;
 pub mod kinds;
@@ -65,6 +67,14 @@ pub enum Job {
         window_end: i64,
         user_id: i64,
     },
+    // Exports and the queue's benchmark (server/src/exports, bench/jobs).
+    /// Builds the file of export `export_id` (key: the export id).
+    Export { export_id: i64 },
+    /// Does nothing: the benchmark's unit of work. Refused unless `JOB_BENCH=true`.
+    Noop { n: i64 },
+    /// The benchmark's reminder-like job: the natural-key guard, one in-app notification to
+    /// `user_id`, the key recorded. Refused unless `JOB_BENCH=true`.
+    BenchNotify { user_id: i64 },
 }
 
 impl Job {
@@ -76,6 +86,9 @@ impl Job {
             Job::OverdueDigest { .. } => Kind::OverdueDigest,
             Job::ReminderFanOut { .. } => Kind::ReminderFanOut,
             Job::Reminder { .. } => Kind::Reminder,
+            Job::Export { .. } => Kind::Export,
+            Job::Noop { .. } => Kind::Noop,
+            Job::BenchNotify { .. } => Kind::BenchNotify,
         }
     }
 
@@ -99,6 +112,9 @@ impl Job {
             } => serde_json::json!({
                 "course_id": course_id, "window_end": window_end, "user_id": user_id
             }),
+            Job::Export { export_id } => serde_json::json!({ "export_id": export_id }),
+            Job::Noop { n } => serde_json::json!({ "n": n }),
+            Job::BenchNotify { user_id } => serde_json::json!({ "user_id": user_id }),
         }
     }
 
@@ -148,6 +164,13 @@ impl Job {
                 window_end: int("window_end")?,
                 user_id: int("user_id")?,
             },
+            Kind::Export => Job::Export {
+                export_id: int("export_id")?,
+            },
+            Kind::Noop => Job::Noop { n: int("n")? },
+            Kind::BenchNotify => Job::BenchNotify {
+                user_id: int("user_id")?,
+            },
         })
     }
 }
@@ -161,16 +184,22 @@ pub enum Kind {
     OverdueDigest,
     ReminderFanOut,
     Reminder,
+    Export,
+    Noop,
+    BenchNotify,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 9] = [
         Kind::LinkMail,
         Kind::Housekeeping,
         Kind::ExpiryScan,
         Kind::OverdueDigest,
         Kind::ReminderFanOut,
         Kind::Reminder,
+        Kind::Export,
+        Kind::Noop,
+        Kind::BenchNotify,
     ];
 
     pub fn name(self) -> &'static str {
@@ -181,6 +210,9 @@ impl Kind {
             Kind::OverdueDigest => "overdue.digest",
             Kind::ReminderFanOut => "reminder.fan_out",
             Kind::Reminder => "reminder.send",
+            Kind::Export => "export",
+            Kind::Noop => "bench.noop",
+            Kind::BenchNotify => "bench.notify",
         }
     }
 
@@ -194,7 +226,10 @@ impl Kind {
             Kind::Housekeeping
             | Kind::ExpiryScan
             | Kind::OverdueDigest
-            | Kind::ReminderFanOut => "default",
+            | Kind::ReminderFanOut
+            | Kind::Export
+            | Kind::Noop
+            | Kind::BenchNotify => "default",
         }
     }
 
@@ -208,6 +243,8 @@ impl Kind {
             // Pages of 500 recipients, each page one insert: 10,000 followers take seconds.
             Kind::ReminderFanOut => Duration::from_secs(300),
             Kind::Reminder => Duration::from_secs(30),
+            Kind::Export => Duration::from_secs(600),
+            Kind::Noop | Kind::BenchNotify => Duration::from_secs(10),
         }
     }
 }
@@ -283,6 +320,7 @@ impl Background {
                 db,
                 links,
                 cpu: cpu::CpuPool::new(settings.jobs.cpu_threads),
+                bench: settings.jobs.bench,
             },
         })
     }

@@ -42,6 +42,11 @@ pub struct JobSettings {
     pub reminder_debounce: Duration,
     /// Recipients a reminder fan-out queues per page (`REMINDER_FANOUT_PAGE`).
     pub reminder_page: u32,
+    /// Jobs a queue's worker takes per fetch (`JOB_FETCH_BATCH`); they wait for a permit of
+    /// `JOB_CONCURRENCY` under the worker's lease.
+    pub fetch_batch: usize,
+    /// `JOB_BENCH=true` lets the benchmark's no-op jobs run (`bench/jobs`); off in production.
+    pub bench: bool,
 }
 
 fn cores() -> usize {
@@ -86,6 +91,12 @@ impl JobSettings {
                 number(var, "REMINDER_DEBOUNCE_SECONDS", 300, 1, 86_400)?.into(),
             ),
             reminder_page: number(var, "REMINDER_FANOUT_PAGE", 500, 1, 10_000)?,
+            fetch_batch: number(var, "JOB_FETCH_BATCH", 10, 1, 1_000)? as usize,
+            bench: match var("JOB_BENCH").as_deref() {
+                None | Some("false" | "0" | "") => false,
+                Some("true" | "1") => true,
+                Some(_) => return Err(bad("JOB_BENCH", "true or false")),
+            },
         })
     }
 }

@@ -10,8 +10,8 @@
 //! Concurrency: one semaphore of `JOB_CONCURRENCY` permits bounds the jobs the whole process
 //! runs at once, over all its queues; a job's timeout starts once it holds a permit. (apalis'
 //! own concurrency layer is not used: stacked with the retry layer it was seen to stall the
-//! queue.) Each queue's worker fetches up to apalis' batch size (10) ahead; those wait for a
-//! permit while their worker's heartbeat keeps them leased. A worker that dies leaves its jobs
+//! queue.) Each queue's worker fetches up to `JOB_FETCH_BATCH` (default 10) ahead; those wait
+//! for a permit while their worker's heartbeat keeps them leased. A worker that dies leaves its jobs
 //! locked; another worker's heartbeat puts them back after two missed heartbeats
 //! (`JOB_HEARTBEAT_SECONDS`), and their natural keys keep their effects single.
 //!
@@ -368,6 +368,7 @@ async fn run_queue(
             QueuePool::Sqlite(pool) => {
                 let config = apalis_sqlite::Config::default()
                     .queue(queue)
+                    .batch_size(plan.settings.fetch_batch)
                     .heartbeat_interval(plan.settings.heartbeat)
                     .missed_heartbeats(2);
                 let storage =
@@ -377,6 +378,7 @@ async fn run_queue(
             QueuePool::Postgres(pool) => {
                 let config = apalis_postgres::Config::default()
                     .queue(queue)
+                    .batch_size(plan.settings.fetch_batch)
                     .heartbeat_interval(plan.settings.heartbeat)
                     .missed_heartbeats(2);
                 let storage =

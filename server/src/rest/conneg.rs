@@ -45,11 +45,13 @@ pub fn accepts_json(headers: &HeaderMap) -> bool {
     accept.trim().is_empty() || admits_json(&accept)
 }
 
-/// 406 before any work when the client cannot take JSON (`/api/docs` is HTML and the
-/// notification stream is `text/event-stream`: both exempt).
+/// 406 before any work when the client cannot take JSON (`/api/docs` is HTML, the
+/// notification stream is `text/event-stream` and an export's download is CSV: all exempt).
 pub async fn require_json_accept(request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    let exempt = path == "/api/docs" || path == super::notifications::stream::PATH;
+    let exempt = path == "/api/docs"
+        || path == super::notifications::stream::PATH
+        || (path.starts_with("/api/v1/exports/") && path.ends_with("/download"));
     if !exempt && !accepts_json(request.headers()) {
         return problem_response(
             StatusCode::NOT_ACCEPTABLE,

@@ -18,6 +18,7 @@ pub mod conneg;
 pub mod docs;
 pub mod etag;
 pub mod follows;
+pub mod exports;
 pub mod links;
 pub mod notifications;
 pub mod openapi;
@@ -154,6 +155,7 @@ fn build(published: Arc<OnceLock<Published>>) -> ApiBuilder {
             .describe("Username, nickname, avatar and bio; never the e-mail or any flag.")
             .response(200, ok(schema_ref("PublicProfile"), false)),
     );
+    exports_routes(&mut api);
     let doc = published.clone();
     api.route(
         Method::GET,
@@ -181,6 +183,60 @@ fn build(published: Arc<OnceLock<Published>>) -> ApiBuilder {
     resources::register(&mut api);
     follows::register(&mut api);
     api
+}
+
+/// `/api/v1/exports`: a long task answered 202 (see [`exports`]).
+fn exports_routes(api: &mut ApiBuilder) {
+    api.route(
+        Method::POST,
+        "/api/v1/exports",
+        exports::create,
+        Operation::new("create_export", "exports", "Start an export (queued: 202)")
+            .auth(Auth::Required)
+            .describe(
+                "Kind `course_learners` (needs `enrollment.view` in the back office): the \
+                 course's enrolled learners as CSV. Answers 202 with `Location` of the export; \
+                 poll it until `status` is `done`.",
+            )
+            .body(schema_ref("ExportRequest"))
+            .response(
+                202,
+                json!({"description": "Queued", "headers": {
+                    "Location": {"description": "The export's path.", "schema": {"type": "string"}}
+                }, "content": {"application/json": {"schema": schema_ref("Export")}}}),
+            ),
+    );
+    api.route(
+        Method::GET,
+        "/api/v1/exports/{id}",
+        exports::show,
+        Operation::new("get_export", "exports", "An export's status and progress")
+            .auth(Auth::Required)
+            .describe("Seen by its requester and by holders of `export.manage`; 404 for others.")
+            .response(200, ok(schema_ref("Export"), false)),
+    );
+    api.route(
+        Method::GET,
+        "/api/v1/exports/{id}/download",
+        exports::download,
+        Operation::new("download_export", "exports", "A finished export's CSV")
+            .auth(Auth::Required)
+            .describe(
+                "The `download_url` of a done export: the caller must also be allowed to see \
+                 it. 410 once the link expired (a day after the export finished).",
+            )
+            .params([openapi::schema::query_param(
+                "token",
+                "The link's token.",
+                json!({"type": "string"}),
+            )])
+            .response(
+                200,
+                json!({"description": "CSV (username, email, enrolled_at in UTC)",
+                    "content": {"text/csv": {"schema": {"type": "string"}}}}),
+            )
+            .response(410, problem_ref(410)),
+    );
 }
 
 fn serve_document(doc: &OnceLock<Published>, html: bool) -> Response {

@@ -105,6 +105,7 @@ impl Personas {
         let allowed = f.account("allowed", true, &hash).await;
         let customer = f.account("customer", false, &hash).await;
         f.grant(customer, &f.all_codenames).await;
+        f.export_of(allowed).await;
         Self {
             outsider: (outsider, f.sign_in("outsider").await),
             allowed: (allowed, f.sign_in("allowed").await),

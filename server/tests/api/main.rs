@@ -6,6 +6,7 @@
 
 mod helpers;
 mod housekeeping;
+mod job_dashboard;
 mod jobs;
 mod jobs_processes;
 
@@ -19,6 +20,7 @@ mod catalog_parity;
 mod catalog_repository;
 mod cli;
 mod devices;
+mod exports;
 mod fake_smtp;
 mod faults;
 mod models;

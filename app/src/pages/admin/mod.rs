@@ -6,7 +6,9 @@ mod access;
 mod audit;
 mod dashboard;
 mod delete;
+mod exports;
 mod form;
+mod jobs;
 mod list;
 mod roles;
 
@@ -20,7 +22,9 @@ pub use access::UserAccessPage;
 pub use audit::AuditLogPage;
 pub use dashboard::DashboardPage;
 pub use delete::DeletePage;
+pub use exports::ExportsPage;
 pub use form::{CreatePage, EditPage};
+pub use jobs::JobsPage;
 pub use list::ListPage;
 pub use roles::RolePermissionsPage;
 
@@ -45,6 +49,12 @@ pub fn AdminLayout() -> impl IntoView {
                                     }).collect_view()}
                                     {menu.can_view_audit.then(|| view! {
                                         <li><A href="/admin/audit">"Audit log"</A></li>
+                                    })}
+                                    {menu.can_export.then(|| view! {
+                                        <li><A href="/admin/exports">"Exports"</A></li>
+                                    })}
+                                    {menu.can_manage_jobs.then(|| view! {
+                                        <li><A href="/admin/jobs">"Jobs"</A></li>
                                     })}
                                 </ul>
                                 <p class="admin-user">{menu.username}</p>

@@ -118,6 +118,32 @@ fn common_schemas() -> Map<String, Value> {
             "required": ["email"],
             "properties": {"email": {"type": "string", "format": "email", "maxLength": 254}}
         },
+        "ExportRequest": {
+            "type": "object", "additionalProperties": false,
+            "required": ["kind"],
+            "properties": {
+                "kind": {"type": "string", "enum": ["course_learners"]},
+                "course_id": {"type": ["integer", "null"]}
+            }
+        },
+        "Export": {
+            "type": "object", "additionalProperties": false,
+            "required": ["id", "kind", "course_id", "status", "progress", "rows", "error",
+                "created_at", "finished_at", "download_url", "expires_at"],
+            "properties": {
+                "id": {"type": "integer"},
+                "kind": {"type": "string"},
+                "course_id": {"type": ["integer", "null"]},
+                "status": {"type": "string", "enum": ["pending", "running", "done", "failed"]},
+                "progress": {"type": "integer", "minimum": 0, "maximum": 100},
+                "rows": {"type": "integer", "minimum": 0},
+                "error": {"type": ["string", "null"]},
+                "created_at": {"type": "string", "format": "date-time"},
+                "finished_at": {"type": ["string", "null"], "format": "date-time"},
+                "download_url": {"type": ["string", "null"], "description": "Site path of the CSV, until `expires_at`."},
+                "expires_at": {"type": ["string", "null"], "format": "date-time"}
+            }
+        },
         "Accepted": {
             "type": "object",
             "required": ["detail"],

@@ -145,6 +145,11 @@ pub fn query(name: &str, description: &str, schema: Value) -> Value {
     json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema})
 }
 
+/// A query parameter of a hand-written route.
+pub fn query_param(name: &str, description: &str, schema: Value) -> Value {
+    query(name, description, schema)
+}
+
 pub fn header_param(name: &str, description: &str) -> Value {
     json!({"name": name, "in": "header", "required": false, "description": description,
         "schema": {"type": "string"}})

@@ -46,6 +46,11 @@ pub const ENDPOINTS: &[&str] = &[
     "/fn/admin/user-access/set",
     "/fn/admin/user-access/force-reset",
     "/fn/admin/user-access/end-sessions",
+    "/fn/admin/jobs",
+    "/fn/admin/jobs/retry",
+    "/fn/admin/jobs/discard",
+    "/fn/admin/exports/start",
+    "/fn/admin/exports/status",
 ];
 
 /// Cases whose permitted request fails today because of a bug in the back office, with the
@@ -215,6 +220,30 @@ pub fn cases_for(endpoint: &str) -> Option<Vec<Case>> {
                 |_, id| vec![kv("user_id", id)],
             )]
         }
+        "jobs" => vec![case(
+            label(""),
+            needs("job.manage".into()),
+            None,
+            |_, _| vec![],
+        )],
+        // Each action consumes one of the fixture's failed jobs.
+        "jobs/retry" => vec![case(label(""), needs("job.manage".into()), None, |f, _| {
+            vec![kv("id", &f.failed_jobs[0])]
+        })],
+        "jobs/discard" => vec![case(label(""), needs("job.manage".into()), None, |f, _| {
+            vec![kv("id", &f.failed_jobs[1])]
+        })],
+        "exports/start" => vec![case(
+            label(""),
+            needs("enrollment.view".into()),
+            None,
+            |f, _| vec![kv("course_id", f.existing["course"])],
+        )],
+        // The export is the allowed persona's own: any back-office account sees its own
+        // exports (someone else's is 404, tested in exports.rs).
+        "exports/status" => vec![case(label(""), Needs::Staff, None, |f, _| {
+            vec![kv("id", f.export_id.get().copied().unwrap_or_default())]
+        })],
         _ => return None,
     };
     Some(cases)

@@ -34,6 +34,11 @@ pub struct Fixture {
     pub root: Principal,
     pub existing: HashMap<&'static str, i64>,
     pub all_codenames: Vec<String>,
+    /// Two jobs that ended dead (payloads that do not parse): retry takes the first, discard
+    /// the second.
+    pub failed_jobs: Vec<String>,
+    /// An export of the `allowed` persona (set once the personas exist).
+    pub export_id: std::sync::OnceLock<i64>,
     serial: AtomicU64,
 }
 
@@ -54,8 +59,11 @@ impl Fixture {
             root,
             existing: HashMap::new(),
             all_codenames,
+            failed_jobs: Vec::new(),
+            export_id: std::sync::OnceLock::new(),
             serial: AtomicU64::new(1),
         };
+        fixture.failed_jobs = crate::job_dashboard::dead_jobs(&fixture.app, 2).await;
         for spec in MODELS {
             if let Some(id) = fixture.first_row(spec).await {
                 fixture.existing.insert(spec.name, id);
@@ -75,6 +83,21 @@ impl Fixture {
             fixture.existing.insert(spec.name, id);
         }
         fixture
+    }
+
+    /// Records an export requested by `user` (its job is not needed to read its status).
+    pub async fn export_of(&self, user: i64) {
+        let course = self.existing["course"];
+        let id = server::db::exports::insert(
+            &self.app.db,
+            "course_learners",
+            Some(course),
+            user,
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+        let _ = self.export_id.set(id);
     }
 
     pub fn next_serial(&self) -> u64 {

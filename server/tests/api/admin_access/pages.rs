@@ -11,6 +11,8 @@ use super::fixture::Fixture;
 pub const ROUTES: &[&str] = &[
     "/admin",
     "/admin/audit",
+    "/admin/jobs",
+    "/admin/exports",
     "/admin/roles/{id}/permissions",
     "/admin/users/{id}/access",
     "/admin/{model}",
@@ -54,6 +56,8 @@ pub fn page_cases(route: &str, f: &Fixture) -> Option<Vec<PageCase>> {
             needs: Needs::Staff,
         }],
         "/admin/audit" => one("/admin/audit".into(), "audit_log.view"),
+        "/admin/jobs" => one("/admin/jobs".into(), "job.manage"),
+        "/admin/exports" => one("/admin/exports".into(), "enrollment.view"),
         "/admin/roles/{id}/permissions" => one(
             format!("/admin/roles/{}/permissions", f.existing["role"]),
             "role.view",

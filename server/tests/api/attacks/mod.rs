@@ -9,6 +9,7 @@ mod content;
 mod edge;
 mod follows;
 mod notifications;
+mod ops;
 
 use reqwest::Method;
 use serde_json::{json, Value};
