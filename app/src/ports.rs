@@ -256,6 +256,8 @@ pub trait NotificationService: Send + Sync {
     async fn unread_count(&self, user_id: i64) -> Result<u64, AppError>;
     /// Marks the target read; answers the unread count after it.
     async fn mark_read(&self, user_id: i64, target: ReadTarget) -> Result<u64, AppError>;
+}
+
 /// Exports answered 202 and the job dashboard (`job.manage`). Every method checks the
 /// principal's permissions.
 #[async_trait]

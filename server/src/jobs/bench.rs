@@ -34,7 +34,8 @@ pub async fn run(settings: Settings, plan: BenchPlan) -> anyhow::Result<()> {
     }
     let db = Db::connect(&settings).await?;
     db.migrate().await?;
-    let background = Background::connect(&settings, db.clone()).await?;
+    // No Redis: the benchmark measures the queue, and its notifications go to no page.
+    let background = Background::connect(&settings, db.clone(), None).await?;
     let run = ulid::Ulid::generate().to_string();
     let user_id = match plan.kind {
         BenchKind::Noop => 0,

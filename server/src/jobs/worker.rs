@@ -62,7 +62,13 @@ pub struct Runtime {
     stopping: tokio::sync::watch::Receiver<bool>,
     /// Ids of the jobs holding a permit now: the ones a shutdown must not put back.
     running: Mutex<HashSet<String>>,
+    /// The last jobs that ended here: apalis writes results in batches, so one of these may
+    /// still read `Running` when the worker stops; a shutdown must not put it back either.
+    finished: Mutex<std::collections::VecDeque<String>>,
 }
+
+/// How many ended jobs [`Runtime::finished`] remembers (more than a batch of results).
+const FINISHED_KEPT: usize = 1024;
 
 /// Marks one job as running for as long as it lives.
 struct Running<'a> {
@@ -91,17 +97,36 @@ impl Drop for Running<'_> {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .remove(&self.id);
+        let mut finished = self
+            .runtime
+            .finished
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if finished.len() >= FINISHED_KEPT {
+            finished.pop_front();
+        }
+        finished.push_back(std::mem::take(&mut self.id));
     }
 }
 
 impl Runtime {
-    fn running_ids(&self) -> Vec<String> {
-        self.running
+    /// The jobs a shutdown leaves locked: running, or ended with a result maybe not written.
+    fn started_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .running
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .iter()
             .cloned()
-            .collect()
+            .collect();
+        ids.extend(
+            self.finished
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .iter()
+                .cloned(),
+        );
+        ids
     }
 }
 
@@ -252,7 +277,8 @@ async fn waiting_too_long(pool: &QueuePool, queue: &str) -> bool {
 }
 
 /// Puts the jobs `worker` fetched but never started back to `Pending`, unlocked; `keep` are
-/// the ones still running (they keep their lock until their lease ends).
+/// the ones it started (running, or ended with a result apalis may not have written yet):
+/// they keep their lock until their lease ends, and their natural keys keep a rerun harmless.
 async fn release_untaken(pool: &QueuePool, worker: &str, keep: &[String]) {
     let released: Result<u64, sqlx_09::Error> = match pool {
         QueuePool::Sqlite(pool) => sqlx_09::query(
@@ -328,6 +354,7 @@ pub async fn run(
         permits: Semaphore::new(plan.settings.concurrency),
         stopping: stop.clone(),
         running: Mutex::default(),
+        finished: Mutex::default(),
     });
     tracing::info!(
         queues = ?plan.settings.queues,
@@ -413,7 +440,7 @@ async fn run_queue(
                 Ok(())
             })
             .await;
-        release_untaken(pool, &name, &runtime.running_ids()).await;
+        release_untaken(pool, &name, &runtime.started_ids()).await;
         if *stop.borrow() {
             tracing::info!(queue, "job worker stopped");
             return result.map_err(|e| anyhow::anyhow!("job worker for '{queue}': {e}"));

@@ -55,26 +55,45 @@ pub fn verify_reply(
     alipay_key: &VerifyingKey,
 ) -> Result<serde_json::Value, SignatureError> {
     let member = format!("{}_response", method.replace('.', "_"));
-    let parsed: serde_json::Value =
-        serde_json::from_str(body).map_err(|e| SignatureError::Shape(format!("not JSON: {e}")))?;
-    let sign = parsed
-        .get("sign")
-        .and_then(serde_json::Value::as_str)
-        .ok_or(SignatureError::Missing)?;
-    let raw = top_level_member(body, &member)
-        .ok_or_else(|| SignatureError::Shape(format!("no `{member}` member")))?;
-    alipay_key.verify(raw.as_bytes(), sign)?;
-    Ok(parsed.get(&member).cloned().unwrap_or_default())
+    serde_json::from_str::<serde_json::Value>(body)
+        .map_err(|e| SignatureError::Shape(format!("not JSON: {e}")))?;
+    let members =
+        top_level_members(body).ok_or_else(|| SignatureError::Shape("not a JSON object".into()))?;
+    // Exactly one of each: with a key twice, a parser keeping the last copy would hand back a
+    // member other than the one verified.
+    let only = |name: &str| -> Result<Option<&str>, SignatureError> {
+        let mut found = members.iter().filter(|(key, _)| key == name);
+        match (found.next(), found.next()) {
+            (None, _) => Ok(None),
+            (Some((_, raw)), None) => Ok(Some(*raw)),
+            (Some(_), Some(_)) => Err(SignatureError::Shape(format!("`{name}` appears twice"))),
+        }
+    };
+    let raw =
+        only(&member)?.ok_or_else(|| SignatureError::Shape(format!("no `{member}` member")))?;
+    let sign: String = match only("sign")? {
+        Some(raw_sign) => serde_json::from_str(raw_sign)
+            .map_err(|_| SignatureError::Shape("`sign` is not a string".into()))?,
+        None => return Err(SignatureError::Missing),
+    };
+    alipay_key.verify(raw.as_bytes(), &sign)?;
+    // The answer is read from the very text that was verified.
+    serde_json::from_str(raw).map_err(|e| SignatureError::Shape(format!("`{member}`: {e}")))
 }
 
-/// The raw text of member `name` of the top-level JSON object `body`, or `None`.
-fn top_level_member<'a>(body: &'a str, name: &str) -> Option<&'a str> {
+/// The members of the top-level JSON object `body` as (key, raw value text), in order and with
+/// repeats, or `None` when it is not an object.
+fn top_level_members(body: &str) -> Option<Vec<(String, &str)>> {
     let bytes = body.as_bytes();
     let mut i = skip_ws(bytes, 0);
     if bytes.get(i) != Some(&b'{') {
         return None;
     }
-    i += 1;
+    i = skip_ws(bytes, i + 1);
+    let mut members = Vec::new();
+    if bytes.get(i) == Some(&b'}') {
+        return Some(members);
+    }
     loop {
         i = skip_ws(bytes, i);
         let key_end = string_end(bytes, i)?;
@@ -85,12 +104,11 @@ fn top_level_member<'a>(body: &'a str, name: &str) -> Option<&'a str> {
         }
         let start = skip_ws(bytes, i + 1);
         let end = value_end(bytes, start)?;
-        if key == name {
-            return body.get(start..end);
-        }
+        members.push((key, body.get(start..end)?));
         i = skip_ws(bytes, end);
         match bytes.get(i) {
             Some(b',') => i += 1,
+            Some(b'}') => return Some(members),
             _ => return None,
         }
     }
@@ -265,6 +283,22 @@ mod tests {
         ));
         assert!(matches!(
             verify_reply("not json", "alipay.trade.query", &verifier),
+            Err(SignatureError::Shape(_))
+        ));
+        // The genuine signed member, then a forged copy of it: refused, never the copy.
+        let forged = r#"{"code":"10000","trade_status":"TRADE_SUCCESS","out_trade_no":"XC42","total_amount":"0.01"}"#;
+        let doubled = format!(
+            "{{\"alipay_trade_query_response\":{member},\"alipay_trade_query_response\":{forged},\"sign\":\"{sig}\"}}"
+        );
+        assert!(matches!(
+            verify_reply(&doubled, "alipay.trade.query", &verifier),
+            Err(SignatureError::Shape(_))
+        ));
+        let two_signs = format!(
+            "{{\"alipay_trade_query_response\":{member},\"sign\":\"{sig}\",\"sign\":\"x\"}}"
+        );
+        assert!(matches!(
+            verify_reply(&two_signs, "alipay.trade.query", &verifier),
             Err(SignatureError::Shape(_))
         ));
     }

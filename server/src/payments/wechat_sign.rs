@@ -82,8 +82,9 @@ impl Platform {
             .trim()
             .parse()
             .map_err(|_| SignatureError::Shape("Wechatpay-Timestamp is not a number".into()))?;
-        let skew = now - timestamp;
-        if skew.abs() > MAX_SKEW_SECONDS {
+        // Saturating: a hostile timestamp (i64::MIN) is stale, not an overflow.
+        let skew = now.saturating_sub(timestamp);
+        if skew.saturating_abs() > MAX_SKEW_SECONDS {
             return Err(SignatureError::Stale(skew));
         }
         let key = self
@@ -120,7 +121,8 @@ pub fn decrypt_resource(
     Ok(plain.to_vec())
 }
 
-/// Encrypts as WeChat Pay does (for the tests' fake gateway).
+/// Encrypts as WeChat Pay does, for the tests' fake gateway (the product only decrypts; a
+/// caller must never reuse a nonce with one key).
 pub fn encrypt_resource(
     api_v3_key: &[u8],
     nonce: &str,
