@@ -22,6 +22,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <nav class="main-nav" aria-label="Main">
                     <A href="/courses">"课程 Courses"</A>
                 </nav>
+                <Bell />
                 <UserMenu />
                 <Form action="/courses" attr:class="search-form" attr:role="search">
                     <input
@@ -57,7 +58,6 @@ fn UserMenu() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match user.await {
                         Ok(Some(user)) => view! {
-                            <Bell />
                             {(user.is_staff || user.is_superuser).then(|| view! {
                                 <A href="/admin" attr:class="admin-link">"后台 Admin"</A>
                             })}
