@@ -23,6 +23,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <A href="/courses">"课程 Courses"</A>
                     <A href="/paths">"学习路线 Paths"</A>
                 </nav>
+                <Bell />
                 <UserMenu />
                 <Form action="/courses" attr:class="search-form" attr:role="search">
                     <input
@@ -58,7 +59,6 @@ fn UserMenu() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match user.await {
                         Ok(Some(user)) => view! {
-                            <Bell />
                             {(user.is_staff || user.is_superuser).then(|| view! {
                                 <A href="/admin" attr:class="admin-link">"后台 Admin"</A>
                             })}

@@ -38,18 +38,23 @@ pub fn Bell() -> impl IntoView {
     let location = use_location();
     let fetched = Resource::new(move || location.pathname.get(), |_| unread_notifications());
     // A fresh read replaces what was heard before it (both are counts, the later one wins).
+    // In the browser only (effects do not run on the server), a signed-in user's page opens the
+    // stream, once per page load.
     Effect::new(move |_| {
         if let Some(Ok(n)) = fetched.get() {
             live.set(Some(n));
+            stream::connect(live);
         }
     });
-    // In the browser only (effects do not run on the server): open the stream once per page
-    // load; it outlives the bell when the header re-renders on a navigation.
-    Effect::new(move |_| stream::connect(live));
+    // Its own resource at the top of the header, not inside the user menu's: a resource made
+    // inside another's `Suspend` does not hydrate (the markers do not match).
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                let first = fetched.await.unwrap_or(0);
+                // Nobody signed in: no bell.
+                let Ok(first) = fetched.await else {
+                    return ().into_any();
+                };
                 let shown = move || live.get().unwrap_or(first);
                 view! {
                     <A href="/notifications" attr:class="bell" attr:aria-label=move || format!("通知 Notifications: {} unread", shown())>
@@ -59,6 +64,7 @@ pub fn Bell() -> impl IntoView {
                         </span>
                     </A>
                 }
+                .into_any()
             })}
         </Transition>
     }
