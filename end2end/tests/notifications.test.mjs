@@ -6,11 +6,10 @@
 //    of its own: it inserts the row (psql on E2E_SSO_DATABASE_URL) and announces it on the Redis
 //    channel `<prefix>notifications` (redis-cli on E2E_REDIS_URL, prefix E2E_REDIS_PREFIX,
 //    default `xc:`). Skipped without those variables.
-// 2. "a lesson is published in the back office": one browser (the back office on instance A,
-//    as the superuser E2E_ADMIN_USERNAME) publishes a lesson of a course that a second browser's
-//    user follows (on instance B); that browser sees the bell's count rise. Needs the
-//    course-update reminders (`POST /api/v1/courses/{id}/follow` and the publish hook); skipped
-//    while the server does not have them.
+// The issue's own scenario (the back office publishes a lesson, a follower's bell rises) is
+// covered on the server by server/tests/api/reminders.rs; its browser version needs a
+// superuser on the SSO instances' database and a short REMINDER_DEBOUNCE_SECONDS there, which
+// scripts/test does not set up yet.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -23,8 +22,6 @@ const B = process.env.SSO_URL_B;
 const DB = process.env.E2E_SSO_DATABASE_URL;
 const REDIS = process.env.E2E_REDIS_URL;
 const PREFIX = process.env.E2E_REDIS_PREFIX || 'xc:';
-const ADMIN = process.env.E2E_ADMIN_USERNAME;
-const ADMIN_PASSWORD = process.env.E2E_ADMIN_PASSWORD;
 const PASSWORD = 'correct horse battery staple';
 const unique = () => `n${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 
@@ -111,53 +108,6 @@ describe('notification centre', () => {
       assertNoConsoleErrors(consoleErrors);
     } finally {
       await closePage(handle);
-    }
-  });
-
-  it('a follower sees the bell rise when a lesson is published in the back office', async (t) => {
-    if (!(A && B && ADMIN && ADMIN_PASSWORD)) {
-      t.skip('SSO_URL_A/B and E2E_ADMIN_USERNAME/PASSWORD not set');
-      return;
-    }
-    await waitForServer(A);
-    await waitForServer(B);
-    const follower = await newPage(browser);
-    const editor = await newPage(browser);
-    try {
-      await register(follower.page, B, unique());
-      const cookie = await cookieOf(follower.page);
-      const courses = await api(B, cookie, 'GET', '/api/v1/courses?limit=1');
-      const course = courses.body.results[0];
-      const follow = await api(B, cookie, 'POST', `/api/v1/courses/${course.id}/follow`);
-      if (follow.status === 404 || follow.status === 405) {
-        t.skip('this server has no course follows yet (the course-update reminders)');
-        return;
-      }
-      assert.ok(follow.status < 300, `following answered ${follow.status}`);
-      await openWithBell(follower.page, B);
-      const before = Number(await follower.page.getAttribute('a.bell .bell-count', 'data-count'));
-
-      // The superuser adds a lesson to a chapter of the published course, in the back office.
-      const { page } = editor;
-      await page.goto(`${A}/login`);
-      await waitForHydration(page);
-      await page.fill('input[name="username"]', ADMIN);
-      await page.fill('input[name="password"]', ADMIN_PASSWORD);
-      await page.click('form.auth-form button[type="submit"]');
-      await page.waitForURL(/\/account$/);
-      await page.goto(`${A}/admin/courses/${course.id}`);
-      await waitForHydration(page);
-      await page.click('section.inline-chapters li a');
-      await waitForHydration(page);
-      const inline = page.locator('section.inline-lessons form.inline-add');
-      await inline.locator('input[name="values[title]"]').fill(`E2E lesson ${unique()}`);
-      await inline.locator('button[type="submit"]').click();
-
-      await expectBell(follower.page, before + 1);
-      assertNoConsoleErrors(follower.consoleErrors);
-    } finally {
-      await closePage(follower);
-      await closePage(editor);
     }
   });
 });
