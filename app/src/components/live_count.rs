@@ -41,7 +41,7 @@ pub fn Bell() -> impl IntoView {
     // In the browser only (effects do not run on the server), a signed-in user's page opens the
     // stream, once per page load.
     Effect::new(move |_| {
-        if let Some(Ok(n)) = fetched.get() {
+        if let Some(Ok(Some(n))) = fetched.get() {
             live.set(Some(n));
             stream::connect(live);
         }
@@ -52,7 +52,7 @@ pub fn Bell() -> impl IntoView {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 // Nobody signed in: no bell.
-                let Ok(first) = fetched.await else {
+                let Ok(Some(first)) = fetched.await else {
                     return ().into_any();
                 };
                 let shown = move || live.get().unwrap_or(first);

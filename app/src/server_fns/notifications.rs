@@ -24,12 +24,19 @@ pub async fn notifications(unread_only: bool, page: u32) -> Result<NotificationP
     services.notifications.list(user.id, query).await
 }
 
-/// What the header's bell shows.
+/// What the header's bell shows: the unread count, or `None` when nobody is signed in (the
+/// header asks on every page, so an anonymous visitor is an answer, not an error).
 #[server(prefix = "/fn", endpoint = "notifications/unread")]
-pub async fn unread_notifications() -> Result<u64, AppError> {
+pub async fn unread_notifications() -> Result<Option<u64>, AppError> {
     let services = crate::ports::services()?;
-    let user = crate::ports::signed_in_user(&services).await?;
-    services.notifications.unread_count(user.id).await
+    let Some(user) = services
+        .accounts
+        .current_user(&crate::ports::session()?)
+        .await?
+    else {
+        return Ok(None);
+    };
+    services.notifications.unread_count(user.id).await.map(Some)
 }
 
 /// Marks one of one's notifications read; answers the unread count after it.
