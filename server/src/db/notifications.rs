@@ -48,7 +48,8 @@ pub async fn insert(
         .bind(&n.dedupe_key).bind(now).fetch_optional(pool).await)
 }
 
-/// How many of `user_id`'s notifications are unread.
+/// How many of `user_id`'s notifications are unread. Apart from [`count`] because every page's
+/// bell asks it: the plain predicate plans onto `notifications_user (user_id, read_at)`.
 pub async fn unread_count(db: &Db, user_id: i64) -> Result<i64, sqlx::Error> {
     on_pool!(db, pool => sqlx::query_scalar(
         "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")

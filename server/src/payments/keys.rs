@@ -14,11 +14,8 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 pub fn der_from_text(text: &str) -> Result<Vec<u8>, String> {
     let body: String = text
         .lines()
-        .map(str::trim)
-        .filter(|l| !l.starts_with("-----"))
-        .collect::<Vec<_>>()
-        .concat()
-        .chars()
+        .filter(|line| !line.trim_start().starts_with("-----"))
+        .flat_map(str::chars)
         .filter(|c| !c.is_whitespace())
         .collect();
     if body.is_empty() {
