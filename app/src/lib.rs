@@ -8,6 +8,7 @@
 #![recursion_limit = "256"]
 
 pub mod admin;
+pub mod bundles;
 pub mod components;
 pub mod domain;
 pub mod dto;

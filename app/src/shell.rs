@@ -2,22 +2,21 @@
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+#[cfg(any(feature = "ssr", feature = "full-bundle"))]
+use leptos_router::components::ParentRoute;
 use leptos_router::{
-    components::{ParentRoute, Route, Router, Routes},
-    path, SsrMode,
+    components::{Route, Router, Routes},
+    path, MatchNestedRoutes, SsrMode,
 };
 
 use crate::components::layout::Layout;
-use crate::pages::admin;
 use crate::pages::{
-    AccountPage, CourseDetailPage, CourseListPage, HomePage, LoginPage, NotFound, OAuthFinishPage,
-    RegisterPage,
-};
-use crate::pages::{
-    DevicesPage, ForgotPasswordPage, NotificationsPage, ProfilePage, ResetPasswordPage,
+    CourseDetailPage, CourseListPage, ForgotPasswordPage, HomePage, LoginPage, NotFound,
+    OAuthFinishPage, PathDetailPage, PathListPage, RegisterPage, ResetPasswordPage,
     VerifyEmailPage,
 };
-use crate::pages::{PathDetailPage, PathListPage};
+#[cfg(any(feature = "ssr", feature = "full-bundle"))]
+use crate::pages::{admin, AccountPage, DevicesPage, NotificationsPage, ProfilePage};
 
 /// The whole document, rendered on the server around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -27,7 +26,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
-                <HydrationScripts options />
+                <HydrationScripts options=with_bundle_for_request(options) />
                 <MetaTags />
             </head>
             <body>
@@ -37,11 +36,26 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Names the wasm bundle that knows this request's route (see [`crate::bundles`]).
+fn with_bundle_for_request(options: LeptosOptions) -> LeptosOptions {
+    #[cfg(feature = "ssr")]
+    {
+        let mut options = options;
+        if !use_context::<crate::bundles::SplitBundles>().is_some_and(|split| split.0) {
+            return options;
+        }
+        let path = use_context::<http::request::Parts>();
+        let path = path.as_ref().map_or("/", |parts| parts.uri.path());
+        options.output_name = crate::bundles::bundle_for(path).into();
+        options
+    }
+    #[cfg(not(feature = "ssr"))]
+    options
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Public pages render in `Async` mode: the status code (404 for an unknown course) has to be
-    // known before the first byte goes out, and whole documents are what the page cache stores.
     view! {
         <Stylesheet id="leptos" href="/pkg/xuecheng.css" />
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />
@@ -49,36 +63,94 @@ pub fn App() -> impl IntoView {
         <Title formatter=|text: String| if text.is_empty() { "学城 Xuecheng".to_string() } else { format!("{text} · 学城 Xuecheng") } />
         <Router>
             <Layout>
-                <Routes fallback=NotFound>
-                    <Route path=path!("") view=HomePage ssr=SsrMode::Async />
-                    <Route path=path!("/courses") view=CourseListPage ssr=SsrMode::Async />
-                    <Route path=path!("/courses/:slug") view=CourseDetailPage ssr=SsrMode::Async />
-                    <Route path=path!("/paths") view=PathListPage ssr=SsrMode::Async />
-                    <Route path=path!("/paths/:slug") view=PathDetailPage ssr=SsrMode::Async />
-                    <Route path=path!("/login") view=LoginPage />
-                    <Route path=path!("/login/oauth/finish") view=OAuthFinishPage />
-                    <Route path=path!("/register") view=RegisterPage />
-                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
-                    <ParentRoute path=path!("/admin") view=admin::AdminLayout ssr=SsrMode::Async>
-                        <Route path=path!("") view=admin::DashboardPage />
-                        <Route path=path!("/audit") view=admin::AuditLogPage />
-                        <Route path=path!("/jobs") view=admin::JobsPage />
-                        <Route path=path!("/exports") view=admin::ExportsPage />
-                        <Route path=path!("/roles/:id/permissions") view=admin::RolePermissionsPage />
-                        <Route path=path!("/users/:id/access") view=admin::UserAccessPage />
-                        <Route path=path!("/:model") view=admin::ListPage />
-                        <Route path=path!("/:model/new") view=admin::CreatePage />
-                        <Route path=path!("/:model/:id") view=admin::EditPage />
-                        <Route path=path!("/:model/:id/delete") view=admin::DeletePage />
-                    </ParentRoute>
-                    <Route path=path!("/account/devices") view=DevicesPage ssr=SsrMode::Async />
-                    <Route path=path!("/account/profile") view=ProfilePage ssr=SsrMode::Async />
-                    <Route path=path!("/password/forgot") view=ForgotPasswordPage />
-                    <Route path=path!("/password/reset") view=ResetPasswordPage />
-                    <Route path=path!("/verify-email") view=VerifyEmailPage />
-                    <Route path=path!("/notifications") view=NotificationsPage ssr=SsrMode::Async />
-                </Routes>
+                <AppRoutes />
             </Layout>
         </Router>
+    }
+}
+
+/// The route table. The server and the full bundle know every route; the public bundle only
+/// those a visitor needs before signing in (see [`crate::bundles`]).
+#[component]
+fn AppRoutes() -> impl IntoView {
+    #[cfg(any(feature = "ssr", feature = "full-bundle"))]
+    {
+        view! {
+            <Routes fallback=NotFound>
+                <PublicRoutes />
+                <SignedInRoutes />
+            </Routes>
+        }
+    }
+    #[cfg(not(any(feature = "ssr", feature = "full-bundle")))]
+    {
+        view! {
+            <Routes fallback=ElsewhereOrNotFound>
+                <PublicRoutes />
+            </Routes>
+        }
+    }
+}
+
+/// Public pages render in `Async` mode: the status code (404 for an unknown course) has to be
+/// known before the first byte goes out, and whole documents are what the page cache stores.
+#[component(transparent)]
+fn PublicRoutes() -> impl MatchNestedRoutes + Clone {
+    view! {
+        <Route path=path!("") view=HomePage ssr=SsrMode::Async />
+        <Route path=path!("/courses") view=CourseListPage ssr=SsrMode::Async />
+        <Route path=path!("/courses/:slug") view=CourseDetailPage ssr=SsrMode::Async />
+        <Route path=path!("/paths") view=PathListPage ssr=SsrMode::Async />
+        <Route path=path!("/paths/:slug") view=PathDetailPage ssr=SsrMode::Async />
+        <Route path=path!("/login") view=LoginPage />
+        <Route path=path!("/login/oauth/finish") view=OAuthFinishPage />
+        <Route path=path!("/register") view=RegisterPage />
+        <Route path=path!("/password/forgot") view=ForgotPasswordPage />
+        <Route path=path!("/password/reset") view=ResetPasswordPage />
+        <Route path=path!("/verify-email") view=VerifyEmailPage />
+    }
+    .into_inner()
+}
+
+/// The back office and the pages of a signed-in user: only in the full bundle. Every path
+/// here must fall under [`crate::bundles::FULL_BUNDLE_PREFIXES`].
+#[cfg(any(feature = "ssr", feature = "full-bundle"))]
+#[component(transparent)]
+fn SignedInRoutes() -> impl MatchNestedRoutes + Clone {
+    view! {
+        <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+        <Route path=path!("/account/devices") view=DevicesPage ssr=SsrMode::Async />
+        <Route path=path!("/account/profile") view=ProfilePage ssr=SsrMode::Async />
+        <Route path=path!("/notifications") view=NotificationsPage ssr=SsrMode::Async />
+        <ParentRoute path=path!("/admin") view=admin::AdminLayout ssr=SsrMode::Async>
+            <Route path=path!("") view=admin::DashboardPage />
+            <Route path=path!("/audit") view=admin::AuditLogPage />
+            <Route path=path!("/jobs") view=admin::JobsPage />
+            <Route path=path!("/exports") view=admin::ExportsPage />
+            <Route path=path!("/roles/:id/permissions") view=admin::RolePermissionsPage />
+            <Route path=path!("/users/:id/access") view=admin::UserAccessPage />
+            <Route path=path!("/:model") view=admin::ListPage />
+            <Route path=path!("/:model/new") view=admin::CreatePage />
+            <Route path=path!("/:model/:id") view=admin::EditPage />
+            <Route path=path!("/:model/:id/delete") view=admin::DeletePage />
+        </ParentRoute>
+    }
+    .into_inner()
+}
+
+/// The public bundle's fallback: a route it does not have but the full bundle does is loaded
+/// from the server (which names the full bundle for it); anything else is "not found".
+#[cfg(not(any(feature = "ssr", feature = "full-bundle")))]
+#[component]
+fn ElsewhereOrNotFound() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let path = location.pathname.get_untracked();
+    if crate::bundles::needs_full_bundle(&path) {
+        let href = format!("{path}{}", location.search.get_untracked());
+        // `replace`: the click already pushed this URL; a second entry would make Back land here.
+        let _ = window().location().replace(&href);
+        view! { <p class="loading">"Loading…"</p> }.into_any()
+    } else {
+        view! { <NotFound /> }.into_any()
     }
 }

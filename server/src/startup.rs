@@ -198,6 +198,13 @@ pub fn router(state: AppState) -> Router {
     let routes = route_list();
     let site_root = state.settings.site_root.clone();
     let options = state.leptos_options.clone();
+    // scripts/build makes two bundles; cargo-leptos one (app/src/bundles.rs).
+    let split = app::bundles::SplitBundles(
+        site_root
+            .join("pkg")
+            .join(format!("{}.js", app::bundles::FULL_BUNDLE))
+            .is_file(),
+    );
 
     // The wasm bundle and CSS: long-lived browser caching, revalidated by Last-Modified.
     let pkg = ServiceBuilder::new()
@@ -230,6 +237,7 @@ pub fn router(state: AppState) -> Router {
                 let services = services.clone();
                 move || {
                     provide_context(services.clone());
+                    provide_context(split);
                     crate::http::request_meta::provide_to_leptos();
                     crate::http::security_headers::set_page_policy();
                 }
@@ -242,6 +250,7 @@ pub fn router(state: AppState) -> Router {
         >(
             move || {
                 provide_context(services.clone());
+                provide_context(split);
                 crate::http::request_meta::provide_to_leptos();
                 crate::http::security_headers::set_page_policy();
             },
