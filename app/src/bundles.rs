@@ -2,7 +2,7 @@
 //!
 //! A visitor reading the catalogue should not download the back office. The front end is
 //! therefore built twice (`scripts/build`): the **public** bundle (`xuecheng`, the default
-//! features) knows only the routes anyone can open without signing in, and the **full** bundle
+//! features) knows only the catalogue's routes (home, courses, learning paths), and the **full** bundle
 //! (`xuecheng-full`, feature `full-bundle`) knows every route. The server renders every page
 //! and names, per request, the bundle that knows its route ([`bundle_for`]). When the public
 //! bundle's router is asked for a route it does not have (a link to the back office clicked on
@@ -15,9 +15,18 @@ pub const PUBLIC_BUNDLE: &str = "xuecheng";
 /// The base name of the full bundle's files under `/pkg`.
 pub const FULL_BUNDLE: &str = "xuecheng-full";
 
-/// Path prefixes whose routes only the full bundle has: the back office and every page that
-/// needs a signed-in user. Each entry matches the path itself and anything below it.
-pub const FULL_BUNDLE_PREFIXES: &[&str] = &["/admin", "/account", "/notifications"];
+/// Path prefixes whose routes only the full bundle has: the back office, every page of a
+/// signed-in user, and the sign-in and registration pages (whoever opens them is about to use
+/// the rest). Each entry matches the path itself and anything below it.
+pub const FULL_BUNDLE_PREFIXES: &[&str] = &[
+    "/admin",
+    "/account",
+    "/notifications",
+    "/login",
+    "/register",
+    "/password",
+    "/verify-email",
+];
 
 /// Provided by the server to every page: whether the site holds both bundles. A site built by
 /// cargo-leptos has one bundle, built with every route under [`PUBLIC_BUNDLE`]'s name, and
@@ -54,6 +63,11 @@ mod tests {
             "/account",
             "/account/devices",
             "/notifications",
+            "/login",
+            "/login/oauth/finish",
+            "/register",
+            "/password/reset",
+            "/verify-email",
         ] {
             assert_eq!(bundle_for(path), FULL_BUNDLE, "{path}");
         }
@@ -65,7 +79,8 @@ mod tests {
             "/",
             "/courses",
             "/courses/admin",
-            "/login",
+            "/paths",
+            "/logins",
             "/administrator",
             "/accounts",
             "/paths/account",

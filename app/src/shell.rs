@@ -10,13 +10,14 @@ use leptos_router::{
 };
 
 use crate::components::layout::Layout;
-use crate::pages::{
-    CourseDetailPage, CourseListPage, ForgotPasswordPage, HomePage, LoginPage, NotFound,
-    OAuthFinishPage, PathDetailPage, PathListPage, RegisterPage, ResetPasswordPage,
-    VerifyEmailPage,
-};
 #[cfg(any(feature = "ssr", feature = "full-bundle"))]
-use crate::pages::{admin, AccountPage, DevicesPage, NotificationsPage, ProfilePage};
+use crate::pages::{
+    admin, AccountPage, DevicesPage, ForgotPasswordPage, LoginPage, NotificationsPage,
+    OAuthFinishPage, ProfilePage, RegisterPage, ResetPasswordPage, VerifyEmailPage,
+};
+use crate::pages::{
+    CourseDetailPage, CourseListPage, HomePage, NotFound, PathDetailPage, PathListPage,
+};
 
 /// The whole document, rendered on the server around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -102,12 +103,6 @@ fn PublicRoutes() -> impl MatchNestedRoutes + Clone {
         <Route path=path!("/courses/:slug") view=CourseDetailPage ssr=SsrMode::Async />
         <Route path=path!("/paths") view=PathListPage ssr=SsrMode::Async />
         <Route path=path!("/paths/:slug") view=PathDetailPage ssr=SsrMode::Async />
-        <Route path=path!("/login") view=LoginPage />
-        <Route path=path!("/login/oauth/finish") view=OAuthFinishPage />
-        <Route path=path!("/register") view=RegisterPage />
-        <Route path=path!("/password/forgot") view=ForgotPasswordPage />
-        <Route path=path!("/password/reset") view=ResetPasswordPage />
-        <Route path=path!("/verify-email") view=VerifyEmailPage />
     }
     .into_inner()
 }
@@ -118,6 +113,12 @@ fn PublicRoutes() -> impl MatchNestedRoutes + Clone {
 #[component(transparent)]
 fn SignedInRoutes() -> impl MatchNestedRoutes + Clone {
     view! {
+        <Route path=path!("/login") view=LoginPage />
+        <Route path=path!("/login/oauth/finish") view=OAuthFinishPage />
+        <Route path=path!("/register") view=RegisterPage />
+        <Route path=path!("/password/forgot") view=ForgotPasswordPage />
+        <Route path=path!("/password/reset") view=ResetPasswordPage />
+        <Route path=path!("/verify-email") view=VerifyEmailPage />
         <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
         <Route path=path!("/account/devices") view=DevicesPage ssr=SsrMode::Async />
         <Route path=path!("/account/profile") view=ProfilePage ssr=SsrMode::Async />

@@ -40,6 +40,8 @@ pub struct Catalog {
     home: Cache<(), Arc<HomeData>>,
     /// Bumped by [`Catalog::invalidate`]; shared by every clone.
     generation: Arc<AtomicU64>,
+    /// False when the TTL is zero: reads then skip the caches entirely.
+    caching: bool,
 }
 
 /// The most the API's cached course pages may hold, in bytes (estimated by [`record_bytes`]).
@@ -88,7 +90,31 @@ impl Catalog {
             directions: Cache::builder().max_capacity(1).time_to_live(ttl).build(),
             home: Cache::builder().max_capacity(1).time_to_live(ttl).build(),
             generation: Arc::new(AtomicU64::new(0)),
+            caching: !ttl.is_zero(),
         }
+    }
+
+    /// `load`, through `cache` under `key`; straight from the database when caching is off
+    /// (`PAGE_CACHE_SECONDS=0`), since a zero-TTL moka cache still hashes, inserts and evicts
+    /// every entry, which an uncached read (every signed-in page, every bench) then pays for.
+    async fn read_through<K, V, F>(
+        &self,
+        cache: &Cache<K, V>,
+        key: K,
+        load: F,
+    ) -> Result<V, Arc<sqlx::Error>>
+    where
+        K: std::hash::Hash + Eq + Clone + Send + Sync + 'static,
+        V: Clone + Send + Sync + 'static,
+        F: std::future::Future<Output = Result<V, sqlx::Error>>,
+    {
+        if !self.caching {
+            return load.await.map_err(Arc::new);
+        }
+        let started = self.generation();
+        let value = cache.try_get_with(key.clone(), load).await?;
+        self.forget_if_stale(cache, &key, started).await;
+        Ok(value)
     }
 
     fn generation(&self) -> u64 {
@@ -124,18 +150,13 @@ impl Catalog {
         &self,
         query: CourseQuery,
     ) -> Result<Arc<(Vec<CourseRecord>, u64)>, AppError> {
-        let started = self.generation();
-        let page = self
-            .records
-            .try_get_with(query.clone(), async {
-                repo::list_course_records(&self.db, &query)
-                    .await
-                    .map(Arc::new)
-            })
-            .await
-            .map_err(|e| crate::error::internal(e, "listing courses"))?;
-        self.forget_if_stale(&self.records, &query, started).await;
-        Ok(page)
+        self.read_through(&self.records, query.clone(), async {
+            repo::list_course_records(&self.db, &query)
+                .await
+                .map(Arc::new)
+        })
+        .await
+        .map_err(|e| crate::error::internal(e, "listing courses"))
     }
 
     /// A public course by id; `Gone` once it was deleted, `NotFound` when it never was public.
@@ -147,25 +168,30 @@ impl Catalog {
         }
     }
 
-    async fn cached_directions(&self) -> Result<Arc<Vec<DirectionFacet>>, AppError> {
-        let started = self.generation();
-        let found = self
-            .directions
-            .try_get_with((), async { repo::directions(&self.db).await.map(Arc::new) })
+    /// A published course page from the database, its Markdown rendered.
+    async fn load_course(&self, slug: &str) -> Result<CourseDetail, AppError> {
+        let (mut detail, markdown) = repo::course_by_slug(&self.db, slug)
             .await
-            .map_err(|e| crate::error::internal(e, "loading directions"))?;
-        self.forget_if_stale(&self.directions, &(), started).await;
-        Ok(found)
+            .db_err("course")?
+            .ok_or_else(|| AppError::NotFound("course".into()))?;
+        detail.description_html = super::render_markdown(&markdown);
+        Ok(detail)
+    }
+
+    async fn cached_directions(&self) -> Result<Arc<Vec<DirectionFacet>>, AppError> {
+        self.read_through(&self.directions, (), async {
+            repo::directions(&self.db).await.map(Arc::new)
+        })
+        .await
+        .map_err(|e| crate::error::internal(e, "loading directions"))
     }
 }
 
 #[async_trait]
 impl CatalogService for Catalog {
     async fn home(&self) -> Result<HomeData, AppError> {
-        let started = self.generation();
         let home = self
-            .home
-            .try_get_with((), async {
+            .read_through(&self.home, (), async {
                 let featured = repo::home_courses(&self.db, true, HOME_ROW).await?;
                 let newest = repo::home_courses(&self.db, false, HOME_ROW).await?;
                 let directions = repo::directions(&self.db).await?;
@@ -177,7 +203,6 @@ impl CatalogService for Catalog {
             })
             .await
             .map_err(|e| crate::error::internal(e, "loading the home page"))?;
-        self.forget_if_stale(&self.home, &(), started).await;
         Ok(HomeData::clone(&home))
     }
 
@@ -190,15 +215,12 @@ impl CatalogService for Catalog {
         query: CourseQuery,
         notices: Vec<FieldError>,
     ) -> Result<CoursePage, AppError> {
-        let started = self.generation();
         let page = self
-            .lists
-            .try_get_with(query.clone(), async {
+            .read_through(&self.lists, query.clone(), async {
                 repo::list_courses(&self.db, &query).await.map(Arc::new)
             })
             .await
             .map_err(|e| crate::error::internal(e, "listing courses"))?;
-        self.forget_if_stale(&self.lists, &query, started).await;
         let (items, total) = &*page;
         Ok(CoursePage {
             items: items.clone(),
@@ -212,16 +234,14 @@ impl CatalogService for Catalog {
         if !app::domain::course_query::is_slug(slug) {
             return Err(AppError::NotFound("course".into()));
         }
+        if !self.caching {
+            return self.load_course(slug).await;
+        }
         if let Some(hit) = self.courses.get(slug).await {
             return Ok(CourseDetail::clone(&hit));
         }
         let started = self.generation();
-        let (mut detail, markdown) = repo::course_by_slug(&self.db, slug)
-            .await
-            .db_err("course")?
-            .ok_or_else(|| AppError::NotFound("course".into()))?;
-        detail.description_html = super::render_markdown(&markdown);
-        let detail = Arc::new(detail);
+        let detail = Arc::new(self.load_course(slug).await?);
         if self.generation() == started {
             self.courses.insert(slug.to_string(), detail.clone()).await;
         }

@@ -12,7 +12,7 @@ use sqlx::FromRow;
 use super::{like_pattern, Db};
 use crate::config::DatabaseKind;
 use crate::model_engine::sql::{Params, SqlValue};
-use crate::{bind_values, on_pool};
+use crate::on_pool;
 
 #[derive(FromRow)]
 struct DirectionRow {
@@ -57,7 +57,7 @@ pub async fn directions(db: &Db) -> Result<Vec<DirectionFacet>, sqlx::Error> {
         .collect())
 }
 
-#[derive(FromRow)]
+#[derive(FromRow, serde::Deserialize)]
 pub(crate) struct CardRow {
     id: i64,
     slug: String,
@@ -252,56 +252,21 @@ fn order_by(sort: &SortKey) -> String {
     sql
 }
 
-/// One page of public courses in `shape`, and the number of matches.
-///
-/// The page picks its ids first, from the courses table alone (walking the order's index and
-/// skipping `OFFSET` entries there), and only then reads those rows whole and joins the
-/// teacher and category names: a window `count(*) OVER ()` instead made SQLite read, sort and
-/// keep every match with its Markdown description, on every page. The count is its own
-/// query over the same conditions, left out when the page itself tells the number (a page
-/// that is not full is the last one).
-async fn list_page<R>(
+/// One page of public courses in `shape`, and the number of matches (one statement: see
+/// [`super::course_page`]).
+async fn list_page<R: serde::de::DeserializeOwned>(
     db: &Db,
     query: &CourseQuery,
     shape: Shape,
     columns: &str,
-) -> Result<(Vec<R>, u64), sqlx::Error>
-where
-    R: Send
-        + Unpin
-        + for<'r> FromRow<'r, sqlx::postgres::PgRow>
-        + for<'r> FromRow<'r, sqlx::sqlite::SqliteRow>,
-{
-    let (from_where, mut params) = list_from_where(query, db.kind());
-    let filters = params.values.len();
+) -> Result<(Vec<R>, u64), sqlx::Error> {
+    let (from_where, params) = list_from_where(query, db.kind());
     let order = order_by(&query.sort);
-    let limit = i64::from(query.per_page);
-    let offset = query.offset();
-    let limit_p = params.push(SqlValue::Int(limit));
-    let offset_p = params.push(SqlValue::Int(i64::try_from(offset).unwrap_or(i64::MAX)));
     let from = match shape {
         Shape::Cards => CARD_FROM,
         Shape::Records => "FROM courses c",
     };
-    let page_sql = format!(
-        "SELECT {columns} {from} WHERE c.id IN \
-         (SELECT c.id {from_where} {order} LIMIT {limit_p} OFFSET {offset_p}) {order}"
-    );
-    let rows: Vec<R> = on_pool!(db, pool =>
-        bind_values!(sqlx::query_as(&page_sql), &params.values).fetch_all(pool).await?);
-
-    let shown = u64::try_from(rows.len()).unwrap_or(u64::MAX);
-    let total = if shown < u64::try_from(limit).unwrap_or(0) && (shown > 0 || offset == 0) {
-        offset + shown
-    } else {
-        params.values.truncate(filters);
-        let count_sql = format!("SELECT count(*) {from_where}");
-        let n: i64 = on_pool!(db, pool => bind_values!(sqlx::query_scalar(&count_sql), &params.values)
-            .fetch_one(pool)
-            .await?);
-        u64::try_from(n).unwrap_or(0)
-    };
-    Ok((rows, total))
+    super::course_page::list_page(db, query, &from_where, params, &order, from, columns).await
 }
 
 /// One page of the public catalogue as the pages show it, and the number of matches.
@@ -315,7 +280,7 @@ pub async fn list_courses(
 }
 
 /// A public course as the API shows it: the course's own columns.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct CourseRecord {
     pub id: i64,
     pub title: String,
@@ -327,6 +292,7 @@ pub struct CourseRecord {
     pub price_cents: i64,
     pub original_price_cents: Option<i64>,
     pub status: String,
+    #[serde(deserialize_with = "super::course_page::bool_or_int")]
     pub featured: bool,
     pub teacher_id: i64,
     pub category_id: i64,

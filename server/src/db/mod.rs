@@ -12,6 +12,7 @@
 
 pub mod audit;
 pub mod catalog;
+mod course_page;
 pub mod email_tokens;
 pub mod expiry;
 pub mod exports;

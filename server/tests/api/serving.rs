@@ -8,6 +8,7 @@ use crate::helpers::{spawn_app_with, Backend, Options, TempDir};
 
 backend_tests!(
     the_bundle_is_served_precompressed,
+    each_page_names_the_bundle_that_knows_its_route,
     shutdown_finishes_the_request_in_flight,
 );
 
@@ -57,6 +58,85 @@ async fn the_bundle_is_served_precompressed(backend: Backend) {
             .unwrap()
             .contains("max-age"));
         assert_eq!(response.text().await.unwrap(), body, "{accept:?}");
+    }
+}
+
+/// The bundle files a page's HTML names (`/pkg/<name>.js` and `/pkg/<name>_bg.wasm`).
+fn bundles_named(html: &str) -> Vec<String> {
+    let mut names: Vec<String> = html
+        .split("/pkg/")
+        .skip(1)
+        .filter_map(|rest| {
+            rest.split_once(['"', '\''])
+                .map(|(file, _)| file.to_string())
+        })
+        .filter(|file| file.ends_with(".js") || file.ends_with(".wasm"))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// With both bundles built (scripts/build), public pages name the public bundle and the back
+/// office and account pages the full one; with one bundle (cargo-leptos), every page names it.
+async fn each_page_names_the_bundle_that_knows_its_route(backend: Backend) {
+    for split in [true, false] {
+        let site = TempDir::new();
+        let pkg = site.0.join("pkg");
+        std::fs::create_dir_all(&pkg).unwrap();
+        for file in ["xuecheng.js", "xuecheng_bg.wasm"] {
+            std::fs::write(pkg.join(file), b"bundle").unwrap();
+        }
+        if split {
+            for file in ["xuecheng-full.js", "xuecheng-full_bg.wasm"] {
+                std::fs::write(pkg.join(file), b"bundle").unwrap();
+            }
+        }
+        let app = spawn_app_with(
+            backend,
+            Options {
+                extra: vec![
+                    ("LEPTOS_SITE_ROOT", site.0.display().to_string()),
+                    ("PAGE_CACHE_SECONDS", "0".into()),
+                ],
+                ..Default::default()
+            },
+        )
+        .await;
+        // A superuser, so the account and back-office pages render rather than redirect.
+        let root = app.superuser().await;
+        let cookie = app.sign_in(&root).await;
+        let public = vec!["xuecheng.js".to_string(), "xuecheng_bg.wasm".to_string()];
+        let full = if split {
+            vec![
+                "xuecheng-full.js".to_string(),
+                "xuecheng-full_bg.wasm".to_string(),
+            ]
+        } else {
+            public.clone()
+        };
+        for (path, want) in [
+            ("/courses", &public),
+            ("/paths", &public),
+            ("/login", &full),
+            ("/no-such-page", &public),
+            ("/account", &full),
+            ("/notifications", &full),
+            ("/admin", &full),
+            ("/admin/courses", &full),
+        ] {
+            let html = app
+                .client
+                .get(app.url(path))
+                .header("cookie", &cookie)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert_eq!(&bundles_named(&html), want, "{path} (split: {split})");
+        }
     }
 }
 
