@@ -7,6 +7,10 @@ use std::net::SocketAddr;
 
 use axum::{routing::get, Router};
 
+// The site's allocator, so the ratio measures our code rather than the choice of allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let addr: SocketAddr = std::env::var("HELLO_ADDR")

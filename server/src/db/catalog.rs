@@ -14,14 +14,14 @@ use crate::config::DatabaseKind;
 use crate::model_engine::sql::{Params, SqlValue};
 use crate::on_pool;
 
-#[derive(FromRow)]
+#[derive(serde::Deserialize)]
 struct DirectionRow {
     id: i64,
     slug: String,
     name: String,
 }
 
-#[derive(FromRow)]
+#[derive(serde::Deserialize)]
 struct CategoryRow {
     id: i64,
     direction_id: i64,
@@ -29,15 +29,25 @@ struct CategoryRow {
     name: String,
 }
 
+/// Directions with their categories: one statement, each table as one JSON array (see
+/// [`super::course_page`] for why), since every list page asks for them.
 #[tracing::instrument(skip_all)]
 pub async fn directions(db: &Db) -> Result<Vec<DirectionFacet>, sqlx::Error> {
-    const DIRECTIONS: &str = "SELECT id, slug, name FROM directions ORDER BY position, id";
-    const CATEGORIES: &str =
-        "SELECT id, direction_id, slug, name FROM categories ORDER BY position, id";
-    let (directions, categories): (Vec<DirectionRow>, Vec<CategoryRow>) = on_pool!(db, pool => (
-        sqlx::query_as(DIRECTIONS).fetch_all(pool).await?,
-        sqlx::query_as(CATEGORIES).fetch_all(pool).await?,
-    ));
+    use super::course_page::{json_rows, parse_rows};
+    let kind = db.kind();
+    let sql = format!(
+        "SELECT (SELECT {} FROM directions), (SELECT {} FROM categories)",
+        json_rows("id, slug, name", "ORDER BY position, id", kind),
+        json_rows(
+            "id, direction_id, slug, name",
+            "ORDER BY position, id",
+            kind
+        ),
+    );
+    let (directions, categories): (Option<String>, Option<String>) =
+        on_pool!(db, pool => sqlx::query_as(&sql).fetch_one(pool).await?);
+    let directions: Vec<DirectionRow> = parse_rows(directions)?;
+    let categories: Vec<CategoryRow> = parse_rows(categories)?;
     Ok(directions
         .into_iter()
         .map(|d| DirectionFacet {

@@ -38,8 +38,8 @@ fn json_pairs(columns: &str) -> String {
         .join(", ")
 }
 
-/// The JSON-array aggregate of `columns` in `order`, in the dialect's spelling.
-fn json_rows(columns: &str, order: &str, dialect: DatabaseKind) -> String {
+/// The JSON-array aggregate of `columns` in `order`, in the dialect's spelling (text on both).
+pub(crate) fn json_rows(columns: &str, order: &str, dialect: DatabaseKind) -> String {
     let pairs = json_pairs(columns);
     match dialect {
         // An aggregate's own ORDER BY (SQLite 3.44+) keeps the page's order in the array.
@@ -76,11 +76,16 @@ pub(crate) async fn list_page<R: DeserializeOwned>(
     );
     let (total, page_rows): (i64, Option<String>) = on_pool!(db, pool =>
         bind_values!(sqlx::query_as(&sql), &params.values).fetch_one(pool).await?);
-    let rows = match page_rows {
-        Some(json) => serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-        None => Vec::new(),
-    };
-    Ok((rows, u64::try_from(total).unwrap_or(0)))
+    Ok((parse_rows(page_rows)?, u64::try_from(total).unwrap_or(0)))
+}
+
+/// The rows of a [`json_rows`] aggregate; none when it was NULL (PostgreSQL's `json_agg` of
+/// no rows).
+pub(crate) fn parse_rows<R: DeserializeOwned>(json: Option<String>) -> Result<Vec<R>, sqlx::Error> {
+    match json {
+        Some(json) => serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e))),
+        None => Ok(Vec::new()),
+    }
 }
 
 /// Reads a boolean that SQLite's JSON gives as 0 or 1 and PostgreSQL's as `true` or `false`.
