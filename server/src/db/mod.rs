@@ -16,6 +16,7 @@ pub mod email_tokens;
 pub mod expiry;
 pub mod exports;
 pub mod follows;
+pub mod hosts;
 pub mod job_board;
 pub mod jobs;
 pub mod mail_settings;
@@ -27,6 +28,7 @@ pub mod rbac;
 pub mod records;
 pub mod reminders;
 pub mod stats;
+pub mod terminals;
 pub mod tokens;
 pub mod users;
 
