@@ -77,6 +77,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/password/reset") view=ResetPasswordPage />
                     <Route path=path!("/verify-email") view=VerifyEmailPage />
                     <Route path=path!("/notifications") view=NotificationsPage ssr=SsrMode::Async />
+                    <Route path=path!("/terminal/:host_id") view=crate::pages::terminal::TerminalPage />
                 </Routes>
             </Layout>
         </Router>

@@ -175,3 +175,35 @@ async fn a_changed_host_key_is_refused_until_staff_accept_it(b: Backend) {
     let (status, body) = open(&app, &admin, host, json!({})).await;
     assert_eq!(status, 201, "{body}");
 }
+
+mod page {
+    use crate::backend_tests;
+    use crate::helpers::{spawn_app, Backend};
+
+    backend_tests!(the_terminal_page_alone_loads_the_terminal_script);
+
+    /// The page frame renders with its driver script; xterm's inline styles are allowed there
+    /// and nowhere else, and the public pages carry none of the terminal's JavaScript.
+    async fn the_terminal_page_alone_loads_the_terminal_script(b: Backend) {
+        let app = spawn_app(b).await;
+        let page = app.get("/terminal/7").await;
+        assert_eq!(page.status(), 200);
+        let csp = page.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(csp.contains("style-src 'self' 'unsafe-inline';"), "{csp}");
+        assert!(csp.contains("script-src 'self' 'nonce-"), "{csp}");
+        let html = page.text().await.unwrap();
+        assert!(html.contains(r#"id="xc-terminal""#) && html.contains(r#"data-host="7""#));
+        assert!(html.contains("/webssh/terminal.js"), "{html}");
+        let home = app.get("/").await;
+        let csp = home.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+        let html = home.text().await.unwrap();
+        assert!(!html.contains("webssh") && !html.contains("xterm"));
+    }
+}
