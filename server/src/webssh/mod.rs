@@ -317,7 +317,9 @@ impl TerminalService for Terminals {
             }
         };
         let recorder =
-            match recording::Recorder::create(&self.inner.recordings, &public_id, cols, rows) {
+            match recording::Recorder::create(&self.inner.recordings, &public_id, cols, rows)
+                .and_then(recording::Recording::start)
+            {
                 Ok(r) => Some(r),
                 Err(e) => {
                     tracing::warn!(error = %e, "terminal not recorded");

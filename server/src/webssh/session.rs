@@ -19,7 +19,7 @@ use tokio::time::{sleep_until, Instant};
 
 use super::audit::LineAudit;
 use super::protocol::{FromSession, ToSession};
-use super::recording::Recorder;
+use super::recording::{Event, Recording};
 use super::ssh::Shell;
 use crate::db::{self, Db};
 
@@ -76,7 +76,7 @@ pub fn spawn(
     shell: Shell,
     who: Identity,
     limits: Limits,
-    recorder: Option<Recorder>,
+    recorder: Option<Recording>,
     db: Db,
     registry: Registry,
 ) {
@@ -99,7 +99,7 @@ async fn run(
     shell: Shell,
     who: Identity,
     limits: Limits,
-    mut recorder: Option<Recorder>,
+    recorder: Option<Recording>,
     db: Db,
     registry: Registry,
     mut rx: mpsc::Receiver<ToSession>,
@@ -146,11 +146,12 @@ async fn run(
             msg = channel.wait(), if pending.is_none() => match msg {
                 Some(ChannelMsg::Data { data }) | Some(ChannelMsg::ExtendedData { data, .. }) => {
                     bytes_out += i64::try_from(data.len()).unwrap_or(0);
-                    if let Some(r) = recorder.as_mut() { r.output(&data); }
+                    let chunk = Bytes::copy_from_slice(&data);
+                    if let Some(r) = &recorder { r.record(Event::Output(r.now(), chunk.clone())).await; }
                     if attached.is_some() {
-                        pending = Some(Bytes::copy_from_slice(&data));
+                        pending = Some(chunk);
                     } else {
-                        backlog.push(&data);
+                        backlog.push(&chunk);
                     }
                 }
                 Some(ChannelMsg::ExitStatus { exit_status }) => exit_code = Some(exit_status),
@@ -162,7 +163,7 @@ async fn run(
                 Some(ToSession::Input(bytes)) => {
                     idle_deadline = Instant::now() + limits.idle;
                     bytes_in += i64::try_from(bytes.len()).unwrap_or(0);
-                    if let Some(r) = recorder.as_mut() { r.input(&bytes); }
+                    if let Some(r) = &recorder { r.record(Event::Input(r.now(), bytes.clone())).await; }
                     for line in audit.feed(&bytes) {
                         let db = db.clone();
                         let (row, host, user) = (who.row_id, who.host_id, who.user_id);
@@ -178,7 +179,7 @@ async fn run(
                     }
                 }
                 Some(ToSession::Resize { cols, rows }) => {
-                    if let Some(r) = recorder.as_mut() { r.resize(cols, rows); }
+                    if let Some(r) = &recorder { r.record(Event::Resize(r.now(), cols, rows)).await; }
                     let _ = channel.window_change(u32::from(cols), u32::from(rows), 0, 0).await;
                 }
                 Some(ToSession::Attach { generation, out }) => {
@@ -232,10 +233,7 @@ async fn run(
         .disconnect(russh::Disconnect::ByApplication, "terminal closed", "en")
         .await;
     let recording = match recorder {
-        Some(r) => tokio::task::spawn_blocking(move || r.finish())
-            .await
-            .ok()
-            .flatten(),
+        Some(r) => r.finish().await,
         None => None,
     };
     let path = recording.as_ref().map(|p| p.display().to_string());
