@@ -28,4 +28,7 @@ pub trait TerminalService: Send + Sync {
         session_id: &str,
         ws_base: &str,
     ) -> Result<TerminalTicket, AppError>;
+    /// Ends a live session now: one's own, or anyone's with `host.monitor` (the user's
+    /// terminal shows who ended it). 404 for sessions the caller may not end or that are over.
+    async fn end(&self, who: &Principal, session_id: &str) -> Result<(), AppError>;
 }

@@ -1,6 +1,7 @@
 //! Web terminals over the API: `POST /api/v1/hosts/{id}/terminal-sessions` opens one (201 with
 //! a single-use ticket), `POST /api/v1/terminal-sessions/{session_id}/resume` gives a new
-//! ticket for one's own live session, and `GET /ws/terminal?ticket=…` (outside `/api`: it
+//! ticket for one's own live session, `DELETE /api/v1/terminal-sessions/{session_id}` ends it
+//! (one's own, or anyone's with `host.monitor`), and `GET /ws/terminal?ticket=…` (outside `/api`: it
 //! answers with a websocket, not JSON) checks the `Origin` and the ticket before it upgrades.
 //! Both POSTs take a session cookie or a bearer token; the service decides who may do what.
 
@@ -83,6 +84,16 @@ pub async fn resume(
     Ok(created(
         state.terminals.resume(&who, &session_id, &base).await?,
     ))
+}
+
+pub async fn end(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(session_id): Path<String>,
+) -> Result<StatusCode, Problem> {
+    let who = actor.principal(&state).await?;
+    state.terminals.end(&who, &session_id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Deserialize)]
@@ -234,5 +245,20 @@ pub fn register(api: &mut super::registry::ApiBuilder) {
                  ended or foreign session.",
         )
         .response(201, ticket),
+    );
+    api.route(
+        Method::DELETE,
+        "/api/v1/terminal-sessions/{session_id}",
+        end,
+        Operation::new("end_terminal", "terminals", "End a live terminal now")
+            .auth(Auth::Required)
+            .describe(
+                "One's own session, or anyone's with `host.monitor`: the user's terminal gets \
+                 an exit message naming who ended it. 404 for other or ended sessions.",
+            )
+            .response(
+                204,
+                json!({"description": "Ended.", "headers": rate_headers()}),
+            ),
     );
 }

@@ -366,4 +366,25 @@ impl TerminalService for Terminals {
         }
         self.issue(session_id, who.user_id, ws_base)
     }
+
+    async fn end(&self, who: &Principal, session_id: &str) -> Result<(), AppError> {
+        let live = self
+            .inner
+            .live
+            .lock()
+            .map_err(|_| AppError::Internal)?
+            .get(session_id)
+            .filter(|l| l.user_id == who.user_id || who.has("host.monitor"))
+            .cloned()
+            .ok_or_else(|| AppError::NotFound("terminal session".into()))?;
+        let why = if live.user_id == who.user_id {
+            "ended by the user".to_string()
+        } else {
+            format!("ended by {} (staff)", who.username)
+        };
+        tracing::info!(session = %session_id, by = who.user_id, "terminal ended on request");
+        // A session that ended meanwhile has dropped its receiver: nothing left to end.
+        let _ = live.to_session.send(ToSession::Kill(why)).await;
+        Ok(())
+    }
 }

@@ -133,3 +133,61 @@ async fn parallel_opens_cannot_beat_the_per_user_limit(b: Backend) {
     }
     assert_eq!(open(&app, &admin, host, json!({})).await.0, 429);
 }
+
+mod monitor {
+    use std::time::Duration;
+
+    use reqwest::Method;
+    use serde_json::json;
+
+    use crate::backend_tests;
+    use crate::helpers::Backend;
+    use crate::rest_support::{call, send};
+    use crate::webssh::sshd::Sshd;
+    use crate::webssh::{app, connect, create_host, grant, key_host, open};
+
+    backend_tests!(only_the_owner_or_a_monitor_ends_a_terminal);
+
+    /// Another user cannot end someone's terminal (404, as for an unknown one); staff with
+    /// `host.monitor` can, and the user is told who did.
+    async fn only_the_owner_or_a_monitor_ends_a_terminal(b: Backend) {
+        let sshd = Sshd::start();
+        let app = app(b, &[]).await;
+        let admin = app.bearer(&app.superuser().await).await;
+        let host = create_host(&app, &admin, &key_host(&sshd, "ops-m")).await;
+        let ann = app.staff("ann", &["host.view"]).await;
+        grant(&app, &admin, json!({"host_id": host, "user_id": ann.id})).await;
+        let ann_token = app.bearer(&ann).await;
+        let (status, ticket) = open(&app, &ann_token, host, json!({})).await;
+        assert_eq!(status, 201, "{ticket}");
+        let mut term = connect(
+            ticket["websocket_url"].as_str().unwrap(),
+            Some(&app.address),
+        )
+        .await
+        .unwrap();
+        let path = format!(
+            "/api/v1/terminal-sessions/{}",
+            ticket["session_id"].as_str().unwrap()
+        );
+
+        let bob = app
+            .bearer(&app.staff("bob", &["host.view", "host.change"]).await)
+            .await;
+        let (status, _, _) = send(call(&app, Method::DELETE, &path, Some(&bob))).await;
+        assert_eq!(status, 404);
+        let (status, _, _) = send(call(&app, Method::DELETE, &path, None)).await;
+        assert_eq!(status, 401);
+
+        let watcher = app.staff("watcher", &["host.monitor"]).await;
+        let watch = app.bearer(&watcher).await;
+        let (status, body, _) = send(call(&app, Method::DELETE, &path, Some(&watch))).await;
+        assert_eq!(status, 204, "{body}");
+        let exit = term.wait_exit(Duration::from_secs(10)).await.expect("exit");
+        assert_eq!(exit["reason"], "ended by watcher (staff)");
+        // Over: nothing left to end.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let (status, _, _) = send(call(&app, Method::DELETE, &path, Some(&watch))).await;
+        assert_eq!(status, 404);
+    }
+}
