@@ -26,6 +26,7 @@ pub const FULL_BUNDLE_PREFIXES: &[&str] = &[
     "/register",
     "/password",
     "/verify-email",
+    "/terminal",
 ];
 
 /// Provided by the server to every page: whether the site holds both bundles. A site built by

@@ -28,7 +28,9 @@ use crate::dto::{
 use crate::error::{AppError, FieldError};
 
 mod learning;
+mod terminal;
 pub use learning::{FollowService, PathService};
+pub use terminal::TerminalService;
 
 #[async_trait]
 pub trait CatalogService: Send + Sync {

@@ -123,6 +123,7 @@ fn SignedInRoutes() -> impl MatchNestedRoutes + Clone {
         <Route path=path!("/account/devices") view=DevicesPage ssr=SsrMode::Async />
         <Route path=path!("/account/profile") view=ProfilePage ssr=SsrMode::Async />
         <Route path=path!("/notifications") view=NotificationsPage ssr=SsrMode::Async />
+        <Route path=path!("/terminal/:host_id") view=crate::pages::terminal::TerminalPage />
         <ParentRoute path=path!("/admin") view=admin::AdminLayout ssr=SsrMode::Async>
             <Route path=path!("") view=admin::DashboardPage />
             <Route path=path!("/audit") view=admin::AuditLogPage />

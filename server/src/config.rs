@@ -84,6 +84,8 @@ pub struct Settings {
     pub api: crate::rest::settings::ApiSettings,
     /// Background jobs: concurrency, queues, retries, schedules (`JOB_*`, `*_CRON`).
     pub jobs: crate::jobs::JobSettings,
+    /// Hosts, terminals and recordings (`WEBSSH_*`, `SECRET_KEY_PATH`, `RECORDINGS_DIR`).
+    pub webssh: crate::webssh::settings::WebsshSettings,
 }
 
 #[derive(Debug, Clone)]
@@ -326,6 +328,7 @@ impl Settings {
             oauth: crate::oauth::settings::from_lookup(&var)?,
             api,
             jobs: crate::jobs::JobSettings::from_lookup(&var)?,
+            webssh: crate::webssh::settings::WebsshSettings::from_lookup(&var)?,
         })
     }
 

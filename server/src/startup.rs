@@ -132,7 +132,18 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
     // A change to the catalogue shows on this instance's public pages at once, and a change to
     // any model in its API lists; other instances see it when their cache entries expire
     // (PAGE_CACHE_SECONDS).
+    let secrets = crate::webssh::secrets::SecretBox::load(
+        settings.webssh.secret_key_path.as_deref(),
+        &settings.data_dir,
+    )?;
+    let terminals = crate::webssh::Terminals::new(
+        db.clone(),
+        secrets.clone(),
+        settings.webssh.clone(),
+        &settings.data_dir,
+    );
     let models = ModelService::new(db.clone())
+        .with_secrets(secrets)
         .with_privilege_listener(Arc::new(eviction.clone()))
         .with_content_listener(Arc::new(jobs.context.reminders.clone()))
         .with_change_hook({
@@ -158,6 +169,7 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
     };
     Ok(AppState::new(Shared {
         ops,
+        terminals,
         catalog,
         oauth,
         notifications: crate::notifications::Centre::new(db.clone()),
@@ -229,6 +241,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .merge(crate::rest::routes(&state))
         .merge(crate::oauth::routes())
+        .merge(crate::rest::terminals::ws_routes())
         .nest_service("/pkg", pkg)
         .leptos_routes_with_context(
             &state,

@@ -63,6 +63,8 @@ pub struct Shared {
     pub follows: crate::follows::Follows,
     /// Exports and the job dashboard (see [`crate::ops`]).
     pub ops: crate::ops::Ops,
+    /// Web terminals: this instance's live sessions and tickets (see [`crate::webssh`]).
+    pub terminals: crate::webssh::Terminals,
 }
 
 impl AppState {

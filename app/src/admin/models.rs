@@ -394,6 +394,10 @@ pub static MODELS: &[&ModelSpec] = &[
     &USER,
     &ROLE,
     &PERMISSION,
+    &super::hosts::HOST,
+    &super::hosts::HOST_GRANT,
+    &super::hosts::SSH_SESSION,
+    &super::hosts::SSH_COMMAND,
 ];
 
 /// By `name` (`course`) or `plural` (`courses`).

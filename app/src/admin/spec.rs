@@ -29,13 +29,26 @@ pub enum FieldKind {
     Choice(&'static [&'static str]),
     /// The id of a row of another model (named by its `name`).
     ForeignKey(&'static str),
-    /// Set by the server (RFC 3339 UTC on the wire).
+    /// RFC 3339 UTC on the wire; set by the server unless the declaration lets clients write it
+    /// (a grant's time window).
     Timestamp,
     /// An http(s) URL.
     Url,
     Email,
     /// Accepted on create, hashed, never shown.
     Password,
+    /// A credential kept for the server's own use (a host's SSH password or private key):
+    /// accepted on write, encrypted at rest, never shown, never audited by value.
+    Secret {
+        max: usize,
+    },
+}
+
+impl FieldKind {
+    /// Written, never read back, and audited as `***`.
+    pub const fn is_masked(self) -> bool {
+        matches!(self, FieldKind::Password | FieldKind::Secret { .. })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,6 +8,7 @@ pub mod lifecycle;
 pub mod notifications;
 pub mod oauth;
 pub mod ops;
+pub mod terminal;
 
 pub use account::*;
 pub use catalog::*;
@@ -15,3 +16,4 @@ pub use learning::*;
 pub use lifecycle::*;
 pub use notifications::*;
 pub use oauth::*;
+pub use terminal::*;

@@ -16,6 +16,7 @@ mod password_reset;
 mod paths;
 mod profile;
 mod register;
+pub mod terminal;
 
 pub use account::AccountPage;
 pub use course_detail::CourseDetailPage;

@@ -53,6 +53,9 @@ pub fn input_kind(field: &FieldSpec) -> &'static str {
         FieldKind::Url => "url",
         FieldKind::Email => "email",
         FieldKind::Password => "password",
+        // A private key is several lines; a password one.
+        FieldKind::Secret { max } if max > 1_000 => "textarea",
+        FieldKind::Secret { .. } => "password",
         FieldKind::Timestamp => "datetime",
     }
 }

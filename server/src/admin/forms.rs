@@ -81,7 +81,7 @@ impl Admin {
             },
             _ => Vec::new(),
         };
-        let help = if field.kind == FieldKind::Password && record.is_some() {
+        let help = if field.kind.is_masked() && record.is_some() {
             "Leave blank to keep the current password.".to_string()
         } else {
             field.help.to_string()
@@ -93,7 +93,7 @@ impl Admin {
             value: display::input_value(record.and_then(|r| r.get(field.name))),
             options,
             // A password is required on the create page only.
-            required: field.required && (field.kind != FieldKind::Password || record.is_none()),
+            required: field.required && (!field.kind.is_masked() || record.is_none()),
             read_only: field.read_only,
             help,
         })
@@ -188,7 +188,9 @@ fn record_from_form(spec: &ModelSpec, values: &[(String, String)]) -> Record {
         let raw = get(field.name);
         let value = match field.kind {
             FieldKind::Bool => Some(Value::Bool(matches!(raw, Some("on" | "true")))),
-            FieldKind::Password => raw.filter(|v| !v.is_empty()).map(Value::from),
+            FieldKind::Password | FieldKind::Secret { .. } => {
+                raw.filter(|v| !v.is_empty()).map(Value::from)
+            }
             // Blank optional numbers and choices keep their default (a blank text stays blank).
             FieldKind::Int { .. } | FieldKind::Cents | FieldKind::Choice(_)
                 if !field.nullable && !field.required =>

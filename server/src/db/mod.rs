@@ -17,6 +17,7 @@ pub mod email_tokens;
 pub mod expiry;
 pub mod exports;
 pub mod follows;
+pub mod hosts;
 pub mod job_board;
 pub mod jobs;
 pub mod mail_settings;
@@ -28,6 +29,7 @@ pub mod rbac;
 pub mod records;
 pub mod reminders;
 pub mod stats;
+pub mod terminals;
 pub mod tokens;
 pub mod users;
 

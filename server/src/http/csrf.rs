@@ -37,6 +37,17 @@ fn same_host(origin: &str, headers: &HeaderMap) -> bool {
             || origin == format!("https://{}", host.to_ascii_lowercase()))
 }
 
+/// For websocket upgrades (a GET the layer lets through): the request must carry an `Origin`
+/// (browsers always send one on websockets) naming `public_origin` or the request's own host.
+/// Without this a page on another site could open a terminal with the visitor's cookie.
+pub fn websocket_origin_ok(headers: &HeaderMap, public_origin: &str) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let origin = origin.trim_end_matches('/').to_ascii_lowercase();
+    origin == public_origin || same_host(&origin, headers)
+}
+
 pub async fn layer(
     State(allowed): State<AllowedOrigins>,
     request: Request,

@@ -29,9 +29,19 @@ pub fn layers() -> [SetResponseHeaderLayer<HeaderValue>; 3] {
 
 /// The policy of a page whose inline scripts carry `nonce`.
 pub fn page_policy(nonce: &str) -> String {
+    policy(nonce, "'self'")
+}
+
+/// The terminal page (`/terminal/…`): xterm.js writes its own `<style>` elements, so inline
+/// styles are allowed there (scripts stay as strict as everywhere). Loaded as a full page.
+pub fn terminal_policy(nonce: &str) -> String {
+    policy(nonce, "'self' 'unsafe-inline'")
+}
+
+fn policy(nonce: &str, style: &str) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' data: https:; media-src 'self' https:; \
+         style-src {style}; img-src 'self' data: https:; media-src 'self' https:; \
          connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
     )
 }
@@ -47,7 +57,14 @@ pub fn set_page_policy() {
     ) else {
         return;
     };
-    if let Ok(value) = HeaderValue::from_str(&page_policy(&nonce)) {
+    let terminal = use_context::<axum::http::request::Parts>()
+        .is_some_and(|parts| parts.uri.path().starts_with("/terminal/"));
+    let policy = if terminal {
+        terminal_policy(&nonce)
+    } else {
+        page_policy(&nonce)
+    };
+    if let Ok(value) = HeaderValue::from_str(&policy) {
         response.insert_header(HeaderName::from_static("content-security-policy"), value);
     }
 }
@@ -64,5 +81,8 @@ mod tests {
         assert!(policy.contains("object-src 'none'"));
         assert!(!policy.contains("unsafe-inline"), "{policy}");
         assert!(HeaderValue::from_str(&policy).is_ok());
+        let terminal = terminal_policy("abc123");
+        assert!(terminal.contains("style-src 'self' 'unsafe-inline';"));
+        assert!(terminal.contains("script-src 'self' 'nonce-abc123' 'wasm-unsafe-eval';"));
     }
 }

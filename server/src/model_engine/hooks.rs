@@ -1,7 +1,8 @@
 //! The few rules that belong to one model rather than to every model: publishing needs its own
 //! permission, passwords are checked and hashed, superusers are made only by superusers, nobody
 //! changes or deletes an account more powerful than their own, a change to someone's privileges
-//! re-issues their sessions, and a new password or a deactivation ends them.
+//! re-issues their sessions, and a new password or a deactivation ends them. Hosts seal their
+//! secrets and grants check their target and window (`webssh::host_rules`).
 
 use app::admin::{FieldKind, FieldSpec, ModelSpec};
 use app::domain::account::{check_password, Username};
@@ -30,6 +31,8 @@ pub async fn before_write(
 ) -> Result<(), AppError> {
     match spec.name {
         "course" => course(who, spec, before, values),
+        "host" => crate::webssh::host_rules::before_write(svc.secrets(), values),
+        "host_grant" => crate::webssh::host_rules::grant(before, values),
         "user" => {
             if let Some(target) = before.and_then(|b| b.get("id")).and_then(Value::as_i64) {
                 crate::rbac::require_manage(svc.db(), who, target).await?;

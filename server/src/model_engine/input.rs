@@ -34,8 +34,7 @@ pub fn parse(spec: &ModelSpec, input: &Record, mode: Mode) -> Result<Assignments
             None => {
                 // Passwords are required when an account is made, not on every later change.
                 let needed = field.required
-                    && (mode == Mode::Create
-                        || (mode == Mode::Replace && field.kind != FieldKind::Password));
+                    && (mode == Mode::Create || (mode == Mode::Replace && !field.kind.is_masked()));
                 if needed {
                     errors.push(FieldError::new(field.name, "this field is required"));
                 }
@@ -143,7 +142,23 @@ fn value(field: &FieldSpec, raw: &Value) -> Result<SqlValue, String> {
             .map(|e| SqlValue::Text(e.as_str().to_string()))
             .map_err(|e| e.message),
         FieldKind::Password => Ok(SqlValue::Text(text(raw)?.to_string())),
-        FieldKind::Timestamp => Err("is set by the server".into()),
+        FieldKind::Secret { max } => {
+            let s = text(raw)?;
+            within(s, max)?;
+            Ok(SqlValue::Text(s.replace("\r\n", "\n")))
+        }
+        // Only declarations that let clients write a timestamp get here (read-only ones are
+        // never parsed). A form's `datetime-local` value has no zone: it is read as UTC.
+        FieldKind::Timestamp => {
+            let s = text(raw)?.trim();
+            chrono::DateTime::parse_from_rfc3339(s)
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .or_else(|_| {
+                    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").map(|t| t.and_utc())
+                })
+                .map(SqlValue::Time)
+                .map_err(|_| "must be a date and time (RFC 3339, e.g. 2026-12-01T08:00:00Z)".into())
+        }
     }
 }
 

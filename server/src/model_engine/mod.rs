@@ -58,6 +58,8 @@ pub struct ModelService {
     content: Option<std::sync::Arc<dyn ContentListener>>,
     /// Shared by every clone, so a write through any of them forgets them.
     counts: counts::RecentCounts,
+    /// Seals host secrets before they are written (see [`crate::webssh::secrets`]).
+    secrets: Option<crate::webssh::secrets::SecretBox>,
 }
 
 /// What a caller may see of a model.
@@ -75,7 +77,17 @@ impl ModelService {
             on_change: None,
             content: None,
             counts: Default::default(),
+            secrets: None,
         }
+    }
+
+    pub fn with_secrets(mut self, secrets: crate::webssh::secrets::SecretBox) -> Self {
+        self.secrets = Some(secrets);
+        self
+    }
+
+    pub(crate) fn secrets(&self) -> Option<&crate::webssh::secrets::SecretBox> {
+        self.secrets.as_ref()
     }
 
     pub fn with_change_hook(mut self, hook: ChangeHook) -> Self {

@@ -58,7 +58,7 @@ impl ModelService {
         let record = self.read_back(spec, id).await?;
         let changes: serde_json::Map<String, Value> = values
             .iter()
-            .filter(|(f, _)| f.kind != FieldKind::Password)
+            .filter(|(f, _)| !f.kind.is_masked())
             .map(|(f, _)| {
                 let to = record.get(f.name).cloned().unwrap_or(Value::Null);
                 (f.name.to_string(), json!({ "from": null, "to": to }))
@@ -121,9 +121,7 @@ impl ModelService {
         hooks::before_write(self, who, spec, Some(&before), &mut values).await?;
         self.check_references(&values).await?;
         // Only what really changes is written and audited.
-        values.retain(|(f, v)| {
-            f.kind == FieldKind::Password || before.get(f.name) != Some(&v.to_json())
-        });
+        values.retain(|(f, v)| f.kind.is_masked() || before.get(f.name) != Some(&v.to_json()));
         if values.is_empty() {
             return Ok(before);
         }
@@ -151,7 +149,7 @@ impl ModelService {
         let changes = values
             .iter()
             .map(|(f, _)| {
-                let change = if f.kind == FieldKind::Password {
+                let change = if f.kind.is_masked() {
                     json!({ "from": "***", "to": "***" })
                 } else {
                     json!({ "from": before.get(f.name), "to": after.get(f.name) })

@@ -27,6 +27,7 @@ pub mod problem;
 pub mod registry;
 pub mod resources;
 pub mod settings;
+pub mod terminals;
 pub mod throttle;
 pub mod users;
 
@@ -182,6 +183,7 @@ fn build(published: Arc<OnceLock<Published>>) -> ApiBuilder {
     notifications::register(&mut api);
     resources::register(&mut api);
     follows::register(&mut api);
+    terminals::register(&mut api);
     api
 }
 

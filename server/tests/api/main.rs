@@ -48,3 +48,4 @@ mod serving;
 mod sessions;
 mod throttles;
 mod tokens;
+mod webssh;

@@ -116,6 +116,8 @@ async fn every_route_checks_permissions(backend: Backend) {
                 assert_eq!(plain, 403, "{what}: no permission");
             }
             let expected: &[u16] = match method {
+                // A model without rows yet (hosts): the item is not found, after the check.
+                _ if is_item && item_id.is_none() => &[404],
                 Method::GET => &[200],
                 Method::POST | Method::PUT => &[422],
                 Method::PATCH => &[200],

@@ -47,6 +47,8 @@ fn kind_schema(kind: FieldKind) -> Value {
             "pattern": "^https?://[^\\s]+$"}),
         FieldKind::Email => json!({"type": "string", "format": "email", "maxLength": 254}),
         FieldKind::Password => json!({"type": "string", "minLength": 10, "writeOnly": true}),
+        FieldKind::Secret { max } => json!({"type": "string", "maxLength": max, "writeOnly": true,
+            "description": "Encrypted at rest; never returned."}),
     }
 }
 

@@ -7,7 +7,7 @@
 mod courses;
 mod handlers;
 
-use app::admin::{models as m, FieldKind, ModelSpec};
+use app::admin::{hosts as h, models as m, FieldKind, ModelSpec};
 use axum::{
     extract::{RawPathParams, State},
     http::{HeaderMap, Method, Uri},
@@ -81,6 +81,10 @@ pub static RESOURCES: &[Resource] = &[
     Resource::top(&m::USER),
     Resource::top(&m::ROLE),
     Resource::top(&m::PERMISSION),
+    Resource::top(&h::HOST),
+    Resource::top(&h::HOST_GRANT),
+    Resource::top(&h::SSH_SESSION),
+    Resource::top(&h::SSH_COMMAND),
 ];
 
 /// The currency of every amount in cents (the catalogue sells in one currency).

@@ -118,7 +118,14 @@ impl Fixture {
     /// Valid form values for a new row of `spec`: every required writable field, derived from
     /// its declared kind, so a newly declared model needs no code here.
     pub fn values(&self, spec: &ModelSpec) -> Vec<(String, String)> {
-        self.generate(spec, spec.writable().filter(|f| f.required))
+        let mut values = self.generate(spec, spec.writable().filter(|f| f.required));
+        // A host grant names a role or a user, exactly one: a rule across two optional fields.
+        if spec.name == "host_grant" {
+            if let Some(role) = self.existing.get("role") {
+                values.push(("role_id".into(), role.to_string()));
+            }
+        }
+        values
     }
 
     fn generate<'a>(
@@ -151,6 +158,7 @@ impl Fixture {
                     FieldKind::Url => format!("https://example.com/gen{n}"),
                     FieldKind::Email => format!("gen{n}@example.com"),
                     FieldKind::Password => PASSWORD.into(),
+                    FieldKind::Secret { .. } => "generated secret".into(),
                 };
                 (f.name.to_string(), value)
             })
@@ -193,7 +201,15 @@ impl Fixture {
             columns.join(", "),
             marks.join(", ")
         );
-        let binds: Vec<SqlValue> = values.into_iter().map(|(_, v)| SqlValue::Text(v)).collect();
+        let binds: Vec<SqlValue> = values
+            .into_iter()
+            .map(|(k, v)| match spec.field(&k).map(|f| f.kind) {
+                Some(FieldKind::Int { .. } | FieldKind::ForeignKey(_)) => {
+                    SqlValue::Int(v.parse().unwrap())
+                }
+                _ => SqlValue::Text(v),
+            })
+            .collect();
         records::scalar(&self.app.db, &sql, &binds).await.unwrap()
     }
 

@@ -10,6 +10,7 @@ mod edge;
 mod follows;
 mod notifications;
 mod ops;
+mod webssh;
 
 use reqwest::Method;
 use serde_json::{json, Value};

@@ -1,0 +1,33 @@
+//! `/terminal/{host_id}`: a web terminal on a host (xterm.js and its fit addon, vendored from
+//! npm into `/webssh/vendor/` by `scripts/build`).
+//!
+//! The Leptos side is the page frame: the container, the status line and the one script that
+//! drives the terminal (`public/webssh/terminal.js`). That script loads xterm.js itself, so the
+//! terminal's JavaScript reaches only this route, never the public pages. It opens the session
+//! (`POST /api/v1/hosts/{id}/terminal-sessions`, the browser session's cookie), connects the
+//! websocket, answers the heartbeat, sends resizes, and on a drop resumes with backoff
+//! (`POST /api/v1/terminal-sessions/{id}/resume`), showing "connecting", "connected",
+//! "reconnecting in N s" or "ended" and why. Copy and paste are xterm's own (select to copy,
+//! the browser's paste). The server checks who may open which host; this page only asks.
+
+use leptos::prelude::*;
+use leptos_meta::{Script, Stylesheet, Title};
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn TerminalPage() -> impl IntoView {
+    let params = use_params_map();
+    let host = move || params.read().get("host_id").unwrap_or_default();
+    view! {
+        <Title text="终端 Terminal" />
+        <Stylesheet id="xterm-css" href="/webssh/vendor/xterm.css" />
+        <Script src="/webssh/terminal.js" defer="defer" />
+        <section class="terminal-page">
+            <h1>"终端 Terminal"</h1>
+            <p class="terminal-status" id="xc-terminal-status" role="status" aria-live="polite">
+                "Connecting…"
+            </p>
+            <div class="terminal-screen" id="xc-terminal" data-host=host></div>
+        </section>
+    }
+}
