@@ -124,6 +124,7 @@ async fn each_page_names_the_bundle_that_knows_its_route(backend: Backend) {
             ("/notifications", &full),
             ("/admin", &full),
             ("/admin/courses", &full),
+            ("/terminal/1", &full),
         ] {
             let html = app
                 .client
