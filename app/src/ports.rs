@@ -27,7 +27,9 @@ use crate::dto::{
 };
 use crate::error::{AppError, FieldError};
 
+mod commerce;
 mod learning;
+pub use commerce::OrderService;
 pub use learning::{FollowService, PathService};
 
 #[async_trait]
@@ -305,6 +307,7 @@ pub struct Services {
     pub follows: Arc<dyn FollowService>,
     pub notifications: Arc<dyn NotificationService>,
     pub ops: Arc<dyn OpsService>,
+    pub orders: Arc<dyn OrderService>,
 }
 
 /// The services of the current request (provided by the server for every render and call).

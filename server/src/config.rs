@@ -84,6 +84,8 @@ pub struct Settings {
     pub api: crate::rest::settings::ApiSettings,
     /// Background jobs: concurrency, queues, retries, schedules (`JOB_*`, `*_CRON`).
     pub jobs: crate::jobs::JobSettings,
+    /// Orders and payment gateways (`ORDER_TTL_MINUTES`, `PAYMENTS_DEMO`, …).
+    pub orders: crate::orders::OrderSettings,
 }
 
 #[derive(Debug, Clone)]
@@ -289,7 +291,9 @@ impl Settings {
             &var,
             public_url_given.then(|| public_url.clone()),
         )?;
+        let orders = crate::orders::OrderSettings::from_lookup(&var, database_kind, &public_url)?;
         Ok(Settings {
+            orders,
             trusted_proxies,
             mail: MailSettings {
                 smtp_url,

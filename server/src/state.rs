@@ -63,6 +63,8 @@ pub struct Shared {
     pub follows: crate::follows::Follows,
     /// Exports and the job dashboard (see [`crate::ops`]).
     pub ops: crate::ops::Ops,
+    /// Orders, checkout and payments (see [`crate::orders`]).
+    pub orders: crate::orders::Orders,
 }
 
 impl AppState {
@@ -83,6 +85,7 @@ impl AppState {
             follows: Arc::new(self.follows.clone()),
             notifications: Arc::new(self.notifications.clone()),
             ops: Arc::new(self.ops.clone()),
+            orders: Arc::new(self.orders.clone()),
         }
     }
 }
@@ -123,4 +126,5 @@ substates! {
     LeptosOptions => leptos_options,
     crate::follows::Follows => follows,
     crate::ops::Ops => ops,
+    crate::orders::Orders => orders,
 }

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod catalog;
+pub mod commerce;
 pub mod learning;
 pub mod lifecycle;
 pub mod notifications;
@@ -11,6 +12,7 @@ pub mod ops;
 
 pub use account::*;
 pub use catalog::*;
+pub use commerce::*;
 pub use learning::*;
 pub use lifecycle::*;
 pub use notifications::*;
