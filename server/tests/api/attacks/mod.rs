@@ -10,6 +10,7 @@ mod edge;
 mod follows;
 mod notifications;
 mod ops;
+mod orders;
 
 use reqwest::Method;
 use serde_json::{json, Value};
