@@ -65,6 +65,8 @@ pub struct OrderView {
     pub status: String,
     pub total_cents: i64,
     pub refunded_cents: i64,
+    /// Taken off by the order's coupon (`total_cents` is after it).
+    pub discount_cents: i64,
     pub currency: String,
     pub items: Vec<OrderItemView>,
     pub expires_at: DateTime<Utc>,

@@ -12,6 +12,7 @@
 
 pub mod audit;
 pub mod catalog;
+pub mod coupons;
 pub mod email_tokens;
 pub mod expiry;
 pub mod exports;

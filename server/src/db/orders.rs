@@ -20,10 +20,26 @@ pub struct NewItem {
     pub price_cents: i64,
 }
 
+/// The coupon an order reserves.
+pub struct Reservation {
+    pub coupon_id: i64,
+    pub per_user_limit: i32,
+    pub discount_cents: i64,
+}
+
+/// Why a coupon could not be reserved (checked again under the coupon's row lock).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CouponRefusal {
+    UsedUp,
+    LimitReached,
+}
+
 pub struct NewOrder<'a> {
     pub order_no: &'a str,
     pub user_id: i64,
+    /// After the coupon's discount.
     pub total_cents: i64,
+    pub coupon: Option<Reservation>,
     pub expires_at: DateTime<Utc>,
     pub items: &'a [NewItem],
     pub ip: Option<&'a str>,
@@ -37,6 +53,7 @@ pub struct OrderRow {
     pub status: String,
     pub total_cents: i64,
     pub refunded_cents: i64,
+    pub discount_cents: i64,
     pub currency: String,
     pub expires_at: DateTime<Utc>,
     pub paid_at: Option<DateTime<Utc>>,
@@ -74,7 +91,7 @@ pub struct EnrollmentRow {
 }
 
 const ORDER_COLUMNS: &str =
-    "id, order_no, user_id, status, total_cents, refunded_cents, currency, \
+    "id, order_no, user_id, status, total_cents, refunded_cents, discount_cents, currency, \
      expires_at, paid_at, closed_at, created_at";
 
 const AUDIT: &str =
@@ -101,6 +118,10 @@ macro_rules! mark_paid {
         .rows_affected()
             == 1;
         if won {
+            sqlx::query("UPDATE coupon_uses SET status = 'used' WHERE order_id = $1")
+                .bind($order_id)
+                .execute(&mut *$tx)
+                .await?;
             let items: Vec<(i64, i32)> = sqlx::query_as(
                 "SELECT course_id, valid_months FROM order_items \
                  WHERE order_id = $1 AND course_id IS NOT NULL",
@@ -166,17 +187,49 @@ pub fn enrolment_end(
     start.checked_add_months(Months::new(months))
 }
 
-/// Creates a pending order with its items and audit entry; a free order (total 0) is paid and
-/// enrolled in the same transaction. Returns the order id.
-pub async fn create(db: &Db, order: &NewOrder<'_>, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
+/// Creates a pending order with its items, its coupon's reservation and its audit entry; a
+/// free order (total 0) is paid and enrolled in the same transaction. Returns the order id.
+///
+/// The coupon is reserved first, by one guarded update of its row (`reserved < total_quantity`):
+/// that row lock orders parallel checkouts with one coupon, so a single-use coupon goes to
+/// exactly one of them, and the per-user count read after it sees every committed use.
+pub async fn create(
+    db: &Db,
+    order: &NewOrder<'_>,
+    now: DateTime<Utc>,
+) -> Result<Result<i64, CouponRefusal>, sqlx::Error> {
     on_pool!(db, pool => {
         let mut tx = pool.begin().await?;
+        if let Some(coupon) = &order.coupon {
+            let won = sqlx::query(
+                "UPDATE coupons SET reserved = reserved + 1 WHERE id = $1 AND reserved < total_quantity")
+                .bind(coupon.coupon_id).execute(&mut *tx).await?.rows_affected() == 1;
+            if !won {
+                return Ok(Err(CouponRefusal::UsedUp));
+            }
+            let mine: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM coupon_uses WHERE coupon_id = $1 AND user_id = $2 \
+                 AND status <> 'returned'")
+                .bind(coupon.coupon_id).bind(order.user_id).fetch_one(&mut *tx).await?;
+            if mine >= i64::from(coupon.per_user_limit) {
+                return Ok(Err(CouponRefusal::LimitReached));
+            }
+        }
+        let discount = order.coupon.as_ref().map_or(0, |c| c.discount_cents);
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO orders (order_no, user_id, kind, status, total_cents, expires_at, \
-             created_at, updated_at) VALUES ($1, $2, 'course', 'pending', $3, $4, $5, $5) RETURNING id")
-            .bind(order.order_no).bind(order.user_id).bind(order.total_cents)
+            "INSERT INTO orders (order_no, user_id, kind, status, total_cents, discount_cents, \
+             expires_at, created_at, updated_at) \
+             VALUES ($1, $2, 'course', 'pending', $3, $4, $5, $6, $6) RETURNING id")
+            .bind(order.order_no).bind(order.user_id).bind(order.total_cents).bind(discount)
             .bind(order.expires_at).bind(now)
             .fetch_one(&mut *tx).await?;
+        if let Some(coupon) = &order.coupon {
+            sqlx::query(
+                "INSERT INTO coupon_uses (coupon_id, user_id, order_id, status, created_at) \
+                 VALUES ($1, $2, $3, 'reserved', $4)")
+                .bind(coupon.coupon_id).bind(order.user_id).bind(id).bind(now)
+                .execute(&mut *tx).await?;
+        }
         for item in order.items {
             sqlx::query(
                 "INSERT INTO order_items (order_id, course_id, title, price_cents, price_policy_id, \
@@ -197,7 +250,7 @@ pub async fn create(db: &Db, order: &NewOrder<'_>, now: DateTime<Utc>) -> Result
                 .execute(&mut *tx).await?;
         }
         tx.commit().await?;
-        Ok(id)
+        Ok(Ok(id))
     })
 }
 
@@ -271,6 +324,15 @@ pub async fn close(
             sqlx::query("UPDATE payments SET status = 'closed', updated_at = $2 \
                          WHERE order_id = $1 AND status = 'created'")
                 .bind(order.id).bind(now).execute(&mut *tx).await?;
+            // Its coupon goes back.
+            let returned: Option<i64> = sqlx::query_scalar(
+                "UPDATE coupon_uses SET status = 'returned' WHERE order_id = $1 \
+                 AND status = 'reserved' RETURNING coupon_id")
+                .bind(order.id).fetch_optional(&mut *tx).await?;
+            if let Some(coupon_id) = returned {
+                sqlx::query("UPDATE coupons SET reserved = reserved - 1 WHERE id = $1")
+                    .bind(coupon_id).execute(&mut *tx).await?;
+            }
             sqlx::query(AUDIT).bind(actor_id).bind("change").bind(order.id.to_string())
                 .bind(&order.order_no).bind(status_change("pending", "closed")).bind(ip).bind(now)
                 .execute(&mut *tx).await?;

@@ -9,6 +9,7 @@
 //! themselves, each one guarded transaction with its audit entry, are in [`crate::db::orders`].
 
 pub mod checkout;
+pub mod coupons;
 pub mod notify;
 pub mod settings;
 
@@ -25,7 +26,7 @@ use chrono::Utc;
 use crate::db::orders::{self as repo, OrderRow, Settled, Settlement};
 use crate::db::{price_policies, Db};
 use crate::error::ResultExt;
-use crate::jobs::{Job, Jobs};
+use crate::jobs::Jobs;
 use crate::payments::gateway::{is_mobile, GatewayError, Gateways, Next, StartRequest};
 
 pub use settings::OrderSettings;
@@ -109,6 +110,7 @@ impl Orders {
                 status: r.status,
                 total_cents: r.total_cents,
                 refunded_cents: r.refunded_cents,
+                discount_cents: r.discount_cents,
                 currency: r.currency,
                 expires_at: r.expires_at,
                 paid_at: r.paid_at,
@@ -227,86 +229,7 @@ impl OrderService for Orders {
         meta: &RequestMeta,
         request: CheckoutRequest,
     ) -> Result<OrderView, AppError> {
-        checkout::check_items(&request.items).map_err(|e| AppError::Validation(vec![e]))?;
-        if request
-            .coupon_code
-            .as_deref()
-            .is_some_and(|c| !c.trim().is_empty())
-        {
-            return Err(AppError::Validation(vec![FieldError::new(
-                "coupon_code",
-                "no such coupon",
-            )]));
-        }
-        let now = Utc::now();
-        let mut items = Vec::with_capacity(request.items.len());
-        let mut errors = Vec::new();
-        for (i, item) in request.items.iter().enumerate() {
-            let course = price_policies::public_course(&self.db, item.course_id)
-                .await
-                .db_err("course")?
-                .ok_or_else(|| AppError::NotFound("course".into()))?;
-            if repo::owns(&self.db, user_id, course.id, now)
-                .await
-                .db_err("enrolment")?
-            {
-                return Err(AppError::Conflict(format!(
-                    "you already own \u{201c}{}\u{201d}",
-                    course.title
-                )));
-            }
-            let policies = price_policies::for_course(&self.db, course.id)
-                .await
-                .db_err("price policy")?;
-            match checkout::price(item, &course, &policies, &format!("items[{i}]")) {
-                Ok(priced) => items.push(repo::NewItem {
-                    course_id: course.id,
-                    title: course.title,
-                    price_policy_id: priced.price_policy_id,
-                    valid_months: priced.valid_months,
-                    price_cents: priced.price_cents,
-                }),
-                Err(e) => errors.push(e),
-            }
-        }
-        if !errors.is_empty() {
-            return Err(AppError::Validation(errors));
-        }
-        let total_cents = items.iter().map(|i| i.price_cents).sum();
-        let order_no = checkout::order_no(now);
-        let expires_at = now + self.settings.ttl;
-        let ip = meta.ip();
-        let id = repo::create(
-            &self.db,
-            &repo::NewOrder {
-                order_no: &order_no,
-                user_id,
-                total_cents,
-                expires_at,
-                items: &items,
-                ip: ip.as_deref(),
-            },
-            now,
-        )
-        .await
-        .db_err("order")?;
-        if total_cents > 0 {
-            let job = Job::OrderClose { order_id: id };
-            if let Err(e) = self
-                .jobs
-                // The queue counts whole seconds: one more, so the job never runs early.
-                .enqueue_at(
-                    &job,
-                    &format!("order:{id}"),
-                    expires_at + chrono::Duration::seconds(1),
-                )
-                .await
-            {
-                // The order still closes when its owner cancels it; the gap is in the README.
-                tracing::error!(error = %e, order_no, "could not schedule the order's close");
-            }
-        }
-        self.order(user_id, &order_no).await
+        self.place(user_id, meta, request).await
     }
 
     async fn orders(&self, user_id: i64) -> Result<Vec<OrderView>, AppError> {

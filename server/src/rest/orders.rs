@@ -169,12 +169,12 @@ pub fn register(api: &mut super::registry::ApiBuilder) {
     api.schema(
         "Order",
         json!({"type": "object", "additionalProperties": false,
-            "required": ["order_no", "status", "total_cents", "refunded_cents", "currency", "items",
+            "required": ["order_no", "status", "total_cents", "refunded_cents", "discount_cents", "currency", "items",
                 "expires_at", "paid_at", "closed_at", "created_at"],
             "properties": {
                 "order_no": {"type": "string", "pattern": "^[A-Z0-9]{16,40}$"},
                 "status": {"type": "string", "enum": ["pending", "paid", "closed", "refunded"]},
-                "total_cents": cents, "refunded_cents": cents,
+                "total_cents": cents, "refunded_cents": cents, "discount_cents": cents,
                 "currency": {"type": "string", "const": "CNY"},
                 "items": {"type": "array", "items": {"type": "object", "additionalProperties": false,
                     "required": ["course_id", "title", "price_policy_id", "valid_months", "price_cents"],

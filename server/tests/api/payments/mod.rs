@@ -2,6 +2,7 @@
 //! through the shared notify handling, and enrolments, on both backends.
 
 mod alipay;
+mod coupons;
 mod fake_alipay;
 mod orders;
 
