@@ -13,6 +13,7 @@ use crate::pages::{
     AccountPage, CourseDetailPage, CourseListPage, HomePage, LoginPage, NotFound, OAuthFinishPage,
     RegisterPage,
 };
+use crate::pages::{CheckoutPage, DemoPayPage, MyCoursesPage, PaymentReturnPage};
 use crate::pages::{
     DevicesPage, ForgotPasswordPage, NotificationsPage, ProfilePage, ResetPasswordPage,
     VerifyEmailPage,
@@ -77,6 +78,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/password/reset") view=ResetPasswordPage />
                     <Route path=path!("/verify-email") view=VerifyEmailPage />
                     <Route path=path!("/notifications") view=NotificationsPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/courses") view=MyCoursesPage ssr=SsrMode::Async />
+                    <Route path=path!("/checkout/:order_no") view=CheckoutPage ssr=SsrMode::Async />
+                    <Route path=path!("/pay/demo/:out_trade_no") view=DemoPayPage ssr=SsrMode::Async />
+                    <Route path=path!("/pay/alipay/return") view=PaymentReturnPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>
