@@ -71,25 +71,6 @@ pub struct ItemRow {
     pub price_cents: i64,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct PaymentRow {
-    pub id: i64,
-    pub order_id: i64,
-    pub provider: String,
-    pub out_trade_no: String,
-    pub amount_cents: i64,
-    pub status: String,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct EnrollmentRow {
-    pub course_id: i64,
-    pub course_slug: String,
-    pub course_title: String,
-    pub expires_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-}
-
 const ORDER_COLUMNS: &str =
     "id, order_no, user_id, status, total_cents, refunded_cents, discount_cents, currency, \
      expires_at, paid_at, closed_at, created_at";
@@ -342,44 +323,10 @@ pub async fn close(
     })
 }
 
-/// The payment of `order_id` through `provider`, created on first use (one per order and
-/// provider, so asking again resumes it).
-pub async fn payment_for(
-    db: &Db,
-    order_id: i64,
-    provider: &str,
-    out_trade_no: &str,
-    amount_cents: i64,
-    now: DateTime<Utc>,
-) -> Result<PaymentRow, sqlx::Error> {
-    on_pool!(db, pool => {
-        sqlx::query(
-            "INSERT INTO payments (order_id, provider, out_trade_no, amount_cents, status, \
-             created_at, updated_at) VALUES ($1, $2, $3, $4, 'created', $5, $5) \
-             ON CONFLICT (out_trade_no) DO NOTHING")
-            .bind(order_id).bind(provider).bind(out_trade_no).bind(amount_cents).bind(now)
-            .execute(pool).await?;
-        sqlx::query_as(
-            "SELECT id, order_id, provider, out_trade_no, amount_cents, status FROM payments \
-             WHERE out_trade_no = $1")
-            .bind(out_trade_no).fetch_one(pool).await
-    })
-}
-
-pub async fn payment_by_trade_no(
-    db: &Db,
-    out_trade_no: &str,
-) -> Result<Option<PaymentRow>, sqlx::Error> {
-    on_pool!(db, pool => sqlx::query_as(
-        "SELECT id, order_id, provider, out_trade_no, amount_cents, status FROM payments \
-         WHERE out_trade_no = $1")
-        .bind(out_trade_no).fetch_optional(pool).await)
-}
-
 /// A verified notification of a payment that the gateway checked against its payment row
 /// (provider and amount).
 pub struct Settlement<'a> {
-    pub payment: &'a PaymentRow,
+    pub payment: &'a super::payments::PaymentRow,
     pub provider: &'a str,
     /// The provider's id of this notification (Alipay `notify_id`, WeChat's event `id`).
     pub notify_key: &'a str,
@@ -440,53 +387,4 @@ pub async fn settle(
         tx.commit().await?;
         Ok(outcome)
     })
-}
-
-/// Keeps a notification that was refused (bad signature, another app, a wrong amount…) with
-/// why, for the back office; keyed by a hash of its body, so a flood of one forgery is one row.
-pub async fn record_refused(
-    db: &Db,
-    provider: &str,
-    body: &str,
-    reason: &str,
-    now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    use sha2::Digest;
-    let key = format!(
-        "refused:{}",
-        hex::encode(sha2::Sha256::digest(body.as_bytes()))
-    );
-    on_pool!(db, pool => sqlx::query(
-        "INSERT INTO payment_notifications (provider, notify_key, body, received_at, outcome, reason) \
-         VALUES ($1, $2, $3, $4, 'refused', $5) ON CONFLICT (provider, notify_key) DO NOTHING")
-        .bind(provider).bind(key).bind(body).bind(now).bind(reason)
-        .execute(pool).await.map(|_| ()))
-}
-
-/// Whether the user holds the course now (an enrolment without an end, or ending later).
-pub async fn owns(
-    db: &Db,
-    user_id: i64,
-    course_id: i64,
-    now: DateTime<Utc>,
-) -> Result<bool, sqlx::Error> {
-    let n: i64 = on_pool!(db, pool => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM enrollments WHERE user_id = $1 AND course_id = $2 \
-         AND (expires_at IS NULL OR expires_at > $3)")
-        .bind(user_id).bind(course_id).bind(now).fetch_one(pool).await)?;
-    Ok(n > 0)
-}
-
-/// The courses the user holds now, newest first.
-pub async fn enrollments(
-    db: &Db,
-    user_id: i64,
-    now: DateTime<Utc>,
-) -> Result<Vec<EnrollmentRow>, sqlx::Error> {
-    on_pool!(db, pool => sqlx::query_as(
-        "SELECT e.course_id, c.slug AS course_slug, c.title AS course_title, e.expires_at, e.created_at \
-         FROM enrollments e JOIN courses c ON c.id = e.course_id \
-         WHERE e.user_id = $1 AND (e.expires_at IS NULL OR e.expires_at > $2) AND c.deleted_at IS NULL \
-         ORDER BY e.created_at DESC, e.id DESC")
-        .bind(user_id).bind(now).fetch_all(pool).await)
 }

@@ -31,7 +31,7 @@ impl Orders {
                 .await
                 .db_err("course")?
                 .ok_or_else(|| AppError::NotFound("course".into()))?;
-            if repo::owns(&self.db, user_id, course.id, now)
+            if crate::db::enrollments::owns(&self.db, user_id, course.id, now)
                 .await
                 .db_err("enrolment")?
             {

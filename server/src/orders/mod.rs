@@ -151,7 +151,9 @@ impl Orders {
     /// caller's answer for it.
     pub async fn refuse(&self, provider: &str, body: &str, reason: &str) {
         tracing::warn!(provider, reason, "payment notification refused");
-        if let Err(e) = repo::record_refused(&self.db, provider, body, reason, Utc::now()).await {
+        if let Err(e) =
+            crate::db::payments::record_refused(&self.db, provider, body, reason, Utc::now()).await
+        {
             tracing::error!(error = %e, "could not record a refused notification");
         }
     }
@@ -206,7 +208,7 @@ impl OrderService for Orders {
         let policies = self.price_policies(course_id).await?;
         let owned = match user_id {
             Some(user) => Some(
-                repo::owns(&self.db, user, course_id, Utc::now())
+                crate::db::enrollments::owns(&self.db, user, course_id, Utc::now())
                     .await
                     .db_err("enrolment")?,
             ),
@@ -300,7 +302,7 @@ impl OrderService for Orders {
             return Err(AppError::Conflict("this order has expired".into()));
         }
         let out_trade_no = format!("{}{}", order.order_no, provider_suffix(provider));
-        let payment = repo::payment_for(
+        let payment = crate::db::payments::payment_for(
             &self.db,
             order.id,
             provider,
@@ -346,46 +348,8 @@ impl OrderService for Orders {
         })
     }
 
-    /// The demo gateway's "buyer paid": the owner confirms on `/pay/demo/…`, and the
-    /// confirmation is settled like a provider's notification. 404 unless the demo is on and
-    /// the payment is the caller's.
     async fn confirm_demo(&self, user_id: i64, out_trade_no: &str) -> Result<OrderView, AppError> {
-        let not_found = || AppError::NotFound("payment".into());
-        if !self.settings.demo {
-            return Err(not_found());
-        }
-        let payment = repo::payment_by_trade_no(&self.db, out_trade_no)
-            .await
-            .db_err("payment")?
-            .filter(|p| p.provider == "demo")
-            .ok_or_else(not_found)?;
-        let order = repo::by_id(&self.db, payment.order_id)
-            .await
-            .db_err("order")?
-            .filter(|o| o.user_id == user_id)
-            .ok_or_else(not_found)?;
-        let body = serde_json::json!({
-            "out_trade_no": payment.out_trade_no, "amount_cents": payment.amount_cents
-        })
-        .to_string();
-        let key = format!("demo:{}", payment.out_trade_no);
-        let settled = self
-            .settle(&Settlement {
-                payment: &payment,
-                provider: "demo",
-                notify_key: &key,
-                provider_trade_no: Some(&key),
-                body: &body,
-            })
-            .await?;
-        if settled == Settled::Closed {
-            return Err(AppError::Conflict("this order was closed".into()));
-        }
-        let fresh = repo::by_id(&self.db, order.id)
-            .await
-            .db_err("order")?
-            .ok_or_else(not_found)?;
-        self.view(fresh).await
+        self.demo_confirmation(user_id, out_trade_no).await
     }
 
     async fn confirm_return(
@@ -397,7 +361,7 @@ impl OrderService for Orders {
     }
 
     async fn enrollments(&self, user_id: i64) -> Result<Vec<EnrollmentView>, AppError> {
-        let rows = repo::enrollments(&self.db, user_id, Utc::now())
+        let rows = crate::db::enrollments::enrollments(&self.db, user_id, Utc::now())
             .await
             .db_err("enrolment")?;
         Ok(rows

@@ -1,5 +1,6 @@
-//! Provider callbacks into orders: Alipay's async notification, and the return page's
-//! confirmation by `alipay.trade.query` (the redirect itself proves nothing). Both end in
+//! Provider callbacks into orders: Alipay's async notification, the return page's
+//! confirmation by `alipay.trade.query` (the redirect itself proves nothing), and the demo
+//! gateway's confirmation. Both end in
 //! [`Orders::settle`]; refusals are stored with their reason ([`Orders::refuse`]).
 
 use std::collections::BTreeMap;
@@ -48,7 +49,7 @@ impl Orders {
             }
         };
         let out_trade_no = fields.get("out_trade_no").cloned().unwrap_or_default();
-        let payment = repo::payment_by_trade_no(&self.db, &out_trade_no)
+        let payment = crate::db::payments::payment_by_trade_no(&self.db, &out_trade_no)
             .await
             .db_err("payment")?;
         let pays = match alipay.check_notification(&fields, payment.as_ref()) {
@@ -78,6 +79,52 @@ impl Orders {
         Ok(Answer::Success)
     }
 
+    /// The demo gateway's "buyer paid": the owner confirms on `/pay/demo/…`, and the
+    /// confirmation is settled like a provider's notification. 404 unless the demo is on and
+    /// the payment is the caller's.
+    pub(super) async fn demo_confirmation(
+        &self,
+        user_id: i64,
+        out_trade_no: &str,
+    ) -> Result<OrderView, AppError> {
+        let not_found = || AppError::NotFound("payment".into());
+        if !self.settings.demo {
+            return Err(not_found());
+        }
+        let payment = crate::db::payments::payment_by_trade_no(&self.db, out_trade_no)
+            .await
+            .db_err("payment")?
+            .filter(|p| p.provider == "demo")
+            .ok_or_else(not_found)?;
+        let order = repo::by_id(&self.db, payment.order_id)
+            .await
+            .db_err("order")?
+            .filter(|o| o.user_id == user_id)
+            .ok_or_else(not_found)?;
+        let body = serde_json::json!({
+            "out_trade_no": payment.out_trade_no, "amount_cents": payment.amount_cents
+        })
+        .to_string();
+        let key = format!("demo:{}", payment.out_trade_no);
+        let settled = self
+            .settle(&Settlement {
+                payment: &payment,
+                provider: "demo",
+                notify_key: &key,
+                provider_trade_no: Some(&key),
+                body: &body,
+            })
+            .await?;
+        if settled == Settled::Closed {
+            return Err(AppError::Conflict("this order was closed".into()));
+        }
+        let fresh = repo::by_id(&self.db, order.id)
+            .await
+            .db_err("order")?
+            .ok_or_else(not_found)?;
+        self.view(fresh).await
+    }
+
     /// The return page: asks Alipay about the caller's payment and settles it if Alipay says
     /// it was paid (the query's verified reply is stored like a notification). 404 for a
     /// payment that is not the caller's.
@@ -88,7 +135,7 @@ impl Orders {
     ) -> Result<OrderView, AppError> {
         let not_found = || AppError::NotFound("payment".into());
         let alipay = self.alipay.clone().ok_or_else(not_found)?;
-        let payment = repo::payment_by_trade_no(&self.db, out_trade_no)
+        let payment = crate::db::payments::payment_by_trade_no(&self.db, out_trade_no)
             .await
             .db_err("payment")?
             .filter(|p| p.provider == "alipay")

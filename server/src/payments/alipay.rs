@@ -18,7 +18,7 @@ use super::alipay_sign::{sign_request, verify_notification, verify_reply};
 use super::gateway::{GatewayError, Next, PaymentGateway, StartRequest};
 use super::keys::{SigningKey, VerifyingKey};
 use crate::config::{bad, ConfigError};
-use crate::db::orders::PaymentRow;
+use crate::db::payments::PaymentRow;
 
 pub const PRODUCTION: &str = "https://openapi.alipay.com/gateway.do";
 /// The sandbox, for `ALIPAY_GATEWAY_URL`.

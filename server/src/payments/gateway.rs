@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::db::orders::PaymentRow;
+use crate::db::payments::PaymentRow;
 
 /// What a gateway needs to start a payment.
 pub struct StartRequest<'a> {
