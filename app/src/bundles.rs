@@ -27,6 +27,8 @@ pub const FULL_BUNDLE_PREFIXES: &[&str] = &[
     "/password",
     "/verify-email",
     "/terminal",
+    "/checkout",
+    "/pay",
 ];
 
 /// Provided by the server to every page: whether the site holds both bundles. A site built by

@@ -27,8 +27,10 @@ use crate::dto::{
 };
 use crate::error::{AppError, FieldError};
 
+mod commerce;
 mod learning;
 mod terminal;
+pub use commerce::OrderService;
 pub use learning::{FollowService, PathService};
 pub use terminal::TerminalService;
 
@@ -307,6 +309,7 @@ pub struct Services {
     pub follows: Arc<dyn FollowService>,
     pub notifications: Arc<dyn NotificationService>,
     pub ops: Arc<dyn OpsService>,
+    pub orders: Arc<dyn OrderService>,
 }
 
 /// The services of the current request (provided by the server for every render and call).

@@ -15,6 +15,8 @@ use crate::pages::{
     admin, AccountPage, DevicesPage, ForgotPasswordPage, LoginPage, NotificationsPage,
     OAuthFinishPage, ProfilePage, RegisterPage, ResetPasswordPage, VerifyEmailPage,
 };
+#[cfg(any(feature = "ssr", feature = "full-bundle"))]
+use crate::pages::{CheckoutPage, DemoPayPage, MyCoursesPage, PaymentReturnPage};
 use crate::pages::{
     CourseDetailPage, CourseListPage, HomePage, NotFound, PathDetailPage, PathListPage,
 };
@@ -124,6 +126,10 @@ fn SignedInRoutes() -> impl MatchNestedRoutes + Clone {
         <Route path=path!("/account/profile") view=ProfilePage ssr=SsrMode::Async />
         <Route path=path!("/notifications") view=NotificationsPage ssr=SsrMode::Async />
         <Route path=path!("/terminal/:host_id") view=crate::pages::terminal::TerminalPage />
+        <Route path=path!("/account/courses") view=MyCoursesPage ssr=SsrMode::Async />
+        <Route path=path!("/checkout/:order_no") view=CheckoutPage ssr=SsrMode::Async />
+        <Route path=path!("/pay/demo/:out_trade_no") view=DemoPayPage ssr=SsrMode::Async />
+        <Route path=path!("/pay/alipay/return") view=PaymentReturnPage ssr=SsrMode::Async />
         <ParentRoute path=path!("/admin") view=admin::AdminLayout ssr=SsrMode::Async>
             <Route path=path!("") view=admin::DashboardPage />
             <Route path=path!("/audit") view=admin::AuditLogPage />

@@ -86,6 +86,8 @@ pub struct Settings {
     pub jobs: crate::jobs::JobSettings,
     /// Hosts, terminals and recordings (`WEBSSH_*`, `SECRET_KEY_PATH`, `RECORDINGS_DIR`).
     pub webssh: crate::webssh::settings::WebsshSettings,
+    /// Orders and payment gateways (`ORDER_TTL_MINUTES`, `PAYMENTS_DEMO`, …).
+    pub orders: crate::orders::OrderSettings,
 }
 
 #[derive(Debug, Clone)]
@@ -291,7 +293,9 @@ impl Settings {
             &var,
             public_url_given.then(|| public_url.clone()),
         )?;
+        let orders = crate::orders::OrderSettings::from_lookup(&var, database_kind, &public_url)?;
         Ok(Settings {
+            orders,
             trusted_proxies,
             mail: MailSettings {
                 smtp_url,

@@ -21,6 +21,7 @@ pub mod model_engine;
 pub mod notifications;
 pub mod oauth;
 pub mod ops;
+pub mod orders;
 pub mod outage;
 pub mod payments;
 pub mod rbac;

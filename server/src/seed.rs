@@ -240,6 +240,12 @@ pub async fn seed_demo(db: &Db, courses: u32) -> anyhow::Result<()> {
     crate::db::paths::seed_demo(db, DEMO_PATHS)
         .await
         .context("seeding demo learning paths failed")?;
+    crate::db::price_policies::seed_missing(db)
+        .await
+        .context("seeding demo price policies failed")?;
+    crate::db::coupons::seed_demo(db)
+        .await
+        .context("seeding the demo coupon failed")?;
     if courses > BULK {
         // Statistics for the new rows now, not when autovacuum next looks: until then
         // PostgreSQL plans the lists as if the catalogue were a few rows (a full sort instead

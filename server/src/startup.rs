@@ -167,7 +167,14 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         exports: crate::exports::Exports::new(db.clone(), jobs.queue.clone()),
         board: crate::jobs::board::JobBoardService::new(db.clone(), settings.jobs.heartbeat),
     };
+    let orders = crate::orders::Orders::new(
+        db.clone(),
+        jobs.queue.clone(),
+        settings.orders.clone(),
+        crate::payments::configured(&settings.orders)?,
+    );
     Ok(AppState::new(Shared {
+        orders,
         ops,
         terminals,
         catalog,

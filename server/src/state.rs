@@ -65,6 +65,8 @@ pub struct Shared {
     pub ops: crate::ops::Ops,
     /// Web terminals: this instance's live sessions and tickets (see [`crate::webssh`]).
     pub terminals: crate::webssh::Terminals,
+    /// Orders, checkout and payments (see [`crate::orders`]).
+    pub orders: crate::orders::Orders,
 }
 
 impl AppState {
@@ -85,6 +87,7 @@ impl AppState {
             follows: Arc::new(self.follows.clone()),
             notifications: Arc::new(self.notifications.clone()),
             ops: Arc::new(self.ops.clone()),
+            orders: Arc::new(self.orders.clone()),
         }
     }
 }
@@ -125,4 +128,5 @@ substates! {
     LeptosOptions => leptos_options,
     crate::follows::Follows => follows,
     crate::ops::Ops => ops,
+    crate::orders::Orders => orders,
 }

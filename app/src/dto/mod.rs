@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod catalog;
+pub mod commerce;
 pub mod learning;
 pub mod lifecycle;
 pub mod notifications;
@@ -12,6 +13,7 @@ pub mod terminal;
 
 pub use account::*;
 pub use catalog::*;
+pub use commerce::*;
 pub use learning::*;
 pub use lifecycle::*;
 pub use notifications::*;

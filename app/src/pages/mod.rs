@@ -2,6 +2,7 @@
 
 mod account;
 pub mod admin;
+mod checkout;
 mod connections;
 mod course_detail;
 mod course_list;
@@ -9,6 +10,7 @@ mod devices;
 mod home;
 mod login;
 mod mail_settings;
+mod my_courses;
 mod not_found;
 mod notifications;
 mod oauth_finish;
@@ -19,11 +21,13 @@ mod register;
 pub mod terminal;
 
 pub use account::AccountPage;
+pub use checkout::{BuyBox, CheckoutPage, DemoPayPage, PaymentReturnPage};
 pub use course_detail::CourseDetailPage;
 pub use course_list::CourseListPage;
 pub use devices::DevicesPage;
 pub use home::HomePage;
 pub use login::LoginPage;
+pub use my_courses::MyCoursesPage;
 pub use not_found::NotFound;
 pub use notifications::NotificationsPage;
 pub use oauth_finish::OAuthFinishPage;

@@ -16,3 +16,4 @@ pub mod lifecycle;
 pub mod notifications;
 pub mod oauth;
 pub mod ops;
+pub mod orders;

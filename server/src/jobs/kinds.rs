@@ -97,6 +97,13 @@ pub async fn run(ctx: &JobContext, job: &Job, key: &str) -> Result<(), Failure> 
                 .await?
         }
         Job::Export { export_id } => crate::exports::build::run(ctx, *export_id).await?,
+        Job::OrderClose { order_id } => {
+            let found = crate::orders::Orders::close_expired(&ctx.db, *order_id).await?;
+            if found == crate::orders::Expiry::NotYet {
+                return Err(Failure::Retry("the order has not expired yet".into()));
+            }
+            tracing::info!(order_id, ?found, "unpaid order checked at its expiry");
+        }
         Job::Noop { .. } => {}
         Job::BenchNotify { user_id } => {
             let note = db::notifications::NewNotification {

@@ -70,6 +70,8 @@ pub enum Job {
     // Exports and the queue's benchmark (server/src/exports, bench/jobs).
     /// Builds the file of export `export_id` (key: the export id).
     Export { export_id: i64 },
+    /// Closes order `order_id` if it is still unpaid at its expiry (key: `order:{id}`).
+    OrderClose { order_id: i64 },
     /// Does nothing: the benchmark's unit of work. Refused unless `JOB_BENCH=true`.
     Noop { n: i64 },
     /// The benchmark's reminder-like job: the natural-key guard, one in-app notification to
@@ -87,6 +89,7 @@ impl Job {
             Job::ReminderFanOut { .. } => Kind::ReminderFanOut,
             Job::Reminder { .. } => Kind::Reminder,
             Job::Export { .. } => Kind::Export,
+            Job::OrderClose { .. } => Kind::OrderClose,
             Job::Noop { .. } => Kind::Noop,
             Job::BenchNotify { .. } => Kind::BenchNotify,
         }
@@ -113,6 +116,7 @@ impl Job {
                 "course_id": course_id, "window_end": window_end, "user_id": user_id
             }),
             Job::Export { export_id } => serde_json::json!({ "export_id": export_id }),
+            Job::OrderClose { order_id } => serde_json::json!({ "order_id": order_id }),
             Job::Noop { n } => serde_json::json!({ "n": n }),
             Job::BenchNotify { user_id } => serde_json::json!({ "user_id": user_id }),
         }
@@ -167,6 +171,9 @@ impl Job {
             Kind::Export => Job::Export {
                 export_id: int("export_id")?,
             },
+            Kind::OrderClose => Job::OrderClose {
+                order_id: int("order_id")?,
+            },
             Kind::Noop => Job::Noop { n: int("n")? },
             Kind::BenchNotify => Job::BenchNotify {
                 user_id: int("user_id")?,
@@ -185,12 +192,13 @@ pub enum Kind {
     ReminderFanOut,
     Reminder,
     Export,
+    OrderClose,
     Noop,
     BenchNotify,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::LinkMail,
         Kind::Housekeeping,
         Kind::ExpiryScan,
@@ -198,6 +206,7 @@ impl Kind {
         Kind::ReminderFanOut,
         Kind::Reminder,
         Kind::Export,
+        Kind::OrderClose,
         Kind::Noop,
         Kind::BenchNotify,
     ];
@@ -211,6 +220,7 @@ impl Kind {
             Kind::ReminderFanOut => "reminder.fan_out",
             Kind::Reminder => "reminder.send",
             Kind::Export => "export",
+            Kind::OrderClose => "order.close",
             Kind::Noop => "bench.noop",
             Kind::BenchNotify => "bench.notify",
         }
@@ -228,6 +238,7 @@ impl Kind {
             | Kind::OverdueDigest
             | Kind::ReminderFanOut
             | Kind::Export
+            | Kind::OrderClose
             | Kind::Noop
             | Kind::BenchNotify => "default",
         }
@@ -244,6 +255,7 @@ impl Kind {
             Kind::ReminderFanOut => Duration::from_secs(300),
             Kind::Reminder => Duration::from_secs(30),
             Kind::Export => Duration::from_secs(600),
+            Kind::OrderClose => Duration::from_secs(30),
             Kind::Noop | Kind::BenchNotify => Duration::from_secs(10),
         }
     }

@@ -2,11 +2,14 @@
 //! by the gateways (Alipay, WeChat Pay, UnionPay) and by the tests' fake gateways, which sign
 //! and check exactly as the real ones do.
 //!
-//! What is here so far is the cryptographic layer (`keys`, `alipay_sign`, `wechat_sign`); the
-//! gateways, orders and checkout build on it (issue 14). Every check that fails is an error the
-//! caller must refuse on: nothing here answers "probably fine".
+//! The cryptographic layer (`keys`, `alipay_sign`, `wechat_sign`) and the gateways on it
+//! (`gateway`: the trait, the configured set, the embedded demo). Orders and their settlement
+//! are [`crate::orders`]'. Every check that fails is an error the caller must refuse on:
+//! nothing here answers "probably fine".
 
+pub mod alipay;
 pub mod alipay_sign;
+pub mod gateway;
 pub mod keys;
 pub mod wechat_sign;
 
@@ -23,4 +26,26 @@ pub enum SignatureError {
     Stale(i64),
     #[error("the reply is not what the provider sends: {0}")]
     Shape(String),
+}
+
+/// The gateways this instance offers, and Alipay's own handle for its callbacks.
+#[derive(Clone, Default)]
+pub struct Configured {
+    pub gateways: gateway::Gateways,
+    pub alipay: Option<std::sync::Arc<alipay::AlipayGateway>>,
+}
+
+/// Builds the configured gateways (reading their keys); a bad key stops start-up.
+pub fn configured(settings: &crate::orders::OrderSettings) -> anyhow::Result<Configured> {
+    let mut out = Configured::default();
+    if let Some(alipay) = &settings.alipay {
+        let gateway =
+            std::sync::Arc::new(alipay::AlipayGateway::load(alipay, &settings.public_url)?);
+        out.gateways = out.gateways.with(gateway.clone());
+        out.alipay = Some(gateway);
+    }
+    if settings.demo {
+        out.gateways = out.gateways.with(std::sync::Arc::new(gateway::DemoGateway));
+    }
+    Ok(out)
 }

@@ -22,7 +22,9 @@ pub mod follows;
 pub mod links;
 pub mod notifications;
 pub mod openapi;
+pub mod orders;
 pub mod params;
+pub mod payments;
 pub mod problem;
 pub mod registry;
 pub mod resources;
@@ -184,6 +186,8 @@ fn build(published: Arc<OnceLock<Published>>) -> ApiBuilder {
     resources::register(&mut api);
     follows::register(&mut api);
     terminals::register(&mut api);
+    orders::register(&mut api);
+    payments::register(&mut api);
     api
 }
 

@@ -112,6 +112,13 @@ impl Operation {
                         "schema": {"type": "string", "minLength": 1, "maxLength": 64}
                     });
                 }
+                if name == "order_no" || name == "out_trade_no" {
+                    return json!({
+                        "name": name, "in": "path", "required": true,
+                        "description": "The order's number (a payment's adds its provider's letter).",
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 64}
+                    });
+                }
                 let description = match name.strip_suffix("_id") {
                     Some(parent) => format!("The id of the {parent}."),
                     None => "The record's id.".to_string(),

@@ -28,6 +28,7 @@ mod models_paging;
 mod notifications;
 mod oauth;
 mod operations;
+mod payments;
 mod personas;
 mod recovery;
 mod reminders;

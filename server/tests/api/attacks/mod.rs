@@ -11,6 +11,7 @@ mod follows;
 mod notifications;
 mod ops;
 mod webssh;
+mod orders;
 
 use reqwest::Method;
 use serde_json::{json, Value};

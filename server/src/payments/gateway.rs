@@ -1,0 +1,107 @@
+//! The `PaymentGateway` trait every provider implements, and the set of gateways this
+//! instance offers.
+//!
+//! A gateway turns a payment row into what the buyer does next (a page to open, a QR code's
+//! text) and checks what the provider sends back. Settling an order is never a gateway's job:
+//! every verified notification goes through [`crate::orders::Orders::settle`], the one place
+//! that pays an order.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::db::payments::PaymentRow;
+
+/// What a gateway needs to start a payment.
+pub struct StartRequest<'a> {
+    pub payment: &'a PaymentRow,
+    /// What the buyer sees on the provider's page (the first course's title).
+    pub subject: &'a str,
+    /// A phone's browser (Alipay's wap pay instead of page pay).
+    pub mobile: bool,
+}
+
+/// What the buyer is sent to: a page, or a QR code's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Next {
+    PayUrl(String),
+    CodeUrl(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    /// The provider could not be reached or answered an error; nothing was done.
+    #[error("the payment provider is unavailable: {0}")]
+    Unavailable(String),
+    /// The provider's answer failed its signature or shape check.
+    #[error("the payment provider's answer was refused: {0}")]
+    Refused(String),
+}
+
+#[async_trait]
+pub trait PaymentGateway: Send + Sync {
+    /// `alipay`, `wechat`, `unionpay` or `demo`, as stored in `payments.provider`.
+    fn provider(&self) -> &'static str;
+    async fn start(&self, request: &StartRequest<'_>) -> Result<Next, GatewayError>;
+}
+
+/// The gateways configured on this instance, in the order the checkout offers them.
+#[derive(Clone, Default)]
+pub struct Gateways(Vec<Arc<dyn PaymentGateway>>);
+
+impl Gateways {
+    pub fn with(mut self, gateway: Arc<dyn PaymentGateway>) -> Self {
+        self.0.push(gateway);
+        self
+    }
+
+    pub fn get(&self, provider: &str) -> Option<&Arc<dyn PaymentGateway>> {
+        self.0.iter().find(|g| g.provider() == provider)
+    }
+
+    pub fn providers(&self) -> Vec<String> {
+        self.0.iter().map(|g| g.provider().to_string()).collect()
+    }
+}
+
+/// The embedded demo gateway (`PAYMENTS_DEMO`): its "provider page" is our own `/pay/demo/…`,
+/// where the buyer confirms; the confirmation is settled like any provider's notification.
+pub struct DemoGateway;
+
+#[async_trait]
+impl PaymentGateway for DemoGateway {
+    fn provider(&self) -> &'static str {
+        "demo"
+    }
+
+    async fn start(&self, request: &StartRequest<'_>) -> Result<Next, GatewayError> {
+        Ok(Next::PayUrl(format!(
+            "/pay/demo/{}",
+            request.payment.out_trade_no
+        )))
+    }
+}
+
+/// Whether a `User-Agent` is a phone's browser (wap pay rather than the desktop page).
+pub fn is_mobile(user_agent: &str) -> bool {
+    let ua = user_agent.to_ascii_lowercase();
+    ["mobile", "android", "iphone", "ipad", "micromessenger"]
+        .iter()
+        .any(|m| ua.contains(m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_mobile;
+
+    #[test]
+    fn phones_are_told_from_desktops() {
+        assert!(is_mobile(
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148"
+        ));
+        assert!(is_mobile("Mozilla/5.0 (Linux; Android 14; Pixel 8)"));
+        assert!(!is_mobile(
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36"
+        ));
+    }
+}
