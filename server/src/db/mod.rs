@@ -12,8 +12,8 @@
 
 pub mod audit;
 pub mod catalog;
-mod course_page;
 pub mod coupons;
+mod course_page;
 pub mod email_tokens;
 pub mod enrollments;
 pub mod expiry;

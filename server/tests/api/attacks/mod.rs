@@ -10,8 +10,8 @@ mod edge;
 mod follows;
 mod notifications;
 mod ops;
-mod webssh;
 mod orders;
+mod webssh;
 
 use reqwest::Method;
 use serde_json::{json, Value};
