@@ -21,9 +21,15 @@ describe('checkout', () => {
   after(async () => { await browser?.close(); });
 
   it('picks a policy, pays through the demo gateway and finds the course under my courses', async (t) => {
-    const list = await (await fetch(`${BASE_URL}/api/v1/courses?price_min=5000&per_page=1`)).json();
-    const course = list.results?.[0];
-    assert.ok(course, 'a priced public course');
+    // A demo course with its four policies: other specs may have made priced courses in the
+    // back office, which has no policy screens yet (such a course is "not for sale").
+    const list = await (await fetch(`${BASE_URL}/api/v1/courses?price_min=5000&per_page=50`)).json();
+    let course;
+    for (const candidate of list.results ?? []) {
+      const policies = await (await fetch(`${BASE_URL}/api/v1/courses/${candidate.id}/price-policies`)).json();
+      if (Array.isArray(policies) && policies.length >= 4) { course = candidate; break; }
+    }
+    assert.ok(course, 'a priced public course with its price policies');
     const handle = await newPage(browser);
     const { page, consoleErrors } = handle;
     try {
