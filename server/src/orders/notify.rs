@@ -79,6 +79,28 @@ impl Orders {
         Ok(Answer::Success)
     }
 
+    /// The caller's payment `out_trade_no` through `provider`, and its order; 404 (the same
+    /// answer) for a payment that does not exist, is another provider's or another user's.
+    async fn own_payment(
+        &self,
+        user_id: i64,
+        out_trade_no: &str,
+        provider: &str,
+    ) -> Result<(crate::db::payments::PaymentRow, repo::OrderRow), AppError> {
+        let not_found = || AppError::NotFound("payment".into());
+        let payment = crate::db::payments::payment_by_trade_no(&self.db, out_trade_no)
+            .await
+            .db_err("payment")?
+            .filter(|p| p.provider == provider)
+            .ok_or_else(not_found)?;
+        let order = repo::by_id(&self.db, payment.order_id)
+            .await
+            .db_err("order")?
+            .filter(|o| o.user_id == user_id)
+            .ok_or_else(not_found)?;
+        Ok((payment, order))
+    }
+
     /// The demo gateway's "buyer paid": the owner confirms on `/pay/demo/…`, and the
     /// confirmation is settled like a provider's notification. 404 unless the demo is on and
     /// the payment is the caller's.
@@ -91,16 +113,7 @@ impl Orders {
         if !self.settings.demo {
             return Err(not_found());
         }
-        let payment = crate::db::payments::payment_by_trade_no(&self.db, out_trade_no)
-            .await
-            .db_err("payment")?
-            .filter(|p| p.provider == "demo")
-            .ok_or_else(not_found)?;
-        let order = repo::by_id(&self.db, payment.order_id)
-            .await
-            .db_err("order")?
-            .filter(|o| o.user_id == user_id)
-            .ok_or_else(not_found)?;
+        let (payment, order) = self.own_payment(user_id, out_trade_no, "demo").await?;
         let body = serde_json::json!({
             "out_trade_no": payment.out_trade_no, "amount_cents": payment.amount_cents
         })
@@ -135,16 +148,7 @@ impl Orders {
     ) -> Result<OrderView, AppError> {
         let not_found = || AppError::NotFound("payment".into());
         let alipay = self.alipay.clone().ok_or_else(not_found)?;
-        let payment = crate::db::payments::payment_by_trade_no(&self.db, out_trade_no)
-            .await
-            .db_err("payment")?
-            .filter(|p| p.provider == "alipay")
-            .ok_or_else(not_found)?;
-        let order = repo::by_id(&self.db, payment.order_id)
-            .await
-            .db_err("order")?
-            .filter(|o| o.user_id == user_id)
-            .ok_or_else(not_found)?;
+        let (payment, order) = self.own_payment(user_id, out_trade_no, "alipay").await?;
         if order.status == "pending" {
             let state = alipay.query(out_trade_no).await.map_err(|e| {
                 tracing::warn!(error = %e, "alipay.trade.query failed");
