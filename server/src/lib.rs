@@ -16,6 +16,7 @@ pub mod follows;
 pub mod housekeeping;
 pub mod http;
 pub mod jobs;
+pub mod keyfile;
 pub mod mail;
 pub mod model_engine;
 pub mod notifications;

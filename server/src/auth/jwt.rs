@@ -6,7 +6,7 @@
 //! Crypto runs on aws-lc-rs: the RustCrypto back end of `jsonwebtoken` pulls the `rsa` crate
 //! (RUSTSEC-2023-0071, Marvin) and is several times slower.
 
-use std::{fmt, fs, io, io::Write, path::Path};
+use std::{fmt, fs, path::Path};
 
 use aws_lc_rs::{
     digest,
@@ -333,33 +333,14 @@ fn generate_once(dir: &Path) -> Result<std::path::PathBuf, ConfigError> {
     fs::create_dir_all(dir).map_err(|e| fail(&e))?;
     let pair = KeyPair::generate(KeySize::Rsa2048).map_err(|e| fail(&e))?;
     let der = pair.as_der().map_err(|e| fail(&e))?;
-    // Written aside, then hard-linked into place: the link fails if another process sharing the
-    // directory won the race, and nobody ever reads a half-written key.
-    let tmp = dir.join(format!(
-        ".{GENERATED_KEY_FILE}.{}",
-        uuid::Uuid::new_v4().simple()
-    ));
-    let placed = write_private(&tmp, to_pem("PRIVATE KEY", der.as_ref()).as_bytes())
-        .and_then(|()| fs::hard_link(&tmp, &path));
-    let _ = fs::remove_file(&tmp);
-    match placed {
-        Ok(()) => {
+    match crate::keyfile::place_once(&path, to_pem("PRIVATE KEY", der.as_ref()).as_bytes()) {
+        Ok(true) => {
             tracing::info!(path = %path.display(), "generated the JWT signing key");
             Ok(path)
         }
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(path),
+        Ok(false) => Ok(path),
         Err(e) => Err(fail(&e)),
     }
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
 }
 
 fn to_pem(label: &str, der: &[u8]) -> String {

@@ -8,7 +8,6 @@
 
 use std::fmt;
 use std::fs;
-use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -124,31 +123,14 @@ fn generate_once(dir: &Path) -> Result<PathBuf, ConfigError> {
     SystemRandom::new()
         .fill(&mut key)
         .map_err(|_| fail(&"no random source"))?;
-    let tmp = dir.join(format!(
-        ".{GENERATED_KEY_FILE}.{}",
-        uuid::Uuid::new_v4().simple()
-    ));
-    let placed =
-        write_private(&tmp, hex::encode(key).as_bytes()).and_then(|()| fs::hard_link(&tmp, &path));
-    let _ = fs::remove_file(&tmp);
-    match placed {
-        Ok(()) => {
+    match crate::keyfile::place_once(&path, hex::encode(key).as_bytes()) {
+        Ok(true) => {
             tracing::info!(path = %path.display(), "generated the host secret key");
             Ok(path)
         }
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(path),
+        Ok(false) => Ok(path),
         Err(e) => Err(fail(&e)),
     }
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
 }
 
 #[cfg(test)]
