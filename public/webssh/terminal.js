@@ -125,13 +125,21 @@
     connect();
   }
 
-  // The script may run before the page's container exists (client-side navigation).
+  // The script may run before the page's container exists (client-side navigation). Nothing
+  // connects until the user presses Connect: a page that merely links here (or frames it)
+  // must not open a shell in the visitor's name.
   function find(tries) {
     var el = document.getElementById('xc-terminal');
-    if (el && !el.dataset.mounted) {
-      mount(el).catch(function (e) {
-        var status = document.getElementById('xc-terminal-status');
-        if (status) status.textContent = 'Cannot start the terminal: ' + e.message;
+    var button = document.getElementById('xc-terminal-connect');
+    if (el && button && !el.dataset.armed) {
+      el.dataset.armed = '1';
+      button.addEventListener('click', function () {
+        if (el.dataset.mounted) return;
+        button.hidden = true;
+        mount(el).catch(function (e) {
+          var status = document.getElementById('xc-terminal-status');
+          if (status) status.textContent = 'Cannot start the terminal: ' + e.message;
+        });
       });
     } else if (!el && tries > 0) {
       setTimeout(function () { find(tries - 1); }, 50);

@@ -138,6 +138,7 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
     )?;
     let terminals = crate::webssh::Terminals::new(
         db.clone(),
+        authz.clone(),
         secrets.clone(),
         settings.webssh.clone(),
         &settings.data_dir,

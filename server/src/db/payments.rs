@@ -50,8 +50,9 @@ pub async fn payment_by_trade_no(
         .bind(out_trade_no).fetch_optional(pool).await)
 }
 
-/// Keeps a notification that was refused (bad signature, another app, a wrong amount…) with
-/// why, for the back office; keyed by a hash of its body, so a flood of one forgery is one row.
+/// Keeps a notification that was refused (bad signature, another app, a wrong amount…): the
+/// hash of its body and why, for the back office; a flood of one forgery is one row. The body
+/// itself is not kept: anyone may post here, and what they post is not ours to store.
 pub async fn record_refused(
     db: &Db,
     provider: &str,
@@ -66,7 +67,7 @@ pub async fn record_refused(
     );
     on_pool!(db, pool => sqlx::query(
         "INSERT INTO payment_notifications (provider, notify_key, body, received_at, outcome, reason) \
-         VALUES ($1, $2, $3, $4, 'refused', $5) ON CONFLICT (provider, notify_key) DO NOTHING")
-        .bind(provider).bind(key).bind(body).bind(now).bind(reason)
+         VALUES ($1, $2, '', $3, 'refused', $4) ON CONFLICT (provider, notify_key) DO NOTHING")
+        .bind(provider).bind(key).bind(now).bind(reason)
         .execute(pool).await.map(|_| ()))
 }

@@ -44,17 +44,42 @@ pub async fn end(db: &Db, id: i64, e: &Ended<'_>) -> Result<(), sqlx::Error> {
         .bind(e.reason).bind(e.recording_path).execute(pool).await.map(|_| ()))
 }
 
-pub async fn insert_command(
-    db: &Db,
-    session_id: i64,
-    host_id: i64,
-    user_id: i64,
-    line: &str,
-    at: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    on_pool!(db, pool => sqlx::query(
-        "INSERT INTO ssh_commands (session_id, host_id, user_id, line, entered_at) \
-         VALUES ($1, $2, $3, $4, $5)")
-        .bind(session_id).bind(host_id).bind(user_id).bind(line).bind(at)
-        .execute(pool).await.map(|_| ()))
+/// One entered line of a terminal, for the command audit.
+pub struct CommandLine {
+    pub session_id: i64,
+    pub host_id: i64,
+    pub user_id: i64,
+    pub line: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Writes `lines` in one statement (the audit writer batches what queued up meanwhile).
+pub async fn insert_commands(db: &Db, lines: &[CommandLine]) -> Result<(), sqlx::Error> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let mut sql = String::from(
+        "INSERT INTO ssh_commands (session_id, host_id, user_id, line, entered_at) VALUES ",
+    );
+    for i in 0..lines.len() {
+        let n = i * 5;
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!(
+            "(${}, ${}, ${}, ${}, ${})",
+            n + 1,
+            n + 2,
+            n + 3,
+            n + 4,
+            n + 5
+        ));
+    }
+    on_pool!(db, pool => {
+        let mut query = sqlx::query(&sql);
+        for l in lines {
+            query = query.bind(l.session_id).bind(l.host_id).bind(l.user_id).bind(&l.line).bind(l.at);
+        }
+        query.execute(pool).await.map(|_| ())
+    })
 }

@@ -31,7 +31,7 @@ pub async fn before_write(
 ) -> Result<(), AppError> {
     match spec.name {
         "course" => course(who, spec, before, values),
-        "host" => crate::webssh::host_rules::before_write(svc.secrets(), values),
+        "host" => crate::webssh::host_rules::before_write(svc.secrets(), before, values),
         "host_grant" => crate::webssh::host_rules::grant(before, values),
         "user" => {
             if let Some(target) = before.and_then(|b| b.get("id")).and_then(Value::as_i64) {

@@ -4,19 +4,43 @@
 
 use app::error::AppError;
 use axum::{
+    body::Body,
     extract::State,
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
 
-use super::problem::Problem;
+use super::problem::{problem_response, Problem};
 use crate::orders::notify::Answer;
 use crate::orders::Orders;
 
+/// Alipay's notifications are a few hundred bytes to a few KB; anything bigger is not one.
+const NOTIFY_BODY_LIMIT: usize = 16 * 1024;
+
 /// The bare text `success` once the notification is committed; a refusal is a 400 problem,
-/// which Alipay retries (and the refusal is stored with its reason).
-pub async fn alipay_notify(State(orders): State<Orders>, body: String) -> Response {
-    match orders.alipay_notify(&body).await {
+/// which Alipay retries (and the refusal is kept, by hash and reason). A server without Alipay
+/// answers 404 and keeps nothing; a body over 16 KiB is a 413 read no further.
+pub async fn alipay_notify(State(orders): State<Orders>, body: Body) -> Response {
+    if !orders.takes_alipay() {
+        return Problem(AppError::NotFound("payment provider".into())).into_response();
+    }
+    let body = match axum::body::to_bytes(body, NOTIFY_BODY_LIMIT).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            return problem_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload-too-large",
+                "Payload Too Large",
+                &format!("a notification is at most {NOTIFY_BODY_LIMIT} bytes"),
+                None,
+            )
+        }
+    };
+    let Ok(body) = std::str::from_utf8(&body) else {
+        return Problem(AppError::BadRequest("the notification is not UTF-8".into()))
+            .into_response();
+    };
+    match orders.alipay_notify(body).await {
         Ok(Answer::Success) => {
             let mut response = (StatusCode::OK, "success").into_response();
             response.headers_mut().insert(

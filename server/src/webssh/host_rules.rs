@@ -1,7 +1,8 @@
 //! The host and grant rules the model engine applies before it writes (the back office and the
 //! REST API alike): secrets are sealed into their own columns, a private key must be one this
-//! server can use, a pasted host key must look like `SHA256:…`, a grant names a role or a user
-//! (exactly one) and a window that is not backwards.
+//! server can use, a pasted host key must look like `SHA256:…`, a host pointed elsewhere loses
+//! the secrets it had, a grant names a role or a user (exactly one) and a window that is not
+//! backwards.
 
 use app::admin::{FieldKind, FieldSpec};
 use app::error::{AppError, FieldError};
@@ -49,7 +50,31 @@ pub fn is_fingerprint(s: &str) -> bool {
     })
 }
 
-pub fn before_write(secrets: Option<&SecretBox>, values: &mut Assignments) -> Result<(), AppError> {
+/// The columns that say which machine a host is: change one, and the stored secrets would be
+/// sent to another machine (or to one that merely holds the newly trusted key).
+const DESTINATION: [&str; 3] = ["hostname", "port", "host_key_fingerprint"];
+
+/// Whether this write points an existing host at another machine. Accepting the key that the
+/// host at this address itself presented (recorded as the refused one) is not: that is how a
+/// rotated host key is trusted again.
+fn repoints(before: Option<&Record>, values: &Assignments) -> bool {
+    let Some(before) = before else { return false };
+    let was = |name: &str| before.get(name).cloned().unwrap_or(Value::Null);
+    values.iter().any(|(f, v)| {
+        let now = v.to_json();
+        DESTINATION.contains(&f.name)
+            && was(f.name) != now
+            && !(f.name == "host_key_fingerprint"
+                && !now.is_null()
+                && was("offered_host_key_fingerprint") == now)
+    })
+}
+
+pub fn before_write(
+    secrets: Option<&SecretBox>,
+    before: Option<&Record>,
+    values: &mut Assignments,
+) -> Result<(), AppError> {
     // A host may be saved before its secret is known (the terminal then says what is
     // missing), so nothing here insists on one.
     let mut errors = Vec::new();
@@ -58,9 +83,19 @@ pub fn before_write(secrets: Option<&SecretBox>, values: &mut Assignments) -> Re
         Some(_) => Some(None),
         None => None,
     };
-    let password = plain(take(values, "password"));
-    let key = plain(take(values, "private_key"));
-    let passphrase = plain(take(values, "passphrase"));
+    let mut password = plain(take(values, "password"));
+    let mut key = plain(take(values, "private_key"));
+    let mut passphrase = plain(take(values, "passphrase"));
+    if repoints(before, values) {
+        // Someone allowed to edit hosts need not know their secrets: pointing a host at a
+        // machine they control must not hand them the password or key. Whatever secret this
+        // write does not bring is cleared.
+        for secret in [&mut password, &mut key, &mut passphrase] {
+            if secret.is_none() {
+                *secret = Some(None);
+            }
+        }
+    }
     if let Some(Some(pem)) = &key {
         let pass = passphrase.clone().flatten();
         if russh::keys::decode_secret_key(pem, pass.as_deref()).is_err() {

@@ -15,6 +15,7 @@
 
 pub mod audit;
 pub mod bridge;
+pub mod command_log;
 pub mod host_rules;
 pub mod protocol;
 pub mod recording;
@@ -41,6 +42,7 @@ use tokio::sync::mpsc;
 
 use crate::db::{self, Db};
 use crate::error::ResultExt;
+use crate::rbac::Authz;
 use protocol::ToSession;
 use secrets::SecretBox;
 use session::Registry;
@@ -66,10 +68,12 @@ pub struct Terminals {
 
 struct Inner {
     db: Db,
+    authz: Authz,
     secrets: SecretBox,
     settings: WebsshSettings,
     recordings: PathBuf,
     live: Registry,
+    commands: command_log::CommandLog,
     tickets: Mutex<HashMap<String, Ticket>>,
 }
 
@@ -83,6 +87,7 @@ async fn practice_access(_db: &Db, _host_id: i64, _user_id: i64) -> Result<bool,
 impl Terminals {
     pub fn new(
         db: Db,
+        authz: Authz,
         secrets: SecretBox,
         settings: WebsshSettings,
         data_dir: &std::path::Path,
@@ -90,11 +95,13 @@ impl Terminals {
         let recordings = settings.recordings_dir(data_dir);
         Self {
             inner: Arc::new(Inner {
-                db,
+                db: db.clone(),
+                authz,
                 secrets,
                 settings,
                 recordings,
                 live: Default::default(),
+                commands: command_log::CommandLog::start(db.clone()),
                 tickets: Mutex::new(HashMap::new()),
             }),
         }
@@ -110,6 +117,53 @@ impl Terminals {
     /// Live terminals on this instance.
     pub fn live_count(&self) -> usize {
         self.inner.live.lock().map(|l| l.len()).unwrap_or(0)
+    }
+
+    /// Whether `user_id` may still use host `host_id` now: the account is active, and `may_use`
+    /// holds for it as resolved today. A failed lookup keeps the terminal (an outage of the
+    /// database must not end every shell); the next round decides.
+    async fn still_allowed(&self, user_id: i64, host_id: i64) -> Option<bool> {
+        let who = match self.inner.authz.principal_by_id(user_id).await {
+            Ok(Some(who)) => who,
+            Ok(None) => return Some(false),
+            Err(_) => return None,
+        };
+        let host = match db::hosts::target(&self.inner.db, host_id).await {
+            Ok(Some(host)) => host,
+            Ok(None) => return Some(false),
+            Err(_) => return None,
+        };
+        self.may_use(&who, &host).await.ok()
+    }
+
+    /// Ends the terminal once its user may no longer use its host: a revoked or expired grant,
+    /// a deactivated account, a forced password reset. It checks every `access_recheck` and
+    /// stops with the session, so it works whichever instance made the change.
+    fn watch_access(&self, user_id: i64, host_id: i64, to_session: mpsc::Sender<ToSession>) {
+        let this = self.clone();
+        let every = self.inner.settings.access_recheck;
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            tick.tick().await;
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    () = to_session.closed() => return,
+                }
+                if this.still_allowed(user_id, host_id).await == Some(false) {
+                    tracing::info!(
+                        user = user_id,
+                        host = host_id,
+                        "terminal ended: access withdrawn"
+                    );
+                    let _ = to_session
+                        .send(ToSession::Kill("access withdrawn".into()))
+                        .await;
+                    return;
+                }
+            }
+        });
     }
 
     fn issue(
@@ -173,6 +227,12 @@ impl Terminals {
     ) -> Result<bool, AppError> {
         if who.is_superuser {
             return Ok(true);
+        }
+        // Operations hosts are for staff only, whatever a grant says: an account under a forced
+        // password reset (resolved without staff powers) or one that lost its staff flag keeps
+        // no shell on a server. Practice hosts are for students too.
+        if host.purpose != "practice" && !who.is_staff {
+            return Ok(false);
         }
         let db = &self.inner.db;
         if db::hosts::granted(db, host.id, who.user_id, Utc::now())
@@ -327,7 +387,7 @@ impl TerminalService for Terminals {
                 }
             };
         let s = &self.inner.settings;
-        session::spawn(
+        let inbox = session::spawn(
             shell,
             session::Identity {
                 row_id,
@@ -343,8 +403,10 @@ impl TerminalService for Terminals {
             },
             recorder,
             db.clone(),
+            self.inner.commands.clone(),
             self.inner.live.clone(),
         );
+        self.watch_access(who.user_id, host.id, inbox);
         self.issue(&public_id, who.user_id, ws_base)
     }
 

@@ -2,7 +2,7 @@
 //!
 //! It forwards input and resizes to the host, output to the attached bridge (or, while none is
 //! attached, into a bounded backlog that a resuming websocket receives first), records
-//! everything, audits entered lines, and ends the session on exit, idle timeout, maximum
+//! everything, queues entered lines for the audit writer ([`super::command_log`]), and ends the session on exit, idle timeout, maximum
 //! length, a resume grace period that ran out, or a kill. Output is read from the host only
 //! when the attached bridge has room for it, so a slow browser back-pressures the host while
 //! input and control messages keep flowing (no deadlock between the two bounded channels).
@@ -18,9 +18,11 @@ use tokio::sync::mpsc;
 use tokio::time::{sleep_until, Instant};
 
 use super::audit::LineAudit;
+use super::command_log::CommandLog;
 use super::protocol::{FromSession, ToSession};
 use super::recording::{Event, Recording};
 use super::ssh::Shell;
+use crate::db::terminals::CommandLine;
 use crate::db::{self, Db};
 
 /// The registry of live sessions on this instance, by public id.
@@ -50,6 +52,13 @@ pub struct Identity {
     pub host_id: i64,
 }
 
+/// Where a session's traces go: its row, its audit lines, this instance's registry.
+struct Stores {
+    db: Db,
+    commands: CommandLog,
+    registry: Registry,
+}
+
 /// Output kept while no websocket is attached; the oldest bytes go when it is full.
 struct Backlog {
     bytes: VecDeque<u8>,
@@ -71,28 +80,36 @@ impl Backlog {
     }
 }
 
-/// Registers the session (before it can end and unregister itself) and starts its task.
+/// Registers the session (before it can end and unregister itself) and starts its task;
+/// returns the session's inbox.
 pub fn spawn(
     shell: Shell,
     who: Identity,
     limits: Limits,
     recorder: Option<Recording>,
     db: Db,
+    commands: CommandLog,
     registry: Registry,
-) {
+) -> mpsc::Sender<ToSession> {
     let (tx, rx) = mpsc::channel(64);
     if let Ok(mut live) = registry.lock() {
         live.insert(
             who.public_id.clone(),
             Live {
-                to_session: tx,
+                to_session: tx.clone(),
                 user_id: who.user_id,
                 host_id: who.host_id,
                 generations: Default::default(),
             },
         );
     }
-    tokio::spawn(run(shell, who, limits, recorder, db, registry, rx));
+    let stores = Stores {
+        db,
+        commands,
+        registry,
+    };
+    tokio::spawn(run(shell, who, limits, recorder, stores, rx));
+    tx
 }
 
 async fn run(
@@ -100,10 +117,14 @@ async fn run(
     who: Identity,
     limits: Limits,
     recorder: Option<Recording>,
-    db: Db,
-    registry: Registry,
+    stores: Stores,
     mut rx: mpsc::Receiver<ToSession>,
 ) {
+    let Stores {
+        db,
+        commands,
+        registry,
+    } = stores;
     let Shell {
         handle,
         mut channel,
@@ -165,13 +186,12 @@ async fn run(
                     bytes_in += i64::try_from(bytes.len()).unwrap_or(0);
                     if let Some(r) = &recorder { r.record(Event::Input(r.now(), bytes.clone())).await; }
                     for line in audit.feed(&bytes) {
-                        let db = db.clone();
-                        let (row, host, user) = (who.row_id, who.host_id, who.user_id);
-                        tokio::spawn(async move {
-                            let at = Utc::now();
-                            if let Err(e) = db::terminals::insert_command(&db, row, host, user, &line, at).await {
-                                tracing::warn!(error = %e, "command audit line not written");
-                            }
+                        commands.push(CommandLine {
+                            session_id: who.row_id,
+                            host_id: who.host_id,
+                            user_id: who.user_id,
+                            line,
+                            at: Utc::now(),
                         });
                     }
                     if channel.data_bytes(bytes).await.is_err() {

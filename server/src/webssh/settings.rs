@@ -28,6 +28,9 @@ pub struct WebsshSettings {
     pub connect_timeout: Duration,
     /// How long a terminal ticket waits for its websocket (30 s; shorter in tests).
     pub ticket_ttl: Duration,
+    /// How often a live terminal checks that its user may still use the host (a revoked grant,
+    /// a deactivation or a forced password reset ends it within this time, on any instance).
+    pub access_recheck: Duration,
 }
 
 impl WebsshSettings {
@@ -49,6 +52,7 @@ impl WebsshSettings {
             peer_timeout: secs("WEBSSH_PEER_TIMEOUT_SECONDS", 30, 2, 3_600)?,
             connect_timeout: secs("WEBSSH_CONNECT_TIMEOUT_SECONDS", 10, 1, 120)?,
             ticket_ttl: secs("WEBSSH_TICKET_SECONDS", 30, 1, 300)?,
+            access_recheck: secs("WEBSSH_ACCESS_RECHECK_SECONDS", 10, 1, 600)?,
         })
     }
 

@@ -1,8 +1,10 @@
 //! `/terminal/{host_id}`: a web terminal on a host (xterm.js and its fit addon, vendored from
 //! npm into `/webssh/vendor/` by `scripts/build`).
 //!
-//! The Leptos side is the page frame: the container, the status line and the one script that
-//! drives the terminal (`public/webssh/terminal.js`). That script loads xterm.js itself, so the
+//! The Leptos side is the page frame: the container, the status line, a "Connect" button and
+//! the one script that drives the terminal (`public/webssh/terminal.js`). Nothing connects until
+//! the user presses the button: a link from another site to this page must not open a shell on
+//! a server in the visitor's name. That script loads xterm.js itself, so the
 //! terminal's JavaScript reaches only this route, never the public pages. It opens the session
 //! (`POST /api/v1/hosts/{id}/terminal-sessions`, the browser session's cookie), connects the
 //! websocket, answers the heartbeat, sends resizes, and on a drop resumes with backoff
@@ -25,8 +27,11 @@ pub fn TerminalPage() -> impl IntoView {
         <section class="terminal-page">
             <h1>"终端 Terminal"</h1>
             <p class="terminal-status" id="xc-terminal-status" role="status" aria-live="polite">
-                "Connecting…"
+                "Press Connect to open a shell on this host."
             </p>
+            <button type="button" class="terminal-connect" id="xc-terminal-connect">
+                "连接 Connect"
+            </button>
             <div class="terminal-screen" id="xc-terminal" data-host=host></div>
         </section>
     }

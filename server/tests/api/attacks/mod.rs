@@ -12,6 +12,7 @@ mod notifications;
 mod ops;
 mod orders;
 mod webssh;
+mod webssh_access;
 
 use reqwest::Method;
 use serde_json::{json, Value};

@@ -14,7 +14,33 @@ backend_tests!(
     strangers_cannot_see_cancel_or_pay_an_order,
     the_client_cannot_name_a_price,
     parallel_confirmations_pay_once_and_a_cancel_racing_a_payment_loses_or_wins_alone,
+    a_server_without_alipay_keeps_nothing_posted_to_its_notify_route,
 );
+
+/// Where Alipay is not configured, nothing can be verified: its notify route is not there
+/// (404), and a flood of posts writes no row.
+async fn a_server_without_alipay_keeps_nothing_posted_to_its_notify_route(b: Backend) {
+    let app = shop(b, &[]).await;
+    let posts = (0..20).map(|i| {
+        app.client
+            .post(app.url("/api/v1/payments/alipay/notify"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(format!(
+                "out_trade_no=x{i}&trade_status=TRADE_SUCCESS&sign=abc"
+            ))
+            .send()
+    });
+    for response in futures::future::join_all(posts).await {
+        let response = response.unwrap();
+        assert_eq!(response.status().as_u16(), 404);
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
+    }
+    let kept = scalar(&app, "SELECT COUNT(*) FROM payment_notifications", &[]).await;
+    assert_eq!(kept, 0);
+}
 
 async fn strangers_cannot_see_cancel_or_pay_an_order(b: Backend) {
     let app = shop(b, &[]).await;

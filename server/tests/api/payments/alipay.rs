@@ -232,6 +232,22 @@ async fn forged_tampered_and_foreign_notifications_change_nothing(b: Backend) {
     }
     let (status, _) = notify(&app, &BTreeMap::new()).await;
     assert_eq!(status, 400, "an empty form is refused");
+    // Strangers may post here: of what they post, only its hash and the reason are kept.
+    let bodies = scalar(
+        &app,
+        "SELECT COUNT(*) FROM payment_notifications WHERE outcome = 'refused' AND body <> ''",
+        &[],
+    )
+    .await;
+    assert_eq!(bodies, 0, "a refused notification's body is not stored");
+    // A body no notification comes near is not read to the end, and leaves nothing.
+    let before = scalar(&app, "SELECT COUNT(*) FROM payment_notifications", &[]).await;
+    let mut huge = forged.clone();
+    huge.insert("padding".into(), "x".repeat(17 * 1024));
+    let (status, text) = notify(&app, &huge).await;
+    assert_eq!(status, 413, "{text}");
+    let after = scalar(&app, "SELECT COUNT(*) FROM payment_notifications", &[]).await;
+    assert_eq!(after, before);
     assert_eq!(status_of(&app, &token, no).await["status"], "pending");
     let owned = scalar(&app, "SELECT COUNT(*) FROM enrollments", &[]).await;
     assert_eq!(owned, 0);
