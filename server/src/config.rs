@@ -62,6 +62,10 @@ pub struct Settings {
     /// Prefix of every Redis key we write, so deployments (and tests) can share one Redis.
     pub redis_prefix: String,
     pub site_addr: SocketAddr,
+    /// A listener of its own for `GET /metrics` (`METRICS_ADDR`); unset: none.
+    pub metrics_addr: Option<SocketAddr>,
+    /// The bearer token `/metrics` asks for (`METRICS_TOKEN`); on the public port only with it.
+    pub metrics_token: Option<Secret<String>>,
     pub site_root: PathBuf,
     pub public_url: Url,
     pub log_format: LogFormat,
@@ -197,6 +201,23 @@ impl Settings {
                 )
             })?;
 
+        let metrics_addr = var("METRICS_ADDR")
+            .map(|a| {
+                a.parse::<SocketAddr>()
+                    .map_err(|_| bad("METRICS_ADDR", "expected host:port, such as 10.0.0.5:9100"))
+            })
+            .transpose()?;
+        let metrics_token = match var("METRICS_TOKEN") {
+            Some(t) if t.len() < 16 => {
+                return Err(bad(
+                    "METRICS_TOKEN",
+                    "use at least 16 characters (e.g. `openssl rand -hex 24`)",
+                ))
+            }
+            Some(t) => Some(Secret::new(t)),
+            None => None,
+        };
+
         let public_url_given = var("PUBLIC_URL").is_some();
         let public_url = match var("PUBLIC_URL") {
             Some(raw) => {
@@ -311,6 +332,8 @@ impl Settings {
             redis_command_timeout: millis("REDIS_COMMAND_TIMEOUT_MS", 500, 10)?,
             redis_prefix: var("REDIS_KEY_PREFIX").unwrap_or_else(|| "xc:".into()),
             site_addr,
+            metrics_addr,
+            metrics_token,
             site_root: PathBuf::from(
                 var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
             ),

@@ -18,6 +18,7 @@ pub mod http;
 pub mod jobs;
 pub mod keyfile;
 pub mod mail;
+pub mod metrics;
 pub mod model_engine;
 pub mod notifications;
 pub mod oauth;

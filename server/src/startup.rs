@@ -175,6 +175,7 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         crate::payments::configured(&settings.orders)?,
     );
     Ok(AppState::new(Shared {
+        metrics: crate::metrics::Metrics::new(),
         orders,
         ops,
         terminals,
@@ -250,6 +251,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::rest::routes(&state))
         .merge(crate::oauth::routes())
         .merge(crate::rest::terminals::ws_routes())
+        .merge(crate::metrics::endpoint::public_routes(&state))
         .nest_service("/pkg", pkg)
         .leptos_routes_with_context(
             &state,
@@ -285,6 +287,11 @@ pub fn router(state: AppState) -> Router {
             // Outermost: every request gets an id (or keeps the one nginx gave it) for the logs.
             .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
             .layer(trace)
+            // Outside the caches and guards: a cache hit and a refused body are requests too.
+            .layer(axum::middleware::from_fn_with_state(
+                state.metrics.clone(),
+                crate::metrics::layer::layer,
+            ))
             .layer(axum::middleware::from_fn_with_state(
                 client_ip::TrustedProxies(Arc::new(state.settings.trusted_proxies.clone())),
                 client_ip::layer,
@@ -358,6 +365,8 @@ fn allowed_origins(settings: &Settings) -> csrf::AllowedOrigins {
 /// A bound, ready-to-run server.
 pub struct Application {
     listener: TcpListener,
+    /// `METRICS_ADDR`'s listener, when set.
+    metrics_listener: Option<TcpListener>,
     router: Router,
     state: AppState,
 }
@@ -369,15 +378,31 @@ impl Application {
         let listener = TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen on {addr} (LEPTOS_SITE_ADDR)"))?;
+        let metrics_listener = match state.settings.metrics_addr {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen on {addr} (METRICS_ADDR)"))?,
+            ),
+            None => None,
+        };
         Ok(Self {
             router: router(state.clone()),
             listener,
+            metrics_listener,
             state,
         })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// Where `/metrics` listens on its own (`METRICS_ADDR`), once bound.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     pub fn state(&self) -> &AppState {
@@ -392,9 +417,20 @@ impl Application {
     ) -> anyhow::Result<()> {
         let Application {
             listener,
+            metrics_listener,
             router,
             state,
         } = self;
+        // The metrics listener lives as long as the process serves; it holds no request state
+        // worth draining.
+        let metrics_server = metrics_listener.map(|l| {
+            let router = crate::metrics::endpoint::private_router(state.clone());
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(l, router).await {
+                    tracing::error!(error = %e, "the metrics listener stopped");
+                }
+            })
+        });
         let grace = state.settings.shutdown_grace;
         // Background jobs share the process unless WORKER=off; they stop with the server.
         let (stop_jobs, jobs_stop) = tokio::sync::watch::channel(false);
@@ -427,6 +463,9 @@ impl Application {
         if let Some(worker) = worker {
             // The worker keeps its own grace period for the jobs it is running.
             let _ = worker.await;
+        }
+        if let Some(metrics) = metrics_server {
+            metrics.abort();
         }
         state.jobs.queue.close().await;
         state.db.close().await;

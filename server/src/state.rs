@@ -67,6 +67,8 @@ pub struct Shared {
     pub terminals: crate::webssh::Terminals,
     /// Orders, checkout and payments (see [`crate::orders`]).
     pub orders: crate::orders::Orders,
+    /// Prometheus metrics (see [`crate::metrics`]).
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl AppState {
@@ -129,4 +131,5 @@ substates! {
     crate::follows::Follows => follows,
     crate::ops::Ops => ops,
     crate::orders::Orders => orders,
+    crate::metrics::Metrics => metrics,
 }

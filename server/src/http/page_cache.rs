@@ -9,6 +9,7 @@
 //! bounds and that guard are the shared [`super::response_cache`]'s; the key and the rules of
 //! what is kept are this file's.
 
+use crate::metrics::layer::CacheOutcome;
 use std::time::Duration;
 
 use axum::{
@@ -108,10 +109,18 @@ pub async fn layer(State(cache): State<PageCache>, mut request: Request, next: N
     if let Some(mut hit) = cache.entries.get(&key).await {
         hit.headers_mut()
             .insert("x-cache", HeaderValue::from_static("hit"));
+        hit.extensions_mut().insert(CacheOutcome {
+            cache: "page",
+            hit: true,
+        });
         return hit;
     }
     let fill = cache.entries.begin(key);
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
+    response.extensions_mut().insert(CacheOutcome {
+        cache: "page",
+        hit: false,
+    });
     let storable = matches!(response.status(), StatusCode::OK | StatusCode::NOT_FOUND)
         && !response.headers().contains_key(header::SET_COOKIE)
         && response

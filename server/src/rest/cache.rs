@@ -25,6 +25,7 @@
 //!   write is not kept after it. Other instances see a write
 //!   when their entries expire, as with the page cache.
 
+use crate::metrics::layer::CacheOutcome;
 use std::time::Duration;
 
 use axum::{
@@ -123,12 +124,20 @@ pub async fn layer(State(cache): State<ApiCache>, mut request: Request, next: Ne
             if let Some(d) = decision {
                 throttle::set_headers(hit.headers_mut(), d);
             }
+            hit.extensions_mut().insert(CacheOutcome {
+                cache: "api",
+                hit: true,
+            });
             return hit;
         }
     }
     let fill = cache.entries.begin(key);
     request.extensions_mut().insert(Counted(decision));
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
+    response.extensions_mut().insert(CacheOutcome {
+        cache: "api",
+        hit: false,
+    });
     let storable = response.status() == StatusCode::OK
         && response.extensions().get::<Shareable>().is_some()
         && !response.headers().contains_key(header::SET_COOKIE);

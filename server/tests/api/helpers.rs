@@ -28,6 +28,8 @@ macro_rules! backend_tests {
 
 pub struct TestApp {
     pub address: String,
+    /// `METRICS_ADDR`'s listener as a base URL, when the test set one.
+    pub metrics_address: Option<String>,
     pub database_url: String,
     pub client: reqwest::Client,
     pub db: Db,
@@ -284,6 +286,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         .await
         .expect("the application builds");
     let address = format!("http://{}", app.local_addr().expect("bound"));
+    let metrics_address = app.metrics_addr().map(|a| format!("http://{a}"));
     let db = app.state().db.clone();
     let registry = app.state().registry.clone();
     let pages = app.state().pages.clone();
@@ -297,6 +300,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
     }));
     TestApp {
         address,
+        metrics_address,
         database_url: database_url.clone(),
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
