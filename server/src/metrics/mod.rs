@@ -59,6 +59,19 @@ pub struct NotifyLabels {
     pub outcome: String,
 }
 
+const PREFIX: &str = "xuecheng";
+
+fn register(
+    registry: &mut Registry,
+    names: &mut Vec<String>,
+    name: &str,
+    help: &str,
+    metric: impl prometheus_client::registry::Metric,
+) {
+    names.push(format!("{PREFIX}_{name}"));
+    registry.register(name, help, metric);
+}
+
 /// Seconds: 1 ms to about 33 s, doubling.
 fn latency() -> Histogram {
     Histogram::new(exponential_buckets(0.001, 2.0, 16))
@@ -72,6 +85,8 @@ pub struct Metrics(Arc<Inner>);
 
 pub struct Inner {
     registry: Registry,
+    /// Every family's full name, as registered (an empty family prints nothing).
+    names: Vec<String>,
     pub requests: Family<RequestLabels, Counter>,
     pub latency: LatencyFamily,
     pub in_flight: Gauge,
@@ -100,71 +115,97 @@ impl Default for Metrics {
 
 impl Metrics {
     pub fn new() -> Self {
-        let mut registry = Registry::with_prefix("xuecheng");
+        let mut registry = Registry::with_prefix(PREFIX);
+        let mut names = Vec::new();
         let requests = Family::<RequestLabels, Counter>::default();
-        registry.register(
+        register(
+            &mut registry,
+            &mut names,
             "http_requests",
             "HTTP requests answered, by method, route template and status class",
             requests.clone(),
         );
         let latency: LatencyFamily = Family::new_with_constructor(latency);
-        registry.register(
+        register(
+            &mut registry,
+            &mut names,
             "http_request_duration_seconds",
             "Time to the response's head, by method and route template",
             latency.clone(),
         );
         let in_flight = Gauge::default();
-        registry.register(
+        register(
+            &mut registry,
+            &mut names,
             "http_requests_in_flight",
             "Requests being answered now",
             in_flight.clone(),
         );
         let cache = Family::<CacheLabels, Counter>::default();
-        registry.register(
+        register(
+            &mut registry,
+            &mut names,
             "cache_requests",
             "Anonymous page and API cache lookups, by cache and outcome (hit, miss)",
             cache.clone(),
         );
         let db_connections = Family::<StateLabels, Gauge>::default();
-        registry.register(
+        register(
+            &mut registry,
+            &mut names,
             "db_pool_connections",
             "Database pool connections by state (idle, in_use)",
             db_connections.clone(),
         );
         let db_max_connections = Gauge::default();
-        registry.register(
+        register(
+            &mut registry,
+            &mut names,
             "db_pool_max_connections",
             "The pool's upper bound (DB_MAX_CONNECTIONS)",
             db_max_connections.clone(),
         );
         let jobs = Family::<QueueLabels, Gauge>::default();
-        registry.register(
+        register(
+            &mut registry,
+            &mut names,
             "jobs",
             "Jobs in the queue's tables by queue and state (Pending, Running, Failed…)",
             jobs.clone(),
         );
         let orders = Family::<StateLabels, Gauge>::default();
-        registry.register("orders", "Orders by state", orders.clone());
+        register(
+            &mut registry,
+            &mut names,
+            "orders",
+            "Orders by state",
+            orders.clone(),
+        );
         let notifications = Family::<NotifyLabels, Gauge>::default();
-        registry.register(
+        register(
+            &mut registry,
+            &mut names,
             "payment_notifications",
             "Payment notifications kept, by provider and outcome (accepted, refused)",
             notifications.clone(),
         );
         let terminals_live = Gauge::default();
-        registry.register(
+        register(
+            &mut registry,
+            &mut names,
             "terminals_live",
             "Web terminals open on this instance",
             terminals_live.clone(),
         );
         let scrape_errors = Counter::default();
-        registry.register(
+        register(&mut registry, &mut names,
             "scrape_errors",
             "Scrape-time readings that failed (the database away); the gauges keep their last value",
             scrape_errors.clone(),
         );
         Self(Arc::new(Inner {
             registry,
+            names,
             requests,
             latency,
             in_flight,
@@ -177,6 +218,11 @@ impl Metrics {
             terminals_live,
             scrape_errors,
         }))
+    }
+
+    /// The full name of every family (without the `_total` or `_bucket` suffixes).
+    pub fn family_names(&self) -> &[String] {
+        &self.names
     }
 
     /// The text exposition of every metric.
