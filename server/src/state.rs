@@ -67,6 +67,8 @@ pub struct Shared {
     pub terminals: crate::webssh::Terminals,
     /// Orders, checkout and payments (see [`crate::orders`]).
     pub orders: crate::orders::Orders,
+    /// Flash sales (see [`crate::seckill`]).
+    pub seckill: crate::seckill::Seckill,
 }
 
 impl AppState {
