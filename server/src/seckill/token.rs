@@ -61,6 +61,21 @@ impl TokenKey {
     }
 }
 
+/// The bytes the token key is derived from: the JWT signing key's PEM file (read after
+/// [`crate::auth::jwt::JwtKeys::load`] made sure it exists).
+pub fn signing_secret(settings: &crate::config::Settings) -> anyhow::Result<Vec<u8>> {
+    let path = match &settings.auth.jwt_private_key_path {
+        Some(path) => path.clone(),
+        None => settings.data_dir.join(crate::auth::jwt::GENERATED_KEY_FILE),
+    };
+    std::fs::read(&path).map_err(|e| {
+        anyhow::anyhow!(
+            "seckill: cannot read the signing key {}: {e}",
+            path.display()
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,19 +99,4 @@ mod tests {
         );
         assert!(!key.check("garbage", 4, 7, 0));
     }
-}
-
-/// The bytes the token key is derived from: the JWT signing key's PEM file (read after
-/// [`crate::auth::jwt::JwtKeys::load`] made sure it exists).
-pub fn signing_secret(settings: &crate::config::Settings) -> anyhow::Result<Vec<u8>> {
-    let path = match &settings.auth.jwt_private_key_path {
-        Some(path) => path.clone(),
-        None => settings.data_dir.join(crate::auth::jwt::GENERATED_KEY_FILE),
-    };
-    std::fs::read(&path).map_err(|e| {
-        anyhow::anyhow!(
-            "seckill: cannot read the signing key {}: {e}",
-            path.display()
-        )
-    })
 }
