@@ -1,4 +1,5 @@
-//! Subcommands: `serve` (default), `worker`, `migrate`, `createsuperuser`, `seed-demo`.
+//! Subcommands: `serve` (default), `worker`, `migrate`, `createsuperuser`, `seed-demo`,
+//! `seckill verify`.
 
 use std::io::{BufRead, Write};
 
@@ -51,6 +52,11 @@ pub enum Command {
         #[arg(long, default_value_t = crate::seed::DEFAULT_COURSES)]
         courses: u32,
     },
+    /// Flash sales: `verify <event>` compares Redis and the database.
+    Seckill {
+        #[command(subcommand)]
+        action: SeckillAction,
+    },
     /// Jobs per second through the queue (bench/jobs; needs JOB_BENCH=true).
     #[command(hide = true)]
     BenchJobs {
@@ -62,6 +68,12 @@ pub enum Command {
         #[arg(long, default_value_t = 500)]
         batch: u32,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SeckillAction {
+    /// Redis' stock, buyers and stream against the database's seats; exit 1 on a difference.
+    Verify { event: i64 },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -100,6 +112,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("added {courses} demo courses");
             Ok(())
         }
+        Command::Seckill {
+            action: SeckillAction::Verify { event },
+        } => crate::seckill::verify::cli(&settings, event).await,
         Command::BenchJobs { jobs, kind, batch } => {
             let plan = crate::jobs::bench::BenchPlan { jobs, kind, batch };
             crate::jobs::bench::run(settings, plan).await

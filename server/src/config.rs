@@ -92,6 +92,8 @@ pub struct Settings {
     pub webssh: crate::webssh::settings::WebsshSettings,
     /// Orders and payment gateways (`ORDER_TTL_MINUTES`, `PAYMENTS_DEMO`, …).
     pub orders: crate::orders::OrderSettings,
+    /// The seckill's token lifetime and limits (see [`crate::seckill::SeckillSettings`]).
+    pub seckill: crate::seckill::SeckillSettings,
 }
 
 #[derive(Debug, Clone)]
@@ -316,6 +318,7 @@ impl Settings {
         )?;
         let orders = crate::orders::OrderSettings::from_lookup(&var, database_kind, &public_url)?;
         Ok(Settings {
+            seckill: crate::seckill::SeckillSettings::from_lookup(&var)?,
             orders,
             trusted_proxies,
             mail: MailSettings {

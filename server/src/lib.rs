@@ -29,6 +29,7 @@ pub mod payments;
 pub mod rbac;
 pub mod redis;
 pub mod rest;
+pub mod seckill;
 pub mod seed;
 pub mod startup;
 pub mod state;

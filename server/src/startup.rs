@@ -174,8 +174,16 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         settings.orders.clone(),
         crate::payments::configured(&settings.orders)?,
     );
+    let seckill = crate::seckill::Seckill::new(
+        jobs.context.seckill.clone(),
+        settings.seckill.clone(),
+        api_throttle.clone(),
+        authz.clone(),
+        crate::seckill::token::TokenKey::derive(&crate::seckill::token::signing_secret(&settings)?),
+    );
     Ok(AppState::new(Shared {
         metrics: crate::metrics::Metrics::new(),
+        seckill,
         orders,
         ops,
         terminals,

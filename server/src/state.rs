@@ -69,6 +69,8 @@ pub struct Shared {
     pub orders: crate::orders::Orders,
     /// Prometheus metrics (see [`crate::metrics`]).
     pub metrics: crate::metrics::Metrics,
+    /// Flash sales (see [`crate::seckill`]).
+    pub seckill: crate::seckill::Seckill,
 }
 
 impl AppState {

@@ -33,6 +33,7 @@ pub mod questions;
 pub mod rbac;
 pub mod records;
 pub mod reminders;
+pub mod seckill;
 pub mod stats;
 pub mod terminals;
 pub mod tokens;

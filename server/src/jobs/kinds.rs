@@ -20,6 +20,10 @@ pub struct JobContext {
     pub reminders: super::reminders::Reminders,
     /// `JOB_BENCH`: whether the benchmark's no-op jobs may run.
     pub bench: bool,
+    /// The seckill's database, Redis and queue (seat releases, the stream consumer).
+    pub seckill: crate::seckill::SeckillCore,
+    /// `SECKILL_RECLAIM_IDLE_MS`, for the stream consumer.
+    pub seckill_reclaim_idle: std::time::Duration,
 }
 
 /// How an attempt failed.
@@ -103,6 +107,9 @@ pub async fn run(ctx: &JobContext, job: &Job, key: &str) -> Result<(), Failure> 
                 return Err(Failure::Retry("the order has not expired yet".into()));
             }
             tracing::info!(order_id, ?found, "unpaid order checked at its expiry");
+        }
+        Job::SeckillRelease { seat_id } => {
+            crate::seckill::release::run(&ctx.seckill, *seat_id).await?
         }
         Job::Noop { .. } => {}
         Job::BenchNotify { user_id } => {

@@ -72,6 +72,9 @@ pub enum Job {
     Export { export_id: i64 },
     /// Closes order `order_id` if it is still unpaid at its expiry (key: `order:{id}`).
     OrderClose { order_id: i64 },
+    /// Returns seckill seat `seat_id` to the stock if its order closed unpaid (key:
+    /// `seckill-seat:{id}`; see [`crate::seckill::release`]).
+    SeckillRelease { seat_id: i64 },
     /// Does nothing: the benchmark's unit of work. Refused unless `JOB_BENCH=true`.
     Noop { n: i64 },
     /// The benchmark's reminder-like job: the natural-key guard, one in-app notification to
@@ -90,6 +93,7 @@ impl Job {
             Job::Reminder { .. } => Kind::Reminder,
             Job::Export { .. } => Kind::Export,
             Job::OrderClose { .. } => Kind::OrderClose,
+            Job::SeckillRelease { .. } => Kind::SeckillRelease,
             Job::Noop { .. } => Kind::Noop,
             Job::BenchNotify { .. } => Kind::BenchNotify,
         }
@@ -117,6 +121,7 @@ impl Job {
             }),
             Job::Export { export_id } => serde_json::json!({ "export_id": export_id }),
             Job::OrderClose { order_id } => serde_json::json!({ "order_id": order_id }),
+            Job::SeckillRelease { seat_id } => serde_json::json!({ "seat_id": seat_id }),
             Job::Noop { n } => serde_json::json!({ "n": n }),
             Job::BenchNotify { user_id } => serde_json::json!({ "user_id": user_id }),
         }
@@ -174,6 +179,9 @@ impl Job {
             Kind::OrderClose => Job::OrderClose {
                 order_id: int("order_id")?,
             },
+            Kind::SeckillRelease => Job::SeckillRelease {
+                seat_id: int("seat_id")?,
+            },
             Kind::Noop => Job::Noop { n: int("n")? },
             Kind::BenchNotify => Job::BenchNotify {
                 user_id: int("user_id")?,
@@ -193,12 +201,13 @@ pub enum Kind {
     Reminder,
     Export,
     OrderClose,
+    SeckillRelease,
     Noop,
     BenchNotify,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::LinkMail,
         Kind::Housekeeping,
         Kind::ExpiryScan,
@@ -207,6 +216,7 @@ impl Kind {
         Kind::Reminder,
         Kind::Export,
         Kind::OrderClose,
+        Kind::SeckillRelease,
         Kind::Noop,
         Kind::BenchNotify,
     ];
@@ -221,6 +231,7 @@ impl Kind {
             Kind::Reminder => "reminder.send",
             Kind::Export => "export",
             Kind::OrderClose => "order.close",
+            Kind::SeckillRelease => "seckill.release",
             Kind::Noop => "bench.noop",
             Kind::BenchNotify => "bench.notify",
         }
@@ -239,6 +250,7 @@ impl Kind {
             | Kind::ReminderFanOut
             | Kind::Export
             | Kind::OrderClose
+            | Kind::SeckillRelease
             | Kind::Noop
             | Kind::BenchNotify => "default",
         }
@@ -255,7 +267,7 @@ impl Kind {
             Kind::ReminderFanOut => Duration::from_secs(300),
             Kind::Reminder => Duration::from_secs(30),
             Kind::Export => Duration::from_secs(600),
-            Kind::OrderClose => Duration::from_secs(30),
+            Kind::OrderClose | Kind::SeckillRelease => Duration::from_secs(30),
             Kind::Noop | Kind::BenchNotify => Duration::from_secs(10),
         }
     }
@@ -319,6 +331,12 @@ impl Background {
             queue.clone(),
         );
         let reminders = reminders::Reminders::new(db.clone(), queue.clone(), mailer, settings);
+        let seckill = crate::seckill::SeckillCore {
+            db: db.clone(),
+            redis: redis.cloned(),
+            prefix: settings.redis_prefix.clone(),
+            jobs: queue.clone(),
+        };
         Ok(Self {
             queue,
             context: kinds::JobContext {
@@ -333,6 +351,8 @@ impl Background {
                 links,
                 cpu: cpu::CpuPool::new(settings.jobs.cpu_threads),
                 bench: settings.jobs.bench,
+                seckill,
+                seckill_reclaim_idle: settings.seckill.reclaim_idle,
             },
         })
     }
@@ -353,6 +373,12 @@ impl Background {
             };
             tokio::spawn(async move { schedule::run(queue, &settings, stopped).await })
         };
+        // The seckill's stream consumer (Redis only) runs beside the job worker.
+        let consumer = tokio::spawn(crate::seckill::consumer::run(
+            self.context.seckill.clone(),
+            self.context.seckill_reclaim_idle,
+            rx.clone(),
+        ));
         let worker = worker::run(
             self.queue.pool().clone(),
             self.context,
@@ -364,6 +390,9 @@ impl Background {
             let _ = tx.send(true);
         };
         let (result, ()) = tokio::join!(worker, signal);
+        if let Err(error) = consumer.await {
+            tracing::error!(%error, "the seckill consumer panicked");
+        }
         match schedules.await {
             Ok(Ok(())) => {}
             Ok(Err(error)) => tracing::error!(%error, "job schedules"),

@@ -28,6 +28,7 @@ pub mod payments;
 pub mod problem;
 pub mod registry;
 pub mod resources;
+pub mod seckill;
 pub mod settings;
 pub mod terminals;
 pub mod throttle;
@@ -188,6 +189,7 @@ fn build(published: Arc<OnceLock<Published>>) -> ApiBuilder {
     terminals::register(&mut api);
     orders::register(&mut api);
     payments::register(&mut api);
+    seckill::register(&mut api);
     api
 }
 

@@ -45,6 +45,7 @@ mod rest_rbac;
 mod rest_resources;
 mod rest_support;
 mod schedules;
+mod seckill;
 mod server_functions;
 mod serving;
 mod sessions;

@@ -11,6 +11,7 @@ mod follows;
 mod notifications;
 mod ops;
 mod orders;
+mod seckill;
 mod webssh;
 mod webssh_access;
 
