@@ -86,6 +86,7 @@ pub struct Settings {
     pub jobs: crate::jobs::JobSettings,
     /// Hosts, terminals and recordings (`WEBSSH_*`, `SECRET_KEY_PATH`, `RECORDINGS_DIR`).
     pub webssh: crate::webssh::settings::WebsshSettings,
+    pub learning: crate::learning::settings::LearningSettings,
     /// Orders and payment gateways (`ORDER_TTL_MINUTES`, `PAYMENTS_DEMO`, …).
     pub orders: crate::orders::OrderSettings,
 }
@@ -333,6 +334,7 @@ impl Settings {
             api,
             jobs: crate::jobs::JobSettings::from_lookup(&var)?,
             webssh: crate::webssh::settings::WebsshSettings::from_lookup(&var)?,
+            learning: crate::learning::settings::LearningSettings::from_lookup(&var)?,
         })
     }
 

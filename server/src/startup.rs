@@ -173,7 +173,20 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         settings.orders.clone(),
         crate::payments::configured(&settings.orders)?,
     );
+    let learning = crate::learning::Learning::new(
+        db.clone(),
+        crate::learning::media::Media::load(
+            settings.learning.media_key_path.as_deref(),
+            &settings.data_dir,
+            settings.learning.media_root(&settings.data_dir),
+            settings.learning.media_url_ttl,
+        )?
+        .with_public_url(settings.public_url.as_str()),
+        api_throttle.clone(),
+        settings.learning.clone(),
+    );
     Ok(AppState::new(Shared {
+        learning,
         orders,
         ops,
         terminals,
@@ -249,6 +262,9 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::rest::routes(&state))
         .merge(crate::oauth::routes())
         .merge(crate::rest::terminals::ws_routes())
+        .merge(crate::learning::media::routes(
+            state.learning.media().clone(),
+        ))
         .nest_service("/pkg", pkg)
         .leptos_routes_with_context(
             &state,

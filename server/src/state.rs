@@ -67,6 +67,8 @@ pub struct Shared {
     pub terminals: crate::webssh::Terminals,
     /// Orders, checkout and payments (see [`crate::orders`]).
     pub orders: crate::orders::Orders,
+    /// Lesson pages, the access rule and progress (see [`crate::learning`]).
+    pub learning: crate::learning::Learning,
 }
 
 impl AppState {
@@ -88,6 +90,7 @@ impl AppState {
             notifications: Arc::new(self.notifications.clone()),
             ops: Arc::new(self.ops.clone()),
             orders: Arc::new(self.orders.clone()),
+            learning: Arc::new(self.learning.clone()),
         }
     }
 }
@@ -129,4 +132,5 @@ substates! {
     crate::follows::Follows => follows,
     crate::ops::Ops => ops,
     crate::orders::Orders => orders,
+    crate::learning::Learning => learning,
 }

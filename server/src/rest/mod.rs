@@ -19,6 +19,7 @@ pub mod docs;
 pub mod etag;
 pub mod exports;
 pub mod follows;
+pub mod lessons;
 pub mod links;
 pub mod notifications;
 pub mod openapi;
@@ -28,6 +29,7 @@ pub mod payments;
 pub mod problem;
 pub mod registry;
 pub mod resources;
+pub mod reviews;
 pub mod settings;
 pub mod terminals;
 pub mod throttle;
@@ -188,6 +190,8 @@ fn build(published: Arc<OnceLock<Published>>) -> ApiBuilder {
     terminals::register(&mut api);
     orders::register(&mut api);
     payments::register(&mut api);
+    lessons::register(&mut api);
+    reviews::register(&mut api);
     api
 }
 

@@ -9,6 +9,7 @@ mod housekeeping;
 mod job_dashboard;
 mod jobs;
 mod jobs_processes;
+mod learning;
 
 mod accounts;
 mod admin_access;
