@@ -105,7 +105,6 @@ fn LessonView(page: Page) -> impl IntoView {
                 title=page.course_title.clone()
                 percent=page.course_percent
                 chapters=page.outline.clone()
-                current=page.lesson_id
             />
             <article class="lesson" data-lesson-id=page.lesson_id data-kind=page.kind.clone()>
                 <h1>{page.title.clone()}</h1>

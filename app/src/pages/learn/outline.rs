@@ -11,7 +11,6 @@ pub fn Outline(
     title: String,
     percent: i64,
     chapters: Vec<OutlineChapter>,
-    current: i64,
 ) -> impl IntoView {
     view! {
         <aside class="learn-outline" aria-label="Outline">
@@ -31,12 +30,11 @@ pub fn Outline(
                                 OutlineState::Open => ("open", "○"),
                                 OutlineState::Locked => ("locked", "🔒"),
                             };
-                            let here = l.id == current;
                             view! {
                                 <li class=format!("learn-lesson {state}") data-lesson-id=l.id data-state=state>
                                     <span class="state" aria-hidden="true">{mark}</span>
-                                    <A href=format!("/learn/{slug}/{}", l.id)
-                                        attr:aria-current=here.then_some("page")>{l.title}</A>
+                                    // The router's link marks the current lesson (aria-current).
+                                    <A href=format!("/learn/{slug}/{}", l.id)>{l.title}</A>
                                     {l.free_preview.then(|| view! { <span class="preview">"试看 preview"</span> })}
                                     <span class="duration">{format_duration(l.duration_secs)}</span>
                                 </li>
