@@ -119,7 +119,7 @@ impl Media {
         let ttl = i64::try_from(self.inner.ttl.as_secs()).unwrap_or(3_600);
         let exp = Utc::now().timestamp() + ttl;
         let sig = hex::encode(self.signature(path, exp).as_ref());
-        let encoded: Vec<String> = path.split('/').map(|s| urlencoding_segment(s)).collect();
+        let encoded: Vec<String> = path.split('/').map(urlencoding_segment).collect();
         Some(format!("/media/{}?exp={exp}&sig={sig}", encoded.join("/")))
     }
 

@@ -379,7 +379,7 @@ impl OrderService for Orders {
             })
             .collect();
         // Last activity first ("continue where you left off"), then the newest enrolment.
-        list.sort_by(|a, b| b.progress.last_activity.cmp(&a.progress.last_activity));
+        list.sort_by_key(|e| std::cmp::Reverse(e.progress.last_activity));
         Ok(list)
     }
 }
