@@ -73,12 +73,11 @@ pub async fn in_course(
     user_id: i64,
     course_id: i64,
 ) -> Result<Vec<ProgressRow>, sqlx::Error> {
-    let sql = concat!(
+    const SQL: &str =
         "SELECT p.lesson_id, p.position_secs, p.furthest_secs, p.watched_secs, p.completed_at, \
          p.updated_at FROM lesson_progress p JOIN lessons l ON l.id = p.lesson_id \
-         JOIN chapters ch ON ch.id = l.chapter_id WHERE p.user_id = $1 AND ch.course_id = $2"
-    );
-    on_pool!(db, pool => sqlx::query_as(sql).bind(user_id).bind(course_id).fetch_all(pool).await)
+         JOIN chapters ch ON ch.id = l.chapter_id WHERE p.user_id = $1 AND ch.course_id = $2";
+    on_pool!(db, pool => sqlx::query_as(SQL).bind(user_id).bind(course_id).fetch_all(pool).await)
 }
 
 /// Lessons and lessons done per course, for the courses the user is enrolled in.

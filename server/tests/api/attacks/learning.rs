@@ -72,7 +72,7 @@ async fn media_links_are_signed_short_lived_and_confined_to_the_root(backend: Ba
         .unwrap();
     let sig = query.split("sig=").nth(1).unwrap();
     let forged = [
-        format!("{path}"),
+        path.to_string(),
         format!("{path}?exp={exp}"),
         format!("{path}?exp={}&sig={sig}", exp + 3_600),
         format!("{path}?exp={exp}&sig={}", "0".repeat(64)),
