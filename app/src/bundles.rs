@@ -29,6 +29,7 @@ pub const FULL_BUNDLE_PREFIXES: &[&str] = &[
     "/terminal",
     "/checkout",
     "/pay",
+    "/learn",
 ];
 
 /// Provided by the server to every page: whether the site holds both bundles. A site built by

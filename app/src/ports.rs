@@ -31,7 +31,7 @@ mod commerce;
 mod learning;
 mod terminal;
 pub use commerce::OrderService;
-pub use learning::{FollowService, PathService};
+pub use learning::{FollowService, LearningService, PathService};
 pub use terminal::TerminalService;
 
 #[async_trait]
@@ -310,6 +310,7 @@ pub struct Services {
     pub notifications: Arc<dyn NotificationService>,
     pub ops: Arc<dyn OpsService>,
     pub orders: Arc<dyn OrderService>,
+    pub learning: Arc<dyn LearningService>,
 }
 
 /// The services of the current request (provided by the server for every render and call).

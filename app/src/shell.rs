@@ -127,6 +127,7 @@ fn SignedInRoutes() -> impl MatchNestedRoutes + Clone {
         <Route path=path!("/notifications") view=NotificationsPage ssr=SsrMode::Async />
         <Route path=path!("/terminal/:host_id") view=crate::pages::terminal::TerminalPage />
         <Route path=path!("/account/courses") view=MyCoursesPage ssr=SsrMode::Async />
+        <Route path=path!("/learn/:slug/:lesson_id") view=crate::pages::LessonPage ssr=SsrMode::Async />
         <Route path=path!("/checkout/:order_no") view=CheckoutPage ssr=SsrMode::Async />
         <Route path=path!("/pay/demo/:out_trade_no") view=DemoPayPage ssr=SsrMode::Async />
         <Route path=path!("/pay/alipay/return") view=PaymentReturnPage ssr=SsrMode::Async />

@@ -90,6 +90,7 @@ pub struct Settings {
     pub jobs: crate::jobs::JobSettings,
     /// Hosts, terminals and recordings (`WEBSSH_*`, `SECRET_KEY_PATH`, `RECORDINGS_DIR`).
     pub webssh: crate::webssh::settings::WebsshSettings,
+    pub learning: crate::learning::settings::LearningSettings,
     /// Orders and payment gateways (`ORDER_TTL_MINUTES`, `PAYMENTS_DEMO`, …).
     pub orders: crate::orders::OrderSettings,
     /// The seckill's token lifetime and limits (see [`crate::seckill::SeckillSettings`]).
@@ -359,6 +360,7 @@ impl Settings {
             api,
             jobs: crate::jobs::JobSettings::from_lookup(&var)?,
             webssh: crate::webssh::settings::WebsshSettings::from_lookup(&var)?,
+            learning: crate::learning::settings::LearningSettings::from_lookup(&var)?,
         })
     }
 

@@ -17,6 +17,7 @@ pub mod housekeeping;
 pub mod http;
 pub mod jobs;
 pub mod keyfile;
+pub mod learning;
 pub mod mail;
 pub mod metrics;
 pub mod model_engine;

@@ -181,9 +181,22 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         authz.clone(),
         crate::seckill::token::TokenKey::derive(&crate::seckill::token::signing_secret(&settings)?),
     );
+    let learning = crate::learning::Learning::new(
+        db.clone(),
+        crate::learning::media::Media::load(
+            settings.learning.media_key_path.as_deref(),
+            &settings.data_dir,
+            settings.learning.media_root(&settings.data_dir),
+            settings.learning.media_url_ttl,
+        )?
+        .with_public_url(settings.public_url.as_str()),
+        api_throttle.clone(),
+        settings.learning.clone(),
+    );
     Ok(AppState::new(Shared {
         metrics: crate::metrics::Metrics::new(),
         seckill,
+        learning,
         orders,
         ops,
         terminals,
@@ -260,6 +273,9 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::oauth::routes())
         .merge(crate::rest::terminals::ws_routes())
         .merge(crate::metrics::endpoint::public_routes(&state))
+        .merge(crate::learning::media::routes(
+            state.learning.media().clone(),
+        ))
         .nest_service("/pkg", pkg)
         .leptos_routes_with_context(
             &state,

@@ -71,6 +71,8 @@ pub struct Shared {
     pub metrics: crate::metrics::Metrics,
     /// Flash sales (see [`crate::seckill`]).
     pub seckill: crate::seckill::Seckill,
+    /// Lesson pages, the access rule and progress (see [`crate::learning`]).
+    pub learning: crate::learning::Learning,
 }
 
 impl AppState {
@@ -92,6 +94,7 @@ impl AppState {
             notifications: Arc::new(self.notifications.clone()),
             ops: Arc::new(self.ops.clone()),
             orders: Arc::new(self.orders.clone()),
+            learning: Arc::new(self.learning.clone()),
         }
     }
 }
@@ -134,4 +137,5 @@ substates! {
     crate::ops::Ops => ops,
     crate::orders::Orders => orders,
     crate::metrics::Metrics => metrics,
+    crate::learning::Learning => learning,
 }

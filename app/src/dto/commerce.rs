@@ -96,6 +96,8 @@ pub struct EnrollmentView {
     /// `None`: for good.
     pub expires_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// How far the caller is in the course, and where to continue (the learning service).
+    pub progress: super::CourseProgress,
 }
 
 /// What the course page needs to offer a purchase.

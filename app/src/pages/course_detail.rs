@@ -77,6 +77,7 @@ fn CourseView(course: CourseDetail) -> impl IntoView {
                         .filter(|o| *o > card.price)
                         .map(|o| view! { <s class="original-price">{o.to_string()}</s> })}
                 </p>
+                <crate::pages::CourseLearningLine course_id=card.id slug=card.slug.clone() />
                 <crate::pages::BuyBox course_id=card.id />
                 <FollowButton target="course" id=card.id />
             </header>

@@ -1,4 +1,5 @@
-//! `/account/courses` ("my courses"): what the signed-in student owns now, with its end.
+//! `/account/courses` ("my courses"): what the signed-in student owns now, with its end, how far
+//! they are and a link to continue, the course last studied first.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -28,10 +29,21 @@ pub fn MyCoursesPage() -> impl IntoView {
                                         Some(end) => format!("有效至 until {}", end.format("%Y-%m-%d")),
                                         None => "永久 for good".to_string(),
                                     };
+                                    let percent = e.progress.percent;
+                                    // Continue where the student left off (the lesson page).
+                                    let resume = e.progress.resume_lesson_id.map(|id| {
+                                        view! {
+                                            " · "<A href=format!("/learn/{}/{id}", e.course_slug) attr:class="continue">
+                                                "继续学习 Continue"
+                                            </A>
+                                        }
+                                    });
                                     view! {
-                                        <li class="owned-course" data-course-id=e.course_id>
+                                        <li class="owned-course" data-course-id=e.course_id data-percent=percent>
                                             <A href=format!("/courses/{}", e.course_slug)>{e.course_title}</A>
                                             " · "<span class="until">{until}</span>
+                                            " · "<span class="percent">{format!("{percent}% 完成 done")}</span>
+                                            {resume}
                                         </li>
                                     }
                                 }).collect_view()}

@@ -5,7 +5,11 @@
 
 use async_trait::async_trait;
 
-use crate::dto::{FollowState, FollowTarget, MailSetting, PathDetail, PathSummary};
+use crate::domain::Principal;
+use crate::dto::{
+    CourseLearning, CourseProgress, FollowState, FollowTarget, LessonPage, LessonProgress,
+    MailSetting, PathDetail, PathSummary, ProgressInput, ReviewInput, ReviewPage, ReviewView,
+};
 use crate::error::AppError;
 
 /// The public learning paths (published ones, with their public courses).
@@ -38,4 +42,56 @@ pub trait FollowService: Send + Sync {
         kind: &str,
         enabled: bool,
     ) -> Result<Vec<MailSetting>, AppError>;
+}
+
+/// Lessons and progress: one access rule decides what a caller sees (`None`: anonymous).
+#[async_trait]
+pub trait LearningService: Send + Sync {
+    /// The lesson page of a public course (staff with `lesson.view`: any course); 404 for a
+    /// lesson that is not the course's.
+    async fn lesson_page(
+        &self,
+        who: Option<&Principal>,
+        course_slug: &str,
+        lesson_id: i64,
+    ) -> Result<LessonPage, AppError>;
+    /// The caller's progress in a lesson they may see (403 for a locked one).
+    async fn progress(&self, who: &Principal, lesson_id: i64) -> Result<LessonProgress, AppError>;
+    /// One save: one upsert, rate limited per user; "done" and the furthest point never go back,
+    /// the resume position is the latest save's.
+    async fn save_progress(
+        &self,
+        who: &Principal,
+        lesson_id: i64,
+        input: ProgressInput,
+    ) -> Result<LessonProgress, AppError>;
+    /// The caller's progress in each of the courses named.
+    async fn course_progress(
+        &self,
+        user_id: i64,
+        course_ids: &[i64],
+    ) -> Result<Vec<CourseProgress>, AppError>;
+    /// A page of a public course's reviews (404 for a course that is not public), newest first,
+    /// optionally of one rating.
+    async fn reviews(
+        &self,
+        course_id: i64,
+        rating: Option<i64>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<ReviewPage, AppError>;
+    /// Writes the caller's one review of the course (403 unless enrolled now); true when new.
+    async fn save_review(
+        &self,
+        who: &Principal,
+        course_id: i64,
+        input: ReviewInput,
+    ) -> Result<(ReviewView, bool), AppError>;
+    /// A public course's review count and average, the caller's progress when enrolled now,
+    /// and its first lesson.
+    async fn course_learning(
+        &self,
+        who: Option<&Principal>,
+        course_id: i64,
+    ) -> Result<CourseLearning, AppError>;
 }

@@ -12,6 +12,7 @@ pub mod accounts;
 pub mod admin;
 pub mod catalog;
 pub mod follows;
+pub mod learning;
 pub mod lifecycle;
 pub mod notifications;
 pub mod oauth;

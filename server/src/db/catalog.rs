@@ -478,8 +478,14 @@ pub async fn course_by_slug(
 /// The chapters whose lesson content `user_id` may read as a student: those of the courses the
 /// user is enrolled in.
 #[tracing::instrument(skip(db))]
-pub async fn enrolled_chapter_ids(db: &Db, user_id: i64) -> Result<Vec<i64>, sqlx::Error> {
+pub async fn enrolled_chapter_ids(
+    db: &Db,
+    user_id: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<i64>, sqlx::Error> {
+    // An ended enrolment opens nothing (the learning access rule, `learning::access`).
     const SQL: &str = "SELECT ch.id FROM chapters ch \
-         JOIN enrollments e ON e.course_id = ch.course_id WHERE e.user_id = $1";
-    on_pool!(db, pool => sqlx::query_scalar(SQL).bind(user_id).fetch_all(pool).await)
+         JOIN enrollments e ON e.course_id = ch.course_id WHERE e.user_id = $1 \
+         AND (e.expires_at IS NULL OR e.expires_at > $2)";
+    on_pool!(db, pool => sqlx::query_scalar(SQL).bind(user_id).bind(now).fetch_all(pool).await)
 }

@@ -15,7 +15,7 @@ use super::input::Assignments;
 use super::sql::SqlValue;
 use super::{ModelService, Record};
 use crate::auth::password;
-use crate::error::{internal, ResultExt};
+use crate::error::internal;
 
 /// Where a user's password lands: written as a hash, never read back.
 static PASSWORD_HASH: FieldSpec =
@@ -198,11 +198,11 @@ pub async fn after_public_read(
     if gated.is_empty() || rows.is_empty() {
         return Ok(());
     }
+    // The learning access rule decides (`learning::access`), as for the lesson page.
     let open_chapters = match who {
         Some(p) if spec.name == "lesson" => {
-            crate::db::catalog::enrolled_chapter_ids(svc.db(), p.user_id)
-                .await
-                .db_err("enrolment")?
+            crate::learning::access::open_chapter_ids(svc.db(), p.user_id, chrono::Utc::now())
+                .await?
         }
         _ => Vec::new(),
     };
@@ -212,7 +212,7 @@ pub async fn after_public_read(
             .get("chapter_id")
             .and_then(Value::as_i64)
             .is_some_and(|ch| open_chapters.contains(&ch));
-        if !(preview || enrolled) {
+        if !crate::learning::access::decide(false, enrolled, preview).is_open() {
             for name in &gated {
                 row.insert((*name).to_string(), Value::Null);
             }

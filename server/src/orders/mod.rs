@@ -369,15 +369,22 @@ impl OrderService for Orders {
         let rows = crate::db::enrollments::enrollments(&self.db, user_id, Utc::now())
             .await
             .db_err("enrolment")?;
-        Ok(rows
+        let ids: Vec<i64> = rows.iter().map(|e| e.course_id).collect();
+        let progress = crate::learning::course_progress(&self.db, user_id, &ids).await?;
+        let mut list: Vec<EnrollmentView> = rows
             .into_iter()
-            .map(|e| EnrollmentView {
+            .zip(progress)
+            .map(|(e, progress)| EnrollmentView {
                 course_id: e.course_id,
                 course_slug: e.course_slug,
                 course_title: e.course_title,
                 expires_at: e.expires_at,
                 created_at: e.created_at,
+                progress,
             })
-            .collect())
+            .collect();
+        // Last activity first ("continue where you left off"), then the newest enrolment.
+        list.sort_by_key(|e| std::cmp::Reverse(e.progress.last_activity));
+        Ok(list)
     }
 }

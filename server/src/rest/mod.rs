@@ -19,6 +19,7 @@ pub mod docs;
 pub mod etag;
 pub mod exports;
 pub mod follows;
+pub mod lessons;
 pub mod links;
 pub mod notifications;
 pub mod openapi;
@@ -29,6 +30,7 @@ pub mod problem;
 pub mod registry;
 pub mod resources;
 pub mod seckill;
+pub mod reviews;
 pub mod settings;
 pub mod terminals;
 pub mod throttle;
@@ -190,6 +192,8 @@ fn build(published: Arc<OnceLock<Published>>) -> ApiBuilder {
     orders::register(&mut api);
     payments::register(&mut api);
     seckill::register(&mut api);
+    lessons::register(&mut api);
+    reviews::register(&mut api);
     api
 }
 

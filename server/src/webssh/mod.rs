@@ -80,8 +80,8 @@ struct Inner {
 /// Practice hosts for students enrolled in a course whose lab lessons name the host: the
 /// learning issue adds lab lessons' host; until then no student reaches a practice host
 /// through this rule (grants still work).
-async fn practice_access(_db: &Db, _host_id: i64, _user_id: i64) -> Result<bool, AppError> {
-    Ok(false)
+async fn practice_access(db: &Db, host_id: i64, user_id: i64) -> Result<bool, AppError> {
+    crate::learning::practice_access(db, host_id, user_id).await
 }
 
 impl Terminals {

@@ -10,6 +10,7 @@ mod job_dashboard;
 mod jobs;
 mod jobs_processes;
 mod metrics;
+mod learning;
 
 mod accounts;
 mod admin_access;

@@ -8,6 +8,7 @@ mod accounts;
 mod content;
 mod edge;
 mod follows;
+mod learning;
 mod notifications;
 mod ops;
 mod orders;
