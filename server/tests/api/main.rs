@@ -9,8 +9,8 @@ mod housekeeping;
 mod job_dashboard;
 mod jobs;
 mod jobs_processes;
-mod metrics;
 mod learning;
+mod metrics;
 
 mod accounts;
 mod admin_access;
