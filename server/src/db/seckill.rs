@@ -185,11 +185,12 @@ pub async fn take_seat(
             "SELECT COALESCE(SUM(CASE WHEN status = 'held' THEN 1 ELSE 0 END), 0), \
              CAST(COALESCE(MAX(seat), 0) AS BIGINT) FROM seckill_seats WHERE event_id = $1 AND user_id = $2")
             .bind(event.id).bind(user_id).fetch_one(&mut *tx).await?;
-        let number = match seat {
-            Some(n) => n,
-            None if held >= i64::from(event.per_user_limit) => return Ok(Taken::LimitReached),
-            None => last + 1,
-        };
+        // The limit holds here too for Redis' claims: Redis decides first, but a Redis that
+        // lost its buyers (a failover, an eviction) must not let anybody past it.
+        if held >= i64::from(event.per_user_limit) {
+            return Ok(Taken::LimitReached);
+        }
+        let number = seat.unwrap_or(last + 1);
         let order_id: i64 = sqlx::query_scalar(
             "INSERT INTO orders (order_no, user_id, kind, status, total_cents, discount_cents, \
              expires_at, created_at, updated_at) \

@@ -147,13 +147,13 @@ impl Orders {
         Ok(settled)
     }
 
-    /// Keeps a refused notification with why (the back office shows them); never fails the
-    /// caller's answer for it.
     /// Whether Alipay is configured here (its notify route answers 404 otherwise).
     pub fn takes_alipay(&self) -> bool {
         self.alipay.is_some()
     }
 
+    /// Keeps a refused notification by the hash of its body, with why (the back office shows
+    /// them); never fails the caller's answer for it.
     pub async fn refuse(&self, provider: &str, body: &str, reason: &str) {
         tracing::warn!(provider, reason, "payment notification refused");
         if let Err(e) =

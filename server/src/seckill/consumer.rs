@@ -258,8 +258,19 @@ async fn write(
         },
         now,
     )
-    .await
-    .map_err(|e| format!("database: {e}"))?;
+    .await;
+    let taken = match taken {
+        Ok(taken) => taken,
+        // A claim the database refuses for good (its buyer deleted meanwhile, a rule broken)
+        // would stay first in line for ever and stop every later claim of the sale: it is
+        // logged and acknowledged, and `xuecheng seckill verify` shows the seat Redis counted.
+        Err(e) if is_permanent(&e) => {
+            tracing::error!(error = %e, event_id = run.event.id, user_id, seat,
+                "seckill: a claim the database refuses for good; dropped from the stream");
+            return Ok(());
+        }
+        Err(e) => return Err(format!("database: {e}")),
+    };
     match taken {
         Taken::Seat { seat_id, .. } => super::release::schedule(core, seat_id, expires_at).await,
         Taken::Duplicate => {}
@@ -267,8 +278,23 @@ async fn write(
             event_id = run.event.id,
             user_id,
             seat,
-            "seckill: Redis sold a seat the database has no stock for; see `xuecheng seckill verify`"
+            "seckill: Redis sold a seat the database refuses (no stock, or the buyer's limit); \
+             see `xuecheng seckill verify`"
         ),
     }
     Ok(())
+}
+
+/// Whether the database refused a write by a constraint (it will refuse it again), rather than
+/// being away or busy (worth trying again).
+fn is_permanent(error: &sqlx::Error) -> bool {
+    use sqlx::error::ErrorKind;
+    error.as_database_error().is_some_and(|d| {
+        matches!(
+            d.kind(),
+            ErrorKind::ForeignKeyViolation
+                | ErrorKind::CheckViolation
+                | ErrorKind::NotNullViolation
+        )
+    })
 }

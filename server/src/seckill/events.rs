@@ -257,6 +257,17 @@ impl Seckill {
                 "the sale has started: its stock can no longer change".into(),
             ));
         }
+        // Moving the start back into the future would lift every guard below (and reload
+        // Redis' stock over the seats already sold).
+        let moves_start = input.starts_at.as_deref().is_some_and(|raw| {
+            chrono::DateTime::parse_from_rfc3339(raw)
+                .map_or(true, |t| t.with_timezone(&Utc) != before.starts_at)
+        });
+        if started && moves_start {
+            return Err(AppError::Conflict(
+                "the sale has started: its start can no longer change".into(),
+            ));
+        }
         if started && input.status.as_deref() == Some("draft") {
             return Err(AppError::Conflict(
                 "the sale has started: it can no longer go back to draft".into(),

@@ -1,8 +1,9 @@
 //! The writer of the command audit: sessions hand it their entered lines through one bounded
 //! queue, and a single task writes what has queued up in one statement per batch. A user who
-//! pastes thousands of lines therefore costs a few INSERTs, not a task and a connection each;
-//! when the database falls so far behind that the queue is full, lines are dropped and counted
-//! (the recording still has every keystroke) rather than memory growing without bound.
+//! pastes thousands of lines therefore costs a few INSERTs, not a task and a connection each.
+//! A full queue makes the typing session wait (its own input slows), so a flood cannot push
+//! lines out of the audit; only a writer stuck for seconds (the database away) loses lines,
+//! counted and logged (the recording still has every keystroke), and memory stays bounded.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -14,6 +15,8 @@ use crate::db::Db;
 
 /// Lines waiting for the writer; past this, new lines are dropped.
 const QUEUE: usize = 4_096;
+/// How long a session waits for room in a full queue before its line is dropped.
+const FULL_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 /// Lines per INSERT (5 parameters each: well under both backends' limits).
 const BATCH: usize = 200;
 
@@ -42,12 +45,24 @@ impl CommandLog {
         }
     }
 
-    /// Queues a line; never waits (a session must not stall on the audit).
-    pub fn push(&self, line: CommandLine) {
-        if self.queue.try_send(line).is_err() {
+    /// Queues a line. When the queue is full the session that typed it waits (up to
+    /// [`FULL_WAIT`]) instead of its line being dropped: a pasted flood slows its own terminal,
+    /// and cannot push a later command, or another user's, out of the audit. Only a writer stuck
+    /// that long (the database away) loses lines, counted and logged.
+    pub async fn push(&self, line: CommandLine) {
+        let line = match self.queue.try_send(line) {
+            Ok(()) => return,
+            Err(mpsc::error::TrySendError::Closed(_)) => None,
+            Err(mpsc::error::TrySendError::Full(line)) => Some(line),
+        };
+        let sent = match line {
+            Some(line) => self.queue.send_timeout(line, FULL_WAIT).await.is_ok(),
+            None => false,
+        };
+        if !sent {
             let n = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
             if n.is_power_of_two() {
-                tracing::warn!(dropped = n, "command audit queue full: lines dropped");
+                tracing::warn!(dropped = n, "command audit writer stuck: lines dropped");
             }
         }
     }

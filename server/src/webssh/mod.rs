@@ -119,15 +119,37 @@ impl Terminals {
         self.inner.live.lock().map(|l| l.len()).unwrap_or(0)
     }
 
-    /// Whether `user_id` may still use host `host_id` now: the account is active, and `may_use`
-    /// holds for it as resolved today. A failed lookup keeps the terminal (an outage of the
-    /// database must not end every shell); the next round decides.
-    async fn still_allowed(&self, user_id: i64, host_id: i64) -> Option<bool> {
+    /// A fingerprint of the account's password as it is now (`None` when it cannot be read):
+    /// a terminal opened under one password ends when the password changes, as sessions do.
+    async fn password_mark(&self, user_id: i64) -> Option<[u8; 32]> {
+        use sha2::Digest;
+        let user = db::users::find_by_id(&self.inner.db, user_id)
+            .await
+            .ok()??;
+        let hash = user.password_hash.unwrap_or_default();
+        Some(sha2::Sha256::digest(hash.as_bytes()).into())
+    }
+
+    /// Whether `user_id` may still use host `host_id` now: the account is active with the
+    /// password the terminal was opened under, and `may_use` holds for it as resolved today.
+    /// A failed lookup keeps the terminal (an outage of the database must not end every
+    /// shell); the next round decides.
+    async fn still_allowed(
+        &self,
+        user_id: i64,
+        host_id: i64,
+        mark: Option<[u8; 32]>,
+    ) -> Option<bool> {
         let who = match self.inner.authz.principal_by_id(user_id).await {
             Ok(Some(who)) => who,
             Ok(None) => return Some(false),
             Err(_) => return None,
         };
+        if let (Some(opened), Some(now)) = (mark, self.password_mark(user_id).await) {
+            if opened != now {
+                return Some(false);
+            }
+        }
         let host = match db::hosts::target(&self.inner.db, host_id).await {
             Ok(Some(host)) => host,
             Ok(None) => return Some(false),
@@ -137,29 +159,34 @@ impl Terminals {
     }
 
     /// Ends the terminal once its user may no longer use its host: a revoked or expired grant,
-    /// a deactivated account, a forced password reset. It checks every `access_recheck` and
-    /// stops with the session, so it works whichever instance made the change.
+    /// a deactivated account, a forced password reset, a new password. It checks every
+    /// `access_recheck` and stops with the session, so it works whichever instance made the
+    /// change. It holds only a weak handle on the session's inbox, so it never keeps the
+    /// session's channel open.
     fn watch_access(&self, user_id: i64, host_id: i64, to_session: mpsc::Sender<ToSession>) {
         let this = self.clone();
         let every = self.inner.settings.access_recheck;
+        let inbox = to_session.downgrade();
+        drop(to_session);
         tokio::spawn(async move {
+            let mark = this.password_mark(user_id).await;
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             tick.tick().await;
             loop {
-                tokio::select! {
-                    _ = tick.tick() => {}
-                    () = to_session.closed() => return,
+                tick.tick().await;
+                if inbox.upgrade().is_none_or(|tx| tx.is_closed()) {
+                    return;
                 }
-                if this.still_allowed(user_id, host_id).await == Some(false) {
+                if this.still_allowed(user_id, host_id, mark).await == Some(false) {
                     tracing::info!(
                         user = user_id,
                         host = host_id,
                         "terminal ended: access withdrawn"
                     );
-                    let _ = to_session
-                        .send(ToSession::Kill("access withdrawn".into()))
-                        .await;
+                    if let Some(tx) = inbox.upgrade() {
+                        let _ = tx.send(ToSession::Kill("access withdrawn".into())).await;
+                    }
                     return;
                 }
             }

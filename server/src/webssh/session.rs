@@ -192,7 +192,7 @@ async fn run(
                             user_id: who.user_id,
                             line,
                             at: Utc::now(),
-                        });
+                        }).await;
                     }
                     if channel.data_bytes(bytes).await.is_err() {
                         break "the host connection was lost".into();

@@ -141,6 +141,21 @@ async fn withdrawn_access_ends_a_live_terminal_and_refuses_the_next(b: Backend) 
     let fresh = app.bearer(&ann).await;
     assert_eq!(open(&app, &fresh, host, json!({})).await.0, 403);
 
+    // A new password (set by staff here; a user's own change works the same): whoever
+    // opened the terminal with the old one loses it.
+    let cat = app.staff("cat", &["host.view"]).await;
+    grant(&app, &admin, json!({"host_id": host, "user_id": cat.id})).await;
+    let cat_token = app.bearer(&cat).await;
+    let mut term = live_terminal(&app, &cat_token, host).await;
+    let path = format!("/api/v1/users/{}", cat.id);
+    let (status, body, _) = send(
+        call(&app, Method::PATCH, &path, Some(&admin))
+            .json(&json!({"password": "an entirely new secret 42"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    ends_for_withdrawn_access(&mut term).await;
+
     // A deactivated account.
     let bob = app.staff("bob", &["host.view"]).await;
     grant(&app, &admin, json!({"host_id": host, "user_id": bob.id})).await;
