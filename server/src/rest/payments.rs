@@ -57,6 +57,7 @@ pub async fn alipay_notify(State(orders): State<Orders>, body: Body) -> Response
 }
 
 pub fn register(api: &mut super::registry::ApiBuilder) {
+    use super::openapi::schema::problem_ref;
     use super::registry::{Auth, Operation};
     use axum::http::Method;
     use serde_json::json;
@@ -77,6 +78,10 @@ pub fn register(api: &mut super::registry::ApiBuilder) {
                 200,
                 json!({"description": "Committed.", "content": {"text/plain": {
                     "schema": {"type": "string", "const": "success"}}}}),
-            ),
+            )
+            // Alipay is not configured on this server: nothing is kept.
+            .response(404, problem_ref(404))
+            // A body over 16 KiB is no notification.
+            .response(413, problem_ref(413)),
     );
 }
