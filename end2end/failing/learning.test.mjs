@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   BASE_URL, STRICT, assertNoConsoleErrors, closePage, launchBrowser, newPage, waitForHydration, waitForServer,
-} from './helpers.mjs';
+} from '../tests/helpers.mjs';
 
 const ADMIN = process.env.E2E_ADMIN_USERNAME;
 const ADMIN_PASSWORD = process.env.E2E_ADMIN_PASSWORD;
