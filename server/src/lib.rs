@@ -14,6 +14,7 @@ pub mod error;
 pub mod exports;
 pub mod follows;
 pub mod housekeeping;
+pub mod html;
 pub mod http;
 pub mod jobs;
 pub mod keyfile;

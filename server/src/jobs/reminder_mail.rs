@@ -2,6 +2,7 @@
 //! (plain text and HTML) in Chinese or English.
 
 use crate::db::reminders::Item;
+use crate::html::escape;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -17,22 +18,6 @@ pub struct Message {
     pub summary: String,
     pub text: String,
     pub html: String,
-}
-
-/// HTML text escaping for titles typed in the back office.
-fn escape(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for c in raw.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn item_label(lang: Lang, item: &Item) -> String {

@@ -10,6 +10,8 @@
 
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
+use crate::html::escape_into;
+
 /// Markdown to safe HTML with highlighted code blocks.
 pub fn render_article(source: &str) -> String {
     let nonce = uuid::Uuid::new_v4().simple().to_string();
@@ -86,24 +88,11 @@ fn code_block(lang: &str, code: &str) -> String {
     )
 }
 
-fn escape(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-}
-
 fn span(out: &mut String, class: &str, text: &str) {
     out.push_str("<span class=\"tok-");
     out.push_str(class);
     out.push_str("\">");
-    escape(out, text);
+    escape_into(out, text);
     out.push_str("</span>");
 }
 
@@ -236,7 +225,7 @@ pub fn highlight(name: &str, code: &str) -> String {
     let lang = lang(name);
     if lang.keywords.is_empty() && lang.line_comments.is_empty() {
         let mut out = String::new();
-        escape(&mut out, code);
+        escape_into(&mut out, code);
         return out;
     }
     let sql = name == "sql";
@@ -296,12 +285,12 @@ pub fn highlight(name: &str, code: &str) -> String {
             if keyword {
                 span(&mut out, "kw", word);
             } else {
-                escape(&mut out, word);
+                escape_into(&mut out, word);
             }
             rest = tail;
         } else {
             let (ch, tail) = rest.split_at(c.len_utf8());
-            escape(&mut out, ch);
+            escape_into(&mut out, ch);
             rest = tail;
         }
     }
