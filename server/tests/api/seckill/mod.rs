@@ -16,6 +16,8 @@ use serde_json::{json, Value};
 use server::model_engine::sql::SqlValue;
 
 use crate::helpers::{spawn_app_with, Backend, Options, TestApp};
+// The same row helpers the checkout tests use: a sale is sold through the same orders.
+pub use crate::payments::{priced_course, scalar};
 use crate::rest_support::{call, send};
 
 /// A shop with the demo gateway, the API's throttles out of reach, the seckill's per-IP limit
@@ -41,22 +43,6 @@ pub async fn shop(
         options.extra.push((k, v.to_string()));
     }
     (spawn_app_with(backend, options).await, prefix)
-}
-
-pub async fn scalar(app: &TestApp, sql: &str, values: &[SqlValue]) -> i64 {
-    server::db::records::scalar(&app.db, sql, values)
-        .await
-        .unwrap()
-}
-
-pub async fn priced_course(app: &TestApp) -> i64 {
-    scalar(
-        app,
-        "SELECT MIN(id) FROM courses WHERE status = 'published' AND deleted_at IS NULL \
-         AND price_cents > 0",
-        &[],
-    )
-    .await
 }
 
 pub fn rfc3339(t: DateTime<Utc>) -> String {
