@@ -20,12 +20,21 @@ use fred::{error::ErrorKind, prelude::*, types::config::UnresponsiveConfig};
 use crate::outage::Dependency;
 
 /// How the clients talk to Redis.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct RedisOptions {
     /// The longest any command may take (`REDIS_COMMAND_TIMEOUT_MS`).
     pub command_timeout: Duration,
     /// The longest a (re)connection attempt may take.
     pub connect_timeout: Duration,
+    /// Where connection losses and recoveries are counted (the application's metrics).
+    pub events: RedisEvents,
+}
+
+/// Counters of the connection watcher, shared with [`crate::metrics`]. Cheap to clone.
+#[derive(Clone, Debug, Default)]
+pub struct RedisEvents {
+    pub errors: prometheus_client::metrics::counter::Counter,
+    pub reconnects: prometheus_client::metrics::counter::Counter,
 }
 
 impl Default for RedisOptions {
@@ -33,6 +42,7 @@ impl Default for RedisOptions {
         Self {
             command_timeout: Duration::from_millis(500),
             connect_timeout: Duration::from_secs(2),
+            events: RedisEvents::default(),
         }
     }
 }
@@ -85,7 +95,7 @@ impl Redis {
             .build_pool(4)
             .context("cannot build the Redis pool")?;
         let outage = Arc::new(Dependency::new("redis"));
-        watch(&pool, &outage);
+        watch(&pool, &outage, &options.events);
         pool.init()
             .await
             .context("cannot connect to Redis (REDIS_URL)")?;
@@ -113,18 +123,19 @@ impl Redis {
 
 /// Keeps the outage record from the clients' connection events: Redis is down from the first
 /// connection lost to the last one back. One task per pooled client; each ends with its client.
-fn watch(pool: &Pool, outage: &Arc<Dependency>) {
+fn watch(pool: &Pool, outage: &Arc<Dependency>, events: &RedisEvents) {
     let lost: Arc<Mutex<HashSet<usize>>> = Arc::default();
     for (index, client) in pool.clients().iter().enumerate() {
         let mut errors = client.error_rx();
         let mut reconnects = client.reconnect_rx();
-        let (lost, outage) = (lost.clone(), outage.clone());
+        let (lost, outage, events) = (lost.clone(), outage.clone(), events.clone());
         tokio::spawn(async move {
             use tokio::sync::broadcast::error::RecvError;
             loop {
                 tokio::select! {
                     event = errors.recv() => match event {
                         Ok((error, _)) => {
+                            events.errors.inc();
                             let mut lost = lost.lock().unwrap_or_else(PoisonError::into_inner);
                             if lost.insert(index) && lost.len() == 1 {
                                 outage.lost(&error);
@@ -135,6 +146,7 @@ fn watch(pool: &Pool, outage: &Arc<Dependency>) {
                     },
                     event = reconnects.recv() => match event {
                         Ok(_) => {
+                            events.reconnects.inc();
                             let mut lost = lost.lock().unwrap_or_else(PoisonError::into_inner);
                             if lost.remove(&index) && lost.is_empty() {
                                 outage.back();

@@ -61,8 +61,15 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         tracing::info!("empty catalogue: loading demo data (SEED_DEMO)");
         crate::seed::seed_demo(&db, crate::seed::DEFAULT_COURSES).await?;
     }
+    let metrics = crate::metrics::Metrics::new();
     let redis = match &settings.redis_url {
-        Some(url) => Some(Redis::connect_with(url.expose(), (&settings).into()).await?),
+        Some(url) => {
+            let options = crate::redis::RedisOptions {
+                events: metrics.redis.clone(),
+                ..(&settings).into()
+            };
+            Some(Redis::connect_with(url.expose(), options).await?)
+        }
         None => None,
     };
     let leptos_options = LeptosOptions::builder()
@@ -73,7 +80,8 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         .build();
     let keys =
         JwtKeys::load(&settings).map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
-    let tokens = TokenService::new(db.clone(), Arc::new(keys), settings.auth.refresh_token_ttl);
+    let tokens = TokenService::new(db.clone(), Arc::new(keys), settings.auth.refresh_token_ttl)
+        .with_metrics(metrics.clone());
     let tokens = match &redis {
         Some(redis) => tokens.with_redis(redis.clone(), &settings.redis_prefix),
         None => tokens,
@@ -108,7 +116,8 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         crate::accounts::throttle::LoginThrottle::new(redis.clone(), &settings.redis_prefix),
     )
     .with_links(links.clone())
-    .with_eviction(eviction.clone());
+    .with_eviction(eviction.clone())
+    .with_metrics(metrics.clone());
     let lifecycle = Lifecycle::new(
         db.clone(),
         eviction.clone(),
@@ -142,6 +151,7 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         secrets.clone(),
         settings.webssh.clone(),
         &settings.data_dir,
+        metrics.clone(),
     );
     let models = ModelService::new(db.clone())
         .with_secrets(secrets)
@@ -180,7 +190,8 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         api_throttle.clone(),
         authz.clone(),
         crate::seckill::token::TokenKey::derive(&crate::seckill::token::signing_secret(&settings)?),
-    );
+    )
+    .with_metrics(metrics.clone());
     let learning = crate::learning::Learning::new(
         db.clone(),
         crate::learning::media::Media::load(
@@ -194,7 +205,7 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         settings.learning.clone(),
     );
     Ok(AppState::new(Shared {
-        metrics: crate::metrics::Metrics::new(),
+        metrics,
         seckill,
         learning,
         orders,

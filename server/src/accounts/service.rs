@@ -28,6 +28,8 @@ pub struct Accounts {
     links: Option<super::links::Links>,
     /// Ends the other sessions and every token after a password change.
     eviction: Option<super::Eviction>,
+    /// Where sign-in attempts are counted.
+    metrics: crate::metrics::Metrics,
 }
 
 impl Accounts {
@@ -38,7 +40,16 @@ impl Accounts {
             throttle,
             links: None,
             eviction: None,
+            metrics: crate::metrics::Metrics::default(),
         }
+    }
+
+    pub fn with_metrics(self, metrics: crate::metrics::Metrics) -> Self {
+        Self { metrics, ..self }
+    }
+
+    pub fn metrics(&self) -> &crate::metrics::Metrics {
+        &self.metrics
     }
 
     pub fn with_eviction(self, eviction: super::Eviction) -> Self {
@@ -100,6 +111,24 @@ impl Accounts {
     /// The one password check, for browser sign-in and API tokens alike: throttled before any
     /// hashing, one verification even for an unknown user, one answer for every failure.
     pub async fn check_credentials(
+        &self,
+        login: &str,
+        password: String,
+        ip: Option<&str>,
+    ) -> Result<users::UserRow, AppError> {
+        let checked = self.verify_credentials(login, password, ip).await;
+        let outcome = match &checked {
+            Ok(_) => "success",
+            Err(AppError::RateLimited { .. }) => "throttled",
+            Err(AppError::Validation(_)) => "failure",
+            // The database or Redis away: not the caller's failure, and counted elsewhere.
+            Err(_) => return checked,
+        };
+        self.metrics.sign_in("password", outcome);
+        checked
+    }
+
+    async fn verify_credentials(
         &self,
         login: &str,
         password: String,

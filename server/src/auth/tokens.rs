@@ -64,6 +64,8 @@ pub struct TokenService {
     /// same token for its whole life. Only `exp` depends on the clock, so it is checked again
     /// on every use; anything else about the same bytes gives the same answer.
     verified: moka::future::Cache<String, Claims>,
+    /// Where issues, refreshes, reuse detections and revocations are counted.
+    metrics: crate::metrics::Metrics,
 }
 
 impl fmt::Debug for TokenService {
@@ -86,7 +88,12 @@ impl TokenService {
                 .max_capacity(VERIFIED_CAPACITY)
                 .time_to_idle(Duration::from_secs(15 * 60))
                 .build(),
+            metrics: crate::metrics::Metrics::default(),
         }
+    }
+
+    pub fn with_metrics(self, metrics: crate::metrics::Metrics) -> Self {
+        Self { metrics, ..self }
     }
 
     pub fn keys(&self) -> &JwtKeys {
@@ -121,6 +128,7 @@ impl TokenService {
             tracing::info!("token pair refused: the password changed during the sign-in");
             return Err(AppError::Unauthenticated);
         }
+        self.metrics.token("issued");
         Ok(TokenPair::new(access, raw))
     }
 
@@ -158,10 +166,9 @@ impl TokenService {
             // Another request spent it between our read and our update: that is reuse too.
             return Err(self.reuse_detected(&row.family_id, now).await);
         }
-        Ok(TokenPair::new(
-            self.access(user.id, &user.username)?,
-            next_raw,
-        ))
+        let pair = TokenPair::new(self.access(user.id, &user.username)?, next_raw);
+        self.metrics.token("refreshed");
+        Ok(pair)
     }
 
     /// Sign-out (RFC 7009): ends the refresh token's family and/or blocks an access token until
@@ -188,6 +195,7 @@ impl TokenService {
                 self.revoke_jti(jti, expires_at).await?;
             }
         }
+        self.metrics.token("revoked");
         Ok(())
     }
 
@@ -284,6 +292,7 @@ impl TokenService {
 
     async fn reuse_detected(&self, family_id: &str, now: DateTime<Utc>) -> AppError {
         tracing::warn!(family_id, "refresh token reused; revoking its family");
+        self.metrics.token("reuse_detected");
         match db::tokens::revoke_family(&self.db, family_id, now)
             .await
             .db_err("refresh token")

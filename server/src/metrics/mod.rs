@@ -53,6 +53,28 @@ pub struct QueueLabels {
     pub state: String,
 }
 
+/// A sign-in attempt: `method` is `password` or a provider (`github`, `qq`, `wechat`, `weibo`).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SignInLabels {
+    pub method: &'static str,
+    pub outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct EventLabels {
+    pub event: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabels {
+    pub outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DirectionLabels {
+    pub direction: &'static str,
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct NotifyLabels {
     pub provider: String,
@@ -98,6 +120,13 @@ pub struct Inner {
     pub notifications: Family<NotifyLabels, Gauge>,
     pub terminals_live: Gauge,
     pub scrape_errors: Counter,
+    pub sign_ins: Family<SignInLabels, Counter>,
+    pub tokens: Family<EventLabels, Counter>,
+    pub redis: crate::redis::RedisEvents,
+    pub seckill_requests: Family<OutcomeLabels, Counter>,
+    pub terminals_opened: Counter,
+    pub terminal_bytes: Family<DirectionLabels, Counter>,
+    pub recordings_written: Counter,
 }
 
 impl std::ops::Deref for Metrics {
@@ -203,6 +232,69 @@ impl Metrics {
             "Scrape-time readings that failed (the database away); the gauges keep their last value",
             scrape_errors.clone(),
         );
+        let sign_ins = Family::<SignInLabels, Counter>::default();
+        register(
+            &mut registry,
+            &mut names,
+            "sign_ins",
+            "Sign-in attempts by method (password, github, qq, wechat, weibo) and outcome \
+             (success, failure, throttled; a provider also bound, pending)",
+            sign_ins.clone(),
+        );
+        let tokens = Family::<EventLabels, Counter>::default();
+        register(
+            &mut registry,
+            &mut names,
+            "tokens",
+            "API token events: issued, refreshed, reuse_detected (a family revoked), revoked",
+            tokens.clone(),
+        );
+        let redis = crate::redis::RedisEvents::default();
+        register(
+            &mut registry,
+            &mut names,
+            "redis_connection_errors",
+            "Redis connections lost or refused (each pooled connection counts)",
+            redis.errors.clone(),
+        );
+        register(
+            &mut registry,
+            &mut names,
+            "redis_reconnects",
+            "Redis connections re-established after a loss",
+            redis.reconnects.clone(),
+        );
+        let seckill_requests = Family::<OutcomeLabels, Counter>::default();
+        register(
+            &mut registry,
+            &mut names,
+            "seckill_requests",
+            "Seckill buy requests by outcome (queued, sold_out, limit_reached, not_started, \
+             ended, throttled, refused)",
+            seckill_requests.clone(),
+        );
+        let terminals_opened = Counter::default();
+        register(
+            &mut registry,
+            &mut names,
+            "terminals_opened",
+            "Web terminals connected to their host on this instance",
+            terminals_opened.clone(),
+        );
+        let terminal_bytes = Family::<DirectionLabels, Counter>::default();
+        register(&mut registry, &mut names,
+            "terminal_bytes",
+            "Bytes through the terminal bridge: input (keys to the host), output (the host's screen)",
+            terminal_bytes.clone(),
+        );
+        let recordings_written = Counter::default();
+        register(
+            &mut registry,
+            &mut names,
+            "terminal_recordings",
+            "Terminal recordings finished and kept",
+            recordings_written.clone(),
+        );
         Self(Arc::new(Inner {
             registry,
             names,
@@ -217,12 +309,29 @@ impl Metrics {
             notifications,
             terminals_live,
             scrape_errors,
+            sign_ins,
+            tokens,
+            redis,
+            seckill_requests,
+            terminals_opened,
+            terminal_bytes,
+            recordings_written,
         }))
     }
 
     /// The full name of every family (without the `_total` or `_bucket` suffixes).
     pub fn family_names(&self) -> &[String] {
         &self.names
+    }
+
+    pub fn sign_in(&self, method: &'static str, outcome: &'static str) {
+        self.sign_ins
+            .get_or_create(&SignInLabels { method, outcome })
+            .inc();
+    }
+
+    pub fn token(&self, event: &'static str) {
+        self.tokens.get_or_create(&EventLabels { event }).inc();
     }
 
     /// The text exposition of every metric.

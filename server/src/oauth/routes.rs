@@ -133,9 +133,9 @@ async fn callback(
         Ok(Some(flow)) => flow,
         Ok(None) => {
             tracing::warn!("callback with a missing, foreign or expired state");
-            return failure_page(OAuthFailure::BadState, provider, false);
+            return counted_failure(&oauth, OAuthFailure::BadState, provider, false);
         }
-        Err(_) => return failure_page(OAuthFailure::Unavailable, provider, false),
+        Err(_) => return counted_failure(&oauth, OAuthFailure::Unavailable, provider, false),
     };
     let binding = flow.bind_user.is_some();
     // Refused consent: `error=access_denied` (GitHub, Weibo with error_code 21330), or WeChat's
@@ -150,25 +150,43 @@ async fn callback(
         } else {
             OAuthFailure::ProviderError
         };
-        return failure_page(failure, provider, binding);
+        return counted_failure(&oauth, failure, provider, binding);
     }
     let Some(code) = query.code.as_deref().filter(|c| !c.is_empty()) else {
-        return failure_page(OAuthFailure::Denied, provider, binding);
+        return counted_failure(&oauth, OAuthFailure::Denied, provider, binding);
     };
     let identity = match oauth.exchange(&flow, code).await {
         Ok(identity) => identity,
         Err(e) => {
             tracing::warn!(error = ?e, "code exchange failed");
-            return failure_page(e.failure(), provider, binding);
+            return counted_failure(&oauth, e.failure(), provider, binding);
         }
     };
     match oauth.complete(&session, &flow, identity).await {
-        Ok(Ok(Outcome::SignedIn { next })) => Redirect::to(&next).into_response(),
+        Ok(Ok(Outcome::SignedIn { next })) => {
+            oauth.metrics().sign_in(provider.as_str(), "success");
+            Redirect::to(&next).into_response()
+        }
         Ok(Ok(Outcome::Bound)) => {
+            oauth.metrics().sign_in(provider.as_str(), "bound");
             Redirect::to(&format!("/account?oauth_bound={}", provider.as_str())).into_response()
         }
-        Ok(Ok(Outcome::Pending)) => Redirect::to(FINISH_PAGE).into_response(),
-        Ok(Err(failure)) => failure_page(failure, provider, binding),
-        Err(_) => failure_page(OAuthFailure::Unavailable, provider, binding),
+        Ok(Ok(Outcome::Pending)) => {
+            oauth.metrics().sign_in(provider.as_str(), "pending");
+            Redirect::to(FINISH_PAGE).into_response()
+        }
+        Ok(Err(failure)) => counted_failure(&oauth, failure, provider, binding),
+        Err(_) => counted_failure(&oauth, OAuthFailure::Unavailable, provider, binding),
     }
+}
+
+/// The failure page, counted as a failed sign-in through `provider`.
+fn counted_failure(
+    oauth: &OAuth,
+    failure: OAuthFailure,
+    provider: Provider,
+    binding: bool,
+) -> Response {
+    oauth.metrics().sign_in(provider.as_str(), "failure");
+    failure_page(failure, provider, binding)
 }

@@ -54,6 +54,11 @@ impl OAuth {
         })
     }
 
+    /// The application's metrics (the accounts service's), where provider sign-ins count.
+    pub fn metrics(&self) -> &crate::metrics::Metrics {
+        self.accounts.metrics()
+    }
+
     pub fn provider(&self, provider: Provider) -> Option<&ProviderSettings> {
         self.settings.get(provider)
     }

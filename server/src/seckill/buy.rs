@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::{script, Seckill};
 use crate::db::seckill::{self as repo, EventRow, SeatOrder, Taken};
 use crate::error::ResultExt;
+use crate::metrics::OutcomeLabels;
 use crate::redis::app_error;
 
 /// Why a buy (or a token) was refused: each is its own problem `code`.
@@ -145,8 +146,31 @@ impl Seckill {
         })
     }
 
-    /// `POST …/orders`: the limits, the window, the token, then the decision.
+    /// `POST …/orders`: the limits, the window, the token, then the decision; every answer is
+    /// counted by outcome (`xuecheng_seckill_requests_total`).
     pub async fn buy(
+        &self,
+        user_id: i64,
+        ip: Option<&str>,
+        event_id: i64,
+        token: Option<&str>,
+    ) -> Result<ClaimAccepted, BuyError> {
+        let result = self.decide(user_id, ip, event_id, token).await;
+        let outcome = match &result {
+            Ok(_) => "queued",
+            Err(BuyError::Refused(refusal)) => refusal.code(),
+            Err(BuyError::App(AppError::RateLimited { .. })) => "throttled",
+            Err(BuyError::App(AppError::Unavailable)) => "unavailable",
+            Err(BuyError::App(_)) => "refused",
+        };
+        self.metrics
+            .seckill_requests
+            .get_or_create(&OutcomeLabels { outcome })
+            .inc();
+        result
+    }
+
+    async fn decide(
         &self,
         user_id: i64,
         ip: Option<&str>,

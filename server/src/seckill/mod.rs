@@ -95,6 +95,7 @@ pub struct Seckill {
     token_key: token::TokenKey,
     /// Events by id for a second: a sale's thousands of requests per second read the row once.
     events: Arc<moka::future::Cache<i64, Arc<EventRow>>>,
+    metrics: crate::metrics::Metrics,
 }
 
 impl Seckill {
@@ -117,7 +118,12 @@ impl Seckill {
                     .time_to_live(Duration::from_secs(1))
                     .build(),
             ),
+            metrics: crate::metrics::Metrics::default(),
         }
+    }
+
+    pub fn with_metrics(self, metrics: crate::metrics::Metrics) -> Self {
+        Self { metrics, ..self }
     }
 
     pub fn core(&self) -> &SeckillCore {

@@ -75,6 +75,7 @@ struct Inner {
     live: Registry,
     commands: command_log::CommandLog,
     tickets: Mutex<HashMap<String, Ticket>>,
+    metrics: crate::metrics::Metrics,
 }
 
 /// Practice hosts for students enrolled in a course whose lab lessons name the host: the
@@ -91,6 +92,7 @@ impl Terminals {
         secrets: SecretBox,
         settings: WebsshSettings,
         data_dir: &std::path::Path,
+        metrics: crate::metrics::Metrics,
     ) -> Self {
         let recordings = settings.recordings_dir(data_dir);
         Self {
@@ -103,6 +105,7 @@ impl Terminals {
                 live: Default::default(),
                 commands: command_log::CommandLog::start(db.clone()),
                 tickets: Mutex::new(HashMap::new()),
+                metrics,
             }),
         }
     }
@@ -429,10 +432,14 @@ impl TerminalService for Terminals {
                 backlog: s.resume_buffer,
             },
             recorder,
-            db.clone(),
-            self.inner.commands.clone(),
-            self.inner.live.clone(),
+            session::Stores {
+                db: db.clone(),
+                commands: self.inner.commands.clone(),
+                registry: self.inner.live.clone(),
+                metrics: self.inner.metrics.clone(),
+            },
         );
+        self.inner.metrics.terminals_opened.inc();
         self.watch_access(who.user_id, host.id, inbox);
         self.issue(&public_id, who.user_id, ws_base)
     }

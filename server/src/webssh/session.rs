@@ -24,6 +24,7 @@ use super::recording::{Event, Recording};
 use super::ssh::Shell;
 use crate::db::terminals::CommandLine;
 use crate::db::{self, Db};
+use crate::metrics::DirectionLabels;
 
 /// The registry of live sessions on this instance, by public id.
 pub type Registry = Arc<Mutex<HashMap<String, Live>>>;
@@ -53,10 +54,12 @@ pub struct Identity {
 }
 
 /// Where a session's traces go: its row, its audit lines, this instance's registry.
-struct Stores {
-    db: Db,
-    commands: CommandLog,
-    registry: Registry,
+/// Where a session writes: its row, the command audit, the live registry and the metrics.
+pub struct Stores {
+    pub db: Db,
+    pub commands: CommandLog,
+    pub registry: Registry,
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// Output kept while no websocket is attached; the oldest bytes go when it is full.
@@ -87,12 +90,10 @@ pub fn spawn(
     who: Identity,
     limits: Limits,
     recorder: Option<Recording>,
-    db: Db,
-    commands: CommandLog,
-    registry: Registry,
+    stores: Stores,
 ) -> mpsc::Sender<ToSession> {
     let (tx, rx) = mpsc::channel(64);
-    if let Ok(mut live) = registry.lock() {
+    if let Ok(mut live) = stores.registry.lock() {
         live.insert(
             who.public_id.clone(),
             Live {
@@ -103,11 +104,6 @@ pub fn spawn(
             },
         );
     }
-    let stores = Stores {
-        db,
-        commands,
-        registry,
-    };
     tokio::spawn(run(shell, who, limits, recorder, stores, rx));
     tx
 }
@@ -124,7 +120,18 @@ async fn run(
         db,
         commands,
         registry,
+        metrics,
     } = stores;
+    let output = metrics
+        .terminal_bytes
+        .get_or_create(&DirectionLabels {
+            direction: "output",
+        })
+        .clone();
+    let input = metrics
+        .terminal_bytes
+        .get_or_create(&DirectionLabels { direction: "input" })
+        .clone();
     let Shell {
         handle,
         mut channel,
@@ -167,6 +174,7 @@ async fn run(
             msg = channel.wait(), if pending.is_none() => match msg {
                 Some(ChannelMsg::Data { data }) | Some(ChannelMsg::ExtendedData { data, .. }) => {
                     bytes_out += i64::try_from(data.len()).unwrap_or(0);
+                    output.inc_by(data.len() as u64);
                     let chunk = Bytes::copy_from_slice(&data);
                     if let Some(r) = &recorder { r.record(Event::Output(r.now(), chunk.clone())).await; }
                     if attached.is_some() {
@@ -184,6 +192,7 @@ async fn run(
                 Some(ToSession::Input(bytes)) => {
                     idle_deadline = Instant::now() + limits.idle;
                     bytes_in += i64::try_from(bytes.len()).unwrap_or(0);
+                    input.inc_by(bytes.len() as u64);
                     if let Some(r) = &recorder { r.record(Event::Input(r.now(), bytes.clone())).await; }
                     for line in audit.feed(&bytes) {
                         commands.push(CommandLine {
@@ -256,6 +265,9 @@ async fn run(
         Some(r) => r.finish().await,
         None => None,
     };
+    if recording.is_some() {
+        metrics.recordings_written.inc();
+    }
     let path = recording.as_ref().map(|p| p.display().to_string());
     let ended = db::terminals::Ended {
         at: Utc::now(),

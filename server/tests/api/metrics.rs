@@ -13,9 +13,10 @@ backend_tests!(
     a_request_counts_under_its_route_template,
     the_page_cache_counts_its_hits_and_misses,
     job_gauges_follow_a_job_from_queued_to_done,
+    sign_ins_and_token_events_are_counted,
 );
 
-const TOKEN: &str = "metrics-token-for-tests-0123456789";
+pub const TOKEN: &str = "metrics-token-for-tests-0123456789";
 
 async fn app_with(b: Backend, extra: &[(&'static str, &str)]) -> TestApp {
     let mut options = Options::unthrottled();
@@ -25,7 +26,7 @@ async fn app_with(b: Backend, extra: &[(&'static str, &str)]) -> TestApp {
     spawn_app_with(b, options).await
 }
 
-async fn scrape(app: &TestApp) -> String {
+pub async fn scrape(app: &TestApp) -> String {
     let response = app
         .client
         .get(app.url("/metrics"))
@@ -38,7 +39,7 @@ async fn scrape(app: &TestApp) -> String {
 }
 
 /// The value of the sample line that starts with `series` (name and labels), if any.
-fn sample(text: &str, series: &str) -> Option<f64> {
+pub fn sample(text: &str, series: &str) -> Option<f64> {
     text.lines()
         .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
 }
@@ -183,6 +184,73 @@ async fn job_gauges_follow_a_job_from_queued_to_done(b: Backend) {
     let text = scrape(&watcher).await;
     assert_eq!(sample(&text, &done), Some(1.0), "{text}");
     assert_eq!(sample(&text, &pending), None, "{text}");
+}
+
+async fn sign_ins_and_token_events_are_counted(b: Backend) {
+    let app = app_with(b, &[("METRICS_TOKEN", TOKEN)]).await;
+    let who = app.persona("mina", false, &[]).await;
+    app.sign_in(&who).await;
+    let wrong = app
+        .client
+        .post(app.url("/fn/accounts/login"))
+        .header("origin", &app.address)
+        .form(&[
+            ("username", who.username.as_str()),
+            ("password", "not the password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let grant = |password: &'static str| {
+        app.client
+            .post(app.url("/api/v1/auth/token"))
+            .json(&serde_json::json!({"username": who.username, "password": password}))
+    };
+    let pair: serde_json::Value = grant(crate::personas::PASSWORD)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let refresh = serde_json::json!({"refresh_token": pair["refresh_token"]});
+    let post = |path: &str| app.client.post(app.url(path)).json(&refresh);
+    assert_eq!(
+        post("/api/v1/auth/refresh").send().await.unwrap().status(),
+        200
+    );
+    // The spent token again: reuse, and the family is revoked.
+    assert_eq!(
+        post("/api/v1/auth/refresh").send().await.unwrap().status(),
+        401
+    );
+    let revoke = post("/api/v1/auth/revoke")
+        .bearer_auth(pair["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoke.status(), 204);
+
+    let text = scrape(&app).await;
+    let signed_in = r#"xuecheng_sign_ins_total{method="password",outcome="success"}"#;
+    let failed = r#"xuecheng_sign_ins_total{method="password",outcome="failure"}"#;
+    assert_eq!(
+        sample(&text, signed_in),
+        Some(2.0),
+        "the page and the token grant: {text}"
+    );
+    assert_eq!(sample(&text, failed), Some(1.0), "{text}");
+    for (event, n) in [
+        ("issued", 1.0),
+        ("refreshed", 1.0),
+        ("reuse_detected", 1.0),
+        ("revoked", 1.0),
+    ] {
+        let series = format!(r#"xuecheng_tokens_total{{event="{event}"}}"#);
+        assert_eq!(sample(&text, &series), Some(n), "{event}: {text}");
+    }
 }
 
 /// A second instance on the watcher's database that does run jobs.

@@ -13,6 +13,7 @@ use super::{
 };
 use crate::backend_tests;
 use crate::helpers::{redis_url, Backend, TestApp};
+use crate::metrics;
 
 backend_tests!(
     two_thousand_requests_from_five_hundred_users_buy_exactly_a_hundred_seats,
@@ -34,7 +35,7 @@ pub fn core(
 
 /// The stampede and every count after it; `redis_url` a single node or a cluster.
 pub async fn sale_of_a_hundred(b: Backend, url: &str, users: usize, per_user: usize, stock: i64) {
-    let (app, prefix) = shop(b, Some(url), &[]).await;
+    let (app, prefix) = shop(b, Some(url), &[("METRICS_TOKEN", metrics::TOKEN)]).await;
     let staff = manager(&app).await;
     let event = sale(&app, &staff, stock, Duration::from_secs(2), json!({})).await;
     let id = event["id"].as_i64().unwrap();
@@ -52,6 +53,17 @@ pub async fn sale_of_a_hundred(b: Backend, url: &str, users: usize, per_user: us
         "exactly the stock is claimed"
     );
     assert_eq!(s.accepted + s.sold_out + s.limit, users * per_user);
+    // Every answer is counted under its outcome.
+    let text = metrics::scrape(&app).await;
+    for (outcome, n) in [
+        ("queued", s.accepted),
+        ("sold_out", s.sold_out),
+        ("limit_reached", s.limit),
+    ] {
+        let series = format!(r#"xuecheng_seckill_requests_total{{outcome="{outcome}"}}"#);
+        let counted = metrics::sample(&text, &series).unwrap_or(0.0);
+        assert_eq!(counted, n as f64, "{outcome}");
+    }
     wait_for_seats(&app, id, stock).await;
 
     // The database: one pending seckill order per seat, nobody over the limit, no stock left.

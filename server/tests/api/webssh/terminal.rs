@@ -23,7 +23,7 @@ const WAIT: Duration = Duration::from_secs(10);
 
 async fn a_granted_user_runs_echo_and_reads_it_back(b: Backend) {
     let sshd = Sshd::start();
-    let app = app(b, &[]).await;
+    let app = app(b, &[("METRICS_TOKEN", crate::metrics::TOKEN)]).await;
     let admin = app.bearer(&app.superuser().await).await;
     let host = create_host(&app, &admin, &key_host(&sshd, "lab-1")).await;
     let ops = app.staff("opsie", &["host.view"]).await;
@@ -81,6 +81,21 @@ async fn a_granted_user_runs_echo_and_reads_it_back(b: Backend) {
     let exit = term.wait_exit(WAIT).await.expect("an exit message");
     assert_eq!(exit["reason"], "exited");
     assert_eq!(exit["code"], 0);
+
+    // The bridge counted the session and what crossed it both ways.
+    let typed = "echo hello-$((6*7))\rexit\r".len() as f64;
+    let metrics = crate::metrics::scrape(&app).await;
+    let series = |name: &str| crate::metrics::sample(&metrics, name).unwrap_or(0.0);
+    assert_eq!(series("xuecheng_terminals_opened_total"), 1.0, "{metrics}");
+    assert_eq!(
+        series(r#"xuecheng_terminal_bytes_total{direction="input"}"#),
+        typed,
+        "{metrics}"
+    );
+    assert!(
+        series(r#"xuecheng_terminal_bytes_total{direction="output"}"#) > 0.0,
+        "{metrics}"
+    );
 }
 
 async fn password_auth_and_a_resize_reach_the_remote(b: Backend) {
