@@ -38,8 +38,15 @@ ensure_redis() {
     fi
 }
 
-# Test databases are named xc_test_<uuid>; drop the ones earlier runs left behind.
+# Test databases are named xc_test_<uuid>; drop the ones earlier runs left behind. Only those
+# nobody is connected to: another checkout's tests may be running on this machine right now.
 drop_test_databases() {
-    psql "$TEST_POSTGRES_URL" -Atqc "SELECT datname FROM pg_database WHERE datname LIKE 'xc\_test\_%'" 2>/dev/null |
-        while read -r db; do psql "$TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true; done
+    psql "$TEST_POSTGRES_URL" -Atqc "SELECT d.datname FROM pg_database d WHERE d.datname LIKE 'xc\_test\_%'
+        AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)" 2>/dev/null |
+        while read -r db; do psql "$TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null 2>&1 || true; done
+}
+
+# Drops one database of this run, whoever is still connected.
+drop_database() {
+    psql "$TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)" >/dev/null 2>&1 || true
 }

@@ -18,6 +18,11 @@ mod real {
         })
     }
 
+    /// The element already knows its duration (`HAVE_METADATA` or later).
+    pub fn has_metadata(video: &NodeRef<leptos::html::Video>) -> bool {
+        media(video).is_some_and(|m| m.ready_state() >= 1)
+    }
+
     pub fn seek(video: &NodeRef<leptos::html::Video>, secs: f64) {
         if let Some(m) = media(video) {
             m.set_current_time(secs);
@@ -106,6 +111,9 @@ mod stub {
 
     pub fn times(_video: &NodeRef<leptos::html::Video>) -> (f64, f64) {
         (0.0, 0.0)
+    }
+    pub fn has_metadata(_video: &NodeRef<leptos::html::Video>) -> bool {
+        false
     }
     pub fn seek(_video: &NodeRef<leptos::html::Video>, _secs: f64) {}
     pub fn set_rate(_video: &NodeRef<leptos::html::Video>, _rate: f64) {}

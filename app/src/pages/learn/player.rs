@@ -57,13 +57,21 @@ pub fn Video(
     let last_saved = StoredValue::new(resume);
     let speed = RwSignal::new(1.0_f64);
 
-    let on_meta = move |_| {
+    let resume_here = move || {
         let (_, duration) = browser::times(&video);
         if resume > 0.0 && (duration == 0.0 || resume < duration - 1.0) {
             browser::seek(&video, resume);
         }
         browser::set_rate(&video, speed.get_untracked());
     };
+    let on_meta = move |_| resume_here();
+    // The server-rendered element starts loading before the page hydrates, so its
+    // `loadedmetadata` may have fired before the listener above existed: seek once hydrated.
+    Effect::new(move |_| {
+        if video.get().is_some() && browser::has_metadata(&video) {
+            resume_here();
+        }
+    });
     let on_time = {
         move |_| {
             let (now, duration) = browser::times(&video);
