@@ -41,7 +41,7 @@ ensure_redis() {
 # Test databases are named xc_test_<uuid>; drop the ones earlier runs left behind. Only those
 # nobody is connected to: another checkout's tests may be running on this machine right now.
 drop_test_databases() {
-    psql "$TEST_POSTGRES_URL" -Atqc "SELECT d.datname FROM pg_database d WHERE d.datname LIKE 'xc\_test\_%'
+    psql "$TEST_POSTGRES_URL" -Atqc "SELECT d.datname FROM pg_database d WHERE d.datname ~ '^xc_test_[a-z0-9_]+$'
         AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)" 2>/dev/null |
         while read -r db; do psql "$TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null 2>&1 || true; done
 }

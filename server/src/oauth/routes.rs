@@ -187,6 +187,14 @@ fn counted_failure(
     provider: Provider,
     binding: bool,
 ) -> Response {
-    oauth.metrics().sign_in(provider.as_str(), "failure");
+    // A callback without its state costs nothing to send, and an outage or a refused consent is
+    // nobody's guess: apart from real failures, so they cannot trip the sign-in alert.
+    let outcome = match failure {
+        OAuthFailure::BadState => "bad_state",
+        OAuthFailure::Denied => "denied",
+        OAuthFailure::Unavailable => "unavailable",
+        _ => "failure",
+    };
+    oauth.metrics().sign_in(provider.as_str(), outcome);
     failure_page(failure, provider, binding)
 }
