@@ -16,7 +16,7 @@ use crate::pages::{
     OAuthFinishPage, ProfilePage, RegisterPage, ResetPasswordPage, VerifyEmailPage,
 };
 #[cfg(any(feature = "ssr", feature = "full-bundle"))]
-use crate::pages::{CheckoutPage, DemoPayPage, MyCoursesPage, PaymentReturnPage};
+use crate::pages::{CheckoutPage, DemoPayPage, MyCoursesPage, PaymentReturnPage, WechatPayPage};
 use crate::pages::{
     CourseDetailPage, CourseListPage, HomePage, NotFound, PathDetailPage, PathListPage,
 };
@@ -130,6 +130,7 @@ fn SignedInRoutes() -> impl MatchNestedRoutes + Clone {
         <Route path=path!("/learn/:slug/:lesson_id") view=crate::pages::LessonPage ssr=SsrMode::Async />
         <Route path=path!("/checkout/:order_no") view=CheckoutPage ssr=SsrMode::Async />
         <Route path=path!("/pay/demo/:out_trade_no") view=DemoPayPage ssr=SsrMode::Async />
+        <Route path=path!("/pay/wechat/:out_trade_no") view=WechatPayPage ssr=SsrMode::Async />
         <Route path=path!("/pay/alipay/return") view=PaymentReturnPage ssr=SsrMode::Async />
         <ParentRoute path=path!("/admin") view=admin::AdminLayout ssr=SsrMode::Async>
             <Route path=path!("") view=admin::DashboardPage />

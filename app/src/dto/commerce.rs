@@ -87,6 +87,18 @@ pub struct PaymentStart {
     pub code_url: Option<String>,
 }
 
+/// A payment the buyer finishes by scanning a QR code (WeChat Pay Native).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentCode {
+    pub out_trade_no: String,
+    pub order_no: String,
+    pub amount_cents: i64,
+    /// The order's status.
+    pub status: String,
+    /// The QR code as an `<svg>` element, drawn by the server from the provider's code_url.
+    pub svg: String,
+}
+
 /// A course the caller owns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnrollmentView {

@@ -1,6 +1,7 @@
 //! Buying a course: the course page's offer ([`BuyBox`]: pick a validity, enrol for free, or
 //! "continue learning" when owned), the order's page (`/checkout/:order_no`: items, total,
-//! provider choice, cancel) and the demo gateway's page (`/pay/demo/:out_trade_no`). Forms post
+//! provider choice, cancel), the demo gateway's page (`/pay/demo/:out_trade_no`) and WeChat
+//! Pay's QR page (`/pay/wechat/:out_trade_no`). Forms post
 //! to the orders server functions, so they work before hydration too; every price shown comes
 //! from the server.
 
@@ -14,8 +15,8 @@ use crate::domain::Cents;
 use crate::dto::{validity_label, OrderView, PurchaseOptions};
 use crate::error::AppError;
 use crate::server_fns::orders::{
-    confirm_return, course_offer, get_order, payment_providers, CancelOrder, ConfirmDemoPayment,
-    StartCheckout, StartPayment,
+    confirm_return, course_offer, get_order, payment_providers, wechat_code, CancelOrder,
+    CheckPayment, ConfirmDemoPayment, StartCheckout, StartPayment,
 };
 
 /// The offer on a course page.
@@ -268,6 +269,49 @@ pub fn PaymentReturnPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
+        </section>
+    }
+}
+
+/// `/pay/wechat/:out_trade_no`: WeChat Pay Native's QR code (an SVG the server drew from the
+/// code_url) and "check payment", which asks WeChat on the server (scanning proves nothing).
+#[component]
+pub fn WechatPayPage() -> impl IntoView {
+    let params = use_params_map();
+    let out = move || params.read().get("out_trade_no").unwrap_or_default();
+    let code = Resource::new(out, wechat_code);
+    let check = ServerAction::<CheckPayment>::new();
+    let outcome = move || match check.value().get() {
+        Some(Ok(order)) if order.status != "paid" => {
+            Some("尚未收到付款 Not paid yet: scan the code, then check again.".to_string())
+        }
+        Some(Err(error)) => Some(error.to_string()),
+        _ => None,
+    };
+    view! {
+        <Title text="微信支付 WeChat Pay" />
+        <section class="wechat-pay">
+            <h1>"微信支付 WeChat Pay"</h1>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match code.await {
+                        Ok(code) => view! {
+                            <p class="order-total">"合计 Total: "<strong>{Cents(code.amount_cents).to_string()}</strong></p>
+                            // Our own server's drawing of the code, never text from the request.
+                            <div class="qr-code" role="img" aria-label="WeChat Pay QR code" inner_html=code.svg></div>
+                            <p class="qr-hint">"请用微信扫一扫 Scan with WeChat"</p>
+                            <ActionForm action=check attr:class="check-payment-form">
+                                <input type="hidden" name="out_trade_no" value=code.out_trade_no />
+                                <button type="submit" class="button pay" disabled=move || check.pending().get()>"我已支付 Check payment"</button>
+                            </ActionForm>
+                            <p><A href=format!("/checkout/{}", code.order_no)>"订单 Order"</A></p>
+                        }.into_any(),
+                        Err(AppError::Unauthenticated) => view! { <Redirect path="/login" /> }.into_any(),
+                        Err(error) => view! { <ErrorBox error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <p class="form-error" role="alert">{outcome}</p>
         </section>
     }
 }

@@ -22,7 +22,7 @@ mod register;
 pub mod terminal;
 
 pub use account::AccountPage;
-pub use checkout::{BuyBox, CheckoutPage, DemoPayPage, PaymentReturnPage};
+pub use checkout::{BuyBox, CheckoutPage, DemoPayPage, PaymentReturnPage, WechatPayPage};
 pub use course_detail::CourseDetailPage;
 pub use course_list::CourseListPage;
 pub use devices::DevicesPage;

@@ -8,7 +8,8 @@ use async_trait::async_trait;
 
 use crate::domain::RequestMeta;
 use crate::dto::{
-    CheckoutRequest, EnrollmentView, OrderView, PaymentStart, PricePolicyView, PurchaseOptions,
+    CheckoutRequest, EnrollmentView, OrderView, PaymentCode, PaymentStart, PricePolicyView,
+    PurchaseOptions,
 };
 use crate::error::AppError;
 
@@ -54,10 +55,15 @@ pub trait OrderService: Send + Sync {
     /// The demo gateway's "buyer paid" for the user's payment `out_trade_no`, settled like a
     /// provider's notification; 404 unless the demo gateway is on.
     async fn confirm_demo(&self, user_id: i64, out_trade_no: &str) -> Result<OrderView, AppError>;
-    /// The provider's return page: confirms the user's payment `out_trade_no` by asking the
-    /// provider (never by trusting the redirect) and answers the order as it is then.
+    /// The provider's return page (Alipay), or the QR page's "check payment" (WeChat Pay):
+    /// confirms the user's payment `out_trade_no` by asking the provider (never by trusting
+    /// the redirect or the buyer) and answers the order as it is then.
     async fn confirm_return(&self, user_id: i64, out_trade_no: &str)
         -> Result<OrderView, AppError>;
+    /// The QR code of the user's payment `out_trade_no` (WeChat Pay Native); 404 for another
+    /// user's, or a payment without one.
+    async fn payment_code(&self, user_id: i64, out_trade_no: &str)
+        -> Result<PaymentCode, AppError>;
     /// The courses the user owns now.
     async fn enrollments(&self, user_id: i64) -> Result<Vec<EnrollmentView>, AppError>;
 }

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
-use crate::dto::{EnrollmentView, OrderView, PurchaseOptions};
+use crate::dto::{EnrollmentView, OrderView, PaymentCode, PurchaseOptions};
 use crate::error::AppError;
 
 /// The course's policies and providers, and whether the caller owns it (`None`: anonymous).
@@ -77,9 +77,11 @@ pub async fn start_payment(order_no: String, provider: String) -> Result<(), App
         .orders
         .pay(user.id, &crate::ports::request_meta(), &order_no, &provider)
         .await?;
-    match start.pay_url {
-        Some(url) => leptos_axum::redirect(&url),
-        None => leptos_axum::redirect(&format!("/checkout/{order_no}")),
+    match (start.pay_url, start.code_url) {
+        (Some(url), _) => leptos_axum::redirect(&url),
+        // A QR code to scan (WeChat Pay Native): our own page shows it.
+        (None, Some(_)) => leptos_axum::redirect(&format!("/pay/wechat/{}", start.out_trade_no)),
+        (None, None) => leptos_axum::redirect(&format!("/checkout/{order_no}")),
     }
     Ok(())
 }
@@ -111,6 +113,30 @@ pub async fn confirm_return(out_trade_no: String) -> Result<OrderView, AppError>
     let services = crate::ports::services()?;
     let user = crate::ports::signed_in_user(&services).await?;
     services.orders.confirm_return(user.id, &out_trade_no).await
+}
+
+/// The QR code of a WeChat Pay payment, drawn on the server.
+#[server(prefix = "/fn", endpoint = "orders/payment-code", input = Json)]
+pub async fn wechat_code(out_trade_no: String) -> Result<PaymentCode, AppError> {
+    let services = crate::ports::services()?;
+    let user = crate::ports::signed_in_user(&services).await?;
+    services.orders.payment_code(user.id, &out_trade_no).await
+}
+
+/// The QR page's "check payment": the server asks the provider (the buyer's word proves
+/// nothing); paid, it goes on to "my courses".
+#[server(prefix = "/fn", endpoint = "orders/check-payment")]
+pub async fn check_payment(out_trade_no: String) -> Result<OrderView, AppError> {
+    let services = crate::ports::services()?;
+    let user = crate::ports::signed_in_user(&services).await?;
+    let order = services
+        .orders
+        .confirm_return(user.id, &out_trade_no)
+        .await?;
+    if order.status == "paid" {
+        leptos_axum::redirect("/account/courses");
+    }
+    Ok(order)
 }
 
 #[server(prefix = "/fn", endpoint = "orders/enrollments", input = Json)]

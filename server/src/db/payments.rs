@@ -52,7 +52,9 @@ pub async fn payment_by_trade_no(
 
 /// Keeps a notification that was refused (bad signature, another app, a wrong amount…): the
 /// hash of its body and why, for the back office; a flood of one forgery is one row. The body
-/// itself is not kept: anyone may post here, and what they post is not ours to store.
+/// itself is not kept: anyone may post here, and what they post is not ours to store. The
+/// reason is hashed in too: WeChat's signature is in headers, so one body may be refused for
+/// several reasons (forged, then stale), and each is worth a row.
 pub async fn record_refused(
     db: &Db,
     provider: &str,
@@ -63,11 +65,46 @@ pub async fn record_refused(
     use sha2::Digest;
     let key = format!(
         "refused:{}",
-        hex::encode(sha2::Sha256::digest(body.as_bytes()))
+        hex::encode(
+            sha2::Sha256::new()
+                .chain_update(reason.as_bytes())
+                .chain_update([0])
+                .chain_update(body.as_bytes())
+                .finalize()
+        )
     );
     on_pool!(db, pool => sqlx::query(
         "INSERT INTO payment_notifications (provider, notify_key, body, received_at, outcome, reason) \
          VALUES ($1, $2, '', $3, 'refused', $4) ON CONFLICT (provider, notify_key) DO NOTHING")
         .bind(provider).bind(key).bind(now).bind(reason)
         .execute(pool).await.map(|_| ()))
+}
+
+/// Keeps the QR code's text a provider gave for payment `payment_id` (WeChat Pay Native).
+pub async fn set_code_url(
+    db: &Db,
+    payment_id: i64,
+    code_url: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    on_pool!(db, pool => sqlx::query(
+        "UPDATE payments SET code_url = $2, updated_at = $3 WHERE id = $1")
+        .bind(payment_id).bind(code_url).bind(now)
+        .execute(pool).await.map(|_| ()))
+}
+
+/// The QR code's text kept for a payment, if any.
+pub async fn code_url(db: &Db, payment_id: i64) -> Result<Option<String>, sqlx::Error> {
+    on_pool!(db, pool => sqlx::query_scalar(
+        "SELECT code_url FROM payments WHERE id = $1")
+        .bind(payment_id).fetch_one(pool).await)
+}
+
+/// The payments a closed order had started at a provider (closed with it, never paid), for
+/// closing their trades there too.
+pub async fn closed_of_order(db: &Db, order_id: i64) -> Result<Vec<PaymentRow>, sqlx::Error> {
+    on_pool!(db, pool => sqlx::query_as(
+        "SELECT id, order_id, provider, out_trade_no, amount_cents, status FROM payments \
+         WHERE order_id = $1 AND provider <> 'demo' AND status = 'closed'")
+        .bind(order_id).fetch_all(pool).await)
 }

@@ -24,6 +24,8 @@ pub struct JobContext {
     pub seckill: crate::seckill::SeckillCore,
     /// `SECKILL_RECLAIM_IDLE_MS`, for the stream consumer.
     pub seckill_reclaim_idle: std::time::Duration,
+    /// The payment gateways, to close a trade at its provider when its order closes unpaid.
+    pub gateways: crate::payments::gateway::Gateways,
 }
 
 /// How an attempt failed.
@@ -102,7 +104,8 @@ pub async fn run(ctx: &JobContext, job: &Job, key: &str) -> Result<(), Failure> 
         }
         Job::Export { export_id } => crate::exports::build::run(ctx, *export_id).await?,
         Job::OrderClose { order_id } => {
-            let found = crate::orders::Orders::close_expired(&ctx.db, *order_id).await?;
+            let found =
+                crate::orders::Orders::close_expired(&ctx.db, &ctx.gateways, *order_id).await?;
             if found == crate::orders::Expiry::NotYet {
                 return Err(Failure::Retry("the order has not expired yet".into()));
             }

@@ -353,6 +353,7 @@ impl Background {
                 bench: settings.jobs.bench,
                 seckill,
                 seckill_reclaim_idle: settings.seckill.reclaim_idle,
+                gateways: crate::payments::configured(&settings.orders)?.gateways,
             },
         })
     }

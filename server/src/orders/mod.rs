@@ -12,11 +12,12 @@ pub mod checkout;
 pub mod coupons;
 pub mod notify;
 pub mod settings;
+pub mod wechat;
 
 use app::domain::RequestMeta;
 use app::dto::{
-    CheckoutRequest, EnrollmentView, OrderItemView, OrderView, PaymentStart, PricePolicyView,
-    PurchaseOptions,
+    CheckoutRequest, EnrollmentView, OrderItemView, OrderView, PaymentCode, PaymentStart,
+    PricePolicyView, PurchaseOptions,
 };
 use app::error::{AppError, FieldError};
 use app::ports::OrderService;
@@ -48,6 +49,7 @@ pub struct Orders {
     settings: OrderSettings,
     gateways: Gateways,
     alipay: Option<std::sync::Arc<crate::payments::alipay::AlipayGateway>>,
+    wechat: Option<std::sync::Arc<crate::payments::wechat::WechatGateway>>,
 }
 
 /// The letter an order number gets per provider to make its `out_trade_no`: one payment per
@@ -74,6 +76,7 @@ impl Orders {
             settings,
             gateways: payments.gateways,
             alipay: payments.alipay,
+            wechat: payments.wechat,
         }
     }
 
@@ -152,6 +155,11 @@ impl Orders {
         self.alipay.is_some()
     }
 
+    /// Whether WeChat Pay is configured here (its notify route answers 404 otherwise).
+    pub fn takes_wechat(&self) -> bool {
+        self.wechat.is_some()
+    }
+
     /// Keeps a refused notification by the hash of its body, with why (the back office shows
     /// them); never fails the caller's answer for it.
     pub async fn refuse(&self, provider: &str, body: &str, reason: &str) {
@@ -163,8 +171,40 @@ impl Orders {
         }
     }
 
-    /// The `order.close` job: closes order `order_id` if it is still pending past its expiry.
-    pub async fn close_expired(db: &Db, order_id: i64) -> Result<Expiry, sqlx::Error> {
+    /// Closes at their providers the trades a closed order had started (`alipay.trade.close`,
+    /// WeChat's `…/close`), so the buyer can no longer pay them there. Best effort: the order
+    /// is closed either way, each trade also expires at its provider on its own, and money
+    /// that still arrives for a closed order is recorded and logged ([`Orders::settle`]).
+    pub async fn close_at_providers(db: &Db, gateways: &Gateways, order_id: i64) {
+        let payments = match crate::db::payments::closed_of_order(db, order_id).await {
+            Ok(payments) => payments,
+            Err(e) => {
+                tracing::warn!(order_id, error = %e, "could not list the trades to close");
+                return;
+            }
+        };
+        for payment in payments {
+            let Some(gateway) = gateways.get(&payment.provider) else {
+                continue;
+            };
+            if let Err(e) = gateway.close(&payment).await {
+                tracing::warn!(
+                    provider = payment.provider,
+                    out_trade_no = payment.out_trade_no,
+                    error = %e,
+                    "could not close a trade at its provider; it expires there on its own"
+                );
+            }
+        }
+    }
+
+    /// The `order.close` job: closes order `order_id` if it is still pending past its expiry
+    /// (and its trades at their providers).
+    pub async fn close_expired(
+        db: &Db,
+        gateways: &Gateways,
+        order_id: i64,
+    ) -> Result<Expiry, sqlx::Error> {
         let now = Utc::now();
         match repo::by_id(db, order_id).await? {
             Some(order) if order.status == "pending" && order.expires_at > now => {
@@ -173,11 +213,11 @@ impl Orders {
             Some(order) if order.status == "pending" => {
                 // A payment committed meanwhile wins: the close is guarded by `pending`.
                 let closed = repo::close(db, &order, None, true, None, now).await?;
-                Ok(if closed {
-                    Expiry::Closed
-                } else {
-                    Expiry::Nothing
-                })
+                if !closed {
+                    return Ok(Expiry::Nothing);
+                }
+                Self::close_at_providers(db, gateways, order.id).await;
+                Ok(Expiry::Closed)
             }
             _ => Ok(Expiry::Nothing),
         }
@@ -269,6 +309,9 @@ impl OrderService for Orders {
         )
         .await
         .db_err("order")?;
+        if closed {
+            Self::close_at_providers(&self.db, &self.gateways, order.id).await;
+        }
         let fresh = self.own_order(user_id, order_no).await?;
         if !closed {
             return Err(AppError::Conflict(format!(
@@ -330,6 +373,7 @@ impl OrderService for Orders {
                 payment: &payment,
                 subject: &subject,
                 mobile,
+                expires_at: order.expires_at,
             })
             .await
             .map_err(|e| {
@@ -342,7 +386,13 @@ impl OrderService for Orders {
             })?;
         let (pay_url, code_url) = match next {
             Next::PayUrl(url) => (Some(url), None),
-            Next::CodeUrl(code) => (None, Some(code)),
+            Next::CodeUrl(code) => {
+                // Kept for the QR page (`payment_code`), which shows it again.
+                crate::db::payments::set_code_url(&self.db, payment.id, &code, now)
+                    .await
+                    .db_err("payment")?;
+                (None, Some(code))
+            }
         };
         Ok(PaymentStart {
             provider: provider.to_string(),
@@ -362,7 +412,23 @@ impl OrderService for Orders {
         user_id: i64,
         out_trade_no: &str,
     ) -> Result<OrderView, AppError> {
-        self.confirm_alipay_return(user_id, out_trade_no).await
+        let provider = crate::db::payments::payment_by_trade_no(&self.db, out_trade_no)
+            .await
+            .db_err("payment")?
+            .map(|p| p.provider);
+        match provider.as_deref() {
+            Some("wechat") => self.confirm_wechat(user_id, out_trade_no).await,
+            // Alipay's, or a 404 for anything else.
+            _ => self.confirm_alipay_return(user_id, out_trade_no).await,
+        }
+    }
+
+    async fn payment_code(
+        &self,
+        user_id: i64,
+        out_trade_no: &str,
+    ) -> Result<PaymentCode, AppError> {
+        self.wechat_code(user_id, out_trade_no).await
     }
 
     async fn enrollments(&self, user_id: i64) -> Result<Vec<EnrollmentView>, AppError> {

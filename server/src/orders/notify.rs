@@ -81,7 +81,7 @@ impl Orders {
 
     /// The caller's payment `out_trade_no` through `provider`, and its order; 404 (the same
     /// answer) for a payment that does not exist, is another provider's or another user's.
-    async fn own_payment(
+    pub(super) async fn own_payment(
         &self,
         user_id: i64,
         out_trade_no: &str,

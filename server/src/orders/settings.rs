@@ -1,5 +1,6 @@
 //! Settings of orders and payments: `ORDER_TTL_MINUTES`, `PAYMENTS_DEMO`, and the gateways'
-//! own variables (Alipay's in [`crate::payments::alipay::AlipaySettings`]).
+//! own variables (Alipay's in [`crate::payments::alipay::AlipaySettings`], WeChat Pay's in
+//! [`crate::payments::wechat::WechatSettings`]).
 
 use url::Url;
 
@@ -14,6 +15,7 @@ pub struct OrderSettings {
     /// The site's public address: gateways send buyers and notifications back to it.
     pub public_url: Url,
     pub alipay: Option<crate::payments::alipay::AlipaySettings>,
+    pub wechat: Option<crate::payments::wechat::WechatSettings>,
 }
 
 impl OrderSettings {
@@ -50,6 +52,7 @@ impl OrderSettings {
             demo,
             public_url: public_url.clone(),
             alipay: crate::payments::alipay::AlipaySettings::from_lookup(var)?,
+            wechat: crate::payments::wechat::WechatSettings::from_lookup(var)?,
         })
     }
 }

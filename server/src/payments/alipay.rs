@@ -208,6 +208,24 @@ impl AlipayGateway {
         }
     }
 
+    /// `alipay.trade.close`: the trade can no longer be paid. A trade Alipay never had (the
+    /// buyer never opened the page) needs no closing.
+    pub async fn close_trade(&self, out_trade_no: &str) -> Result<(), GatewayError> {
+        let reply = self
+            .call(
+                "alipay.trade.close",
+                serde_json::json!({ "out_trade_no": out_trade_no }),
+            )
+            .await?;
+        let text = |k: &str| reply.get(k).and_then(|v| v.as_str()).unwrap_or("");
+        match (text("code"), text("sub_code")) {
+            ("10000", _) | (_, "ACQ.TRADE_NOT_EXIST") => Ok(()),
+            (code, sub_code) => Err(GatewayError::Unavailable(format!(
+                "alipay.trade.close: {code} {sub_code}"
+            ))),
+        }
+    }
+
     /// Checks an async notification's fields against the signature and our own records:
     /// our app, the payment's amount, a paying status. `Ok(false)`: valid, but not a payment
     /// (a trade still waiting or closed), nothing to settle.
@@ -268,6 +286,10 @@ impl PaymentGateway for AlipayGateway {
         let mut url = self.gateway_url.clone();
         url.query_pairs_mut().extend_pairs(params.iter());
         Ok(Next::PayUrl(url.to_string()))
+    }
+
+    async fn close(&self, payment: &PaymentRow) -> Result<(), GatewayError> {
+        self.close_trade(&payment.out_trade_no).await
     }
 }
 

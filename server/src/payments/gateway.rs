@@ -19,6 +19,8 @@ pub struct StartRequest<'a> {
     pub subject: &'a str,
     /// A phone's browser (Alipay's wap pay instead of page pay).
     pub mobile: bool,
+    /// When the order closes unpaid: the provider's trade should stop taking money then.
+    pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// What the buyer is sent to: a page, or a QR code's text.
@@ -43,6 +45,11 @@ pub trait PaymentGateway: Send + Sync {
     /// `alipay`, `wechat`, `unionpay` or `demo`, as stored in `payments.provider`.
     fn provider(&self) -> &'static str;
     async fn start(&self, request: &StartRequest<'_>) -> Result<Next, GatewayError>;
+    /// Closes the provider's trade of a payment whose order closed unpaid, so the buyer can
+    /// no longer pay it there. Nothing to do for a gateway without trades of its own.
+    async fn close(&self, _payment: &PaymentRow) -> Result<(), GatewayError> {
+        Ok(())
+    }
 }
 
 /// The gateways configured on this instance, in the order the checkout offers them.

@@ -3,7 +3,7 @@
 //! and check exactly as the real ones do.
 //!
 //! The cryptographic layer (`keys`, `alipay_sign`, `wechat_sign`) and the gateways on it
-//! (`gateway`: the trait, the configured set, the embedded demo). Orders and their settlement
+//! (`gateway`: the trait, the configured set, the embedded demo; `alipay`, `wechat`). Orders and their settlement
 //! are [`crate::orders`]'. Every check that fails is an error the caller must refuse on:
 //! nothing here answers "probably fine".
 
@@ -11,6 +11,8 @@ pub mod alipay;
 pub mod alipay_sign;
 pub mod gateway;
 pub mod keys;
+pub mod qr;
+pub mod wechat;
 pub mod wechat_sign;
 
 /// Why a signed message was refused.
@@ -28,11 +30,12 @@ pub enum SignatureError {
     Shape(String),
 }
 
-/// The gateways this instance offers, and Alipay's own handle for its callbacks.
+/// The gateways this instance offers, and the providers' own handles for their callbacks.
 #[derive(Clone, Default)]
 pub struct Configured {
     pub gateways: gateway::Gateways,
     pub alipay: Option<std::sync::Arc<alipay::AlipayGateway>>,
+    pub wechat: Option<std::sync::Arc<wechat::WechatGateway>>,
 }
 
 /// Builds the configured gateways (reading their keys); a bad key stops start-up.
@@ -43,6 +46,12 @@ pub fn configured(settings: &crate::orders::OrderSettings) -> anyhow::Result<Con
             std::sync::Arc::new(alipay::AlipayGateway::load(alipay, &settings.public_url)?);
         out.gateways = out.gateways.with(gateway.clone());
         out.alipay = Some(gateway);
+    }
+    if let Some(wechat) = &settings.wechat {
+        let gateway =
+            std::sync::Arc::new(wechat::WechatGateway::load(wechat, &settings.public_url)?);
+        out.gateways = out.gateways.with(gateway.clone());
+        out.wechat = Some(gateway);
     }
     if settings.demo {
         out.gateways = out.gateways.with(std::sync::Arc::new(gateway::DemoGateway));

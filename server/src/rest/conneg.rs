@@ -64,10 +64,18 @@ pub async fn require_json_accept(request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
+/// Marks a response whose error body is a provider's own dialect, not ours: WeChat Pay wants
+/// `{"code":"FAIL",…}` from a notify route, and [`problems_only`] leaves it as it is.
+#[derive(Debug, Clone, Copy)]
+pub struct ProviderDialect;
+
 /// Turns any error response that is not problem+json yet into one, keeping its status and
 /// headers (`Allow`, `Retry-After`…). 5xx details are never passed on.
 pub async fn problems_only(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
+    if response.extensions().get::<ProviderDialect>().is_some() {
+        return response;
+    }
     let status = response.status();
     let is_problem = response
         .headers()

@@ -1,6 +1,7 @@
-//! Providers' callbacks under `/api/v1/payments`: Alipay's async notification. It carries no
-//! session and no bearer token (the CSRF check lets cookie-less requests through); what
-//! authenticates it is the Alipay signature, checked by [`crate::orders::Orders::alipay_notify`].
+//! Providers' callbacks under `/api/v1/payments`: Alipay's and WeChat Pay's notifications.
+//! They carry no session and no bearer token (the CSRF check lets cookie-less requests
+//! through); what authenticates them is the provider's signature, checked by
+//! [`crate::orders::Orders::alipay_notify`] and [`crate::orders::Orders::wechat_notify`].
 
 use app::error::AppError;
 use axum::{
@@ -14,8 +15,66 @@ use super::problem::{problem_response, Problem};
 use crate::orders::notify::Answer;
 use crate::orders::Orders;
 
-/// Alipay's notifications are a few hundred bytes to a few KB; anything bigger is not one.
+/// Notifications are a few hundred bytes to a few KB (Alipay's and WeChat's alike); anything
+/// bigger is not one.
 const NOTIFY_BODY_LIMIT: usize = 16 * 1024;
+
+/// WeChat Pay's answer to a notification it must deliver again: a 4xx/5xx with this body.
+fn wechat_fail(status: StatusCode, message: &str) -> Response {
+    let mut response = (
+        status,
+        axum::Json(serde_json::json!({"code": "FAIL", "message": message})),
+    )
+        .into_response();
+    // WeChat's dialect, not a problem document: kept as it is on the way out.
+    response
+        .extensions_mut()
+        .insert(super::conneg::ProviderDialect);
+    response
+}
+
+/// 204 and no body once the notification is committed (a repeat too); a refusal is a 400
+/// `{"code":"FAIL",…}`, which WeChat retries (the refusal is kept, by hash and reason), as is
+/// our own failure (500/503). A server without WeChat Pay answers 404 and keeps nothing.
+pub async fn wechat_notify(
+    State(orders): State<Orders>,
+    headers: axum::http::HeaderMap,
+    body: Body,
+) -> Response {
+    if !orders.takes_wechat() {
+        return Problem(AppError::NotFound("payment provider".into())).into_response();
+    }
+    let Ok(body) = axum::body::to_bytes(body, NOTIFY_BODY_LIMIT).await else {
+        return wechat_fail(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("a notification is at most {NOTIFY_BODY_LIMIT} bytes"),
+        );
+    };
+    let Ok(body) = std::str::from_utf8(&body) else {
+        return wechat_fail(StatusCode::BAD_REQUEST, "the notification is not UTF-8");
+    };
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    let signed = crate::orders::wechat::NotifyHeaders {
+        timestamp: header("wechatpay-timestamp"),
+        nonce: header("wechatpay-nonce"),
+        signature: header("wechatpay-signature"),
+        serial: header("wechatpay-serial"),
+    };
+    match orders.wechat_notify(&signed, body).await {
+        Ok(Answer::Success) => StatusCode::NO_CONTENT.into_response(),
+        Ok(Answer::Failure) => wechat_fail(StatusCode::BAD_REQUEST, "the notification was refused"),
+        Err(error @ AppError::Unavailable) => {
+            wechat_fail(StatusCode::SERVICE_UNAVAILABLE, &error.to_string())
+        }
+        Err(error) => wechat_fail(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string()),
+    }
+}
 
 /// The bare text `success` once the notification is committed; a refusal is a 400 problem,
 /// which Alipay retries (and the refusal is kept, by hash and reason). A server without Alipay
@@ -83,5 +142,33 @@ pub fn register(api: &mut super::registry::ApiBuilder) {
             .response(404, problem_ref(404))
             // A body over 16 KiB is no notification.
             .response(413, problem_ref(413)),
+    );
+
+    let fail = json!({"type": "object", "required": ["code", "message"],
+        "properties": {"code": {"const": "FAIL"}, "message": {"type": "string"}}});
+    let fail_response = |description: &str| json!({"description": description, "content": {"application/json": {"schema": fail}}});
+    api.route(
+        Method::POST,
+        "/api/v1/payments/wechat/notify",
+        wechat_notify,
+        Operation::new("wechat_notify", "payments", "WeChat Pay's payment notification")
+            .auth(Auth::Public)
+            .describe(
+                "JSON signed by WeChat Pay (`Wechatpay-Timestamp`, `-Nonce`, `-Signature`, \
+                 `-Serial`; at most 5 minutes off), its `resource` encrypted with the APIv3 \
+                 key (AEAD_AES_256_GCM); checked against our mchid and appid, the payment's \
+                 `amount.total` in fen and `trade_state` SUCCESS, stored once and settled \
+                 under the order's row lock. A repeat answers 204 again and changes nothing.",
+            )
+            .response(204, json!({"description": "Committed (or committed before)."}))
+            .response(
+                400,
+                fail_response("Refused (signature, age, another merchant or app, amount, unknown order): WeChat Pay retries."),
+            )
+            // WeChat Pay is not configured on this server: nothing is kept.
+            .response(404, problem_ref(404))
+            .response(413, fail_response("A body over 16 KiB is no notification."))
+            .response(500, fail_response("Our failure: WeChat Pay retries."))
+            .response(503, fail_response("The database is briefly away: WeChat Pay retries.")),
     );
 }

@@ -12,6 +12,7 @@ mod learning;
 mod notifications;
 mod ops;
 mod orders;
+mod payments_wechat;
 mod seckill;
 mod webssh;
 mod webssh_access;

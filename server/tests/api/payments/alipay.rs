@@ -20,6 +20,7 @@ backend_tests!(
     a_purchase_is_paid_by_the_notification_once,
     the_return_page_confirms_by_query_not_by_redirect,
     forged_tampered_and_foreign_notifications_change_nothing,
+    cancelling_an_order_closes_its_alipay_trade,
 );
 
 const DESKTOP: &str =
@@ -255,4 +256,44 @@ async fn forged_tampered_and_foreign_notifications_change_nothing(b: Backend) {
     let (status, text) = notify(&app, &fake.notification(&out, |_| {})).await;
     assert_eq!((status, text.as_str()), (200, "success"));
     assert_eq!(status_of(&app, &token, no).await["status"], "paid");
+}
+
+/// A cancelled order's trade is closed at Alipay too (`alipay.trade.close`), so the buyer
+/// cannot pay it there any more; an order whose page was never opened closes all the same.
+async fn cancelling_an_order_closes_its_alipay_trade(b: Backend) {
+    let (app, fake) = alipay_shop(b).await;
+    let alice = app.student("alice").await;
+    let token = app.bearer(&alice).await;
+    let course = priced_course(&app).await;
+    let order = order_of(&app, &token, course, None).await;
+    let no = order["order_no"].as_str().unwrap();
+    let params = fake.open(&alipay_url(&app, &token, no, DESKTOP).await);
+    let biz: Value = serde_json::from_str(&params["biz_content"]).unwrap();
+    let out = biz["out_trade_no"].as_str().unwrap().to_string();
+    let (status, body, _) = send(call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/orders/{no}/cancel"),
+        Some(&token),
+    ))
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "closed");
+    assert_eq!(fake.trade(&out).status, "TRADE_CLOSED");
+    // Never opened at Alipay: Alipay answers ACQ.TRADE_NOT_EXIST, the cancel still works.
+    let other = order_of(&app, &token, course, None).await;
+    let other_no = other["order_no"].as_str().unwrap();
+    alipay_url(&app, &token, other_no, DESKTOP).await;
+    let (status, body, _) = send(call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/orders/{other_no}/cancel"),
+        Some(&token),
+    ))
+    .await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (200, Some("closed")),
+        "{body}"
+    );
 }

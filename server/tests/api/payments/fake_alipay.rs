@@ -87,8 +87,15 @@ async fn gateway(
     )
     .unwrap_or_default();
     let out = biz["out_trade_no"].as_str().unwrap_or("").to_string();
+    if method == "alipay.trade.close" {
+        if let Some(t) = inner.trades.lock().unwrap().get_mut(&out) {
+            t.status = "TRADE_CLOSED".into();
+        }
+    }
     let trade = inner.trades.lock().unwrap().get(&out).cloned();
     let member = match (method.as_str(), trade) {
+        ("alipay.trade.close", Some(t)) => serde_json::json!({"code": "10000", "msg": "Success",
+            "out_trade_no": out, "trade_no": t.trade_no}),
         ("alipay.trade.query", Some(t)) => serde_json::json!({"code": "10000", "msg": "Success",
             "out_trade_no": out, "trade_no": t.trade_no, "trade_status": t.status,
             "total_amount": t.total_amount, "buyer_logon_id": "buy***@example.com"}),
@@ -168,6 +175,11 @@ impl FakeAlipay {
             },
         );
         params
+    }
+
+    /// The trade as Alipay has it.
+    pub fn trade(&self, out_trade_no: &str) -> Trade {
+        self.inner.trades.lock().unwrap()[out_trade_no].clone()
     }
 
     /// The buyer pays on Alipay's page (no notification sent yet).

@@ -3,8 +3,10 @@
 
 mod alipay;
 mod coupons;
-mod fake_alipay;
+pub mod fake_alipay;
+pub mod fake_wechat;
 mod orders;
+pub mod wechat;
 
 use reqwest::Method;
 use serde_json::{json, Value};
