@@ -121,3 +121,28 @@ pub struct PurchaseOptions {
     /// Providers the checkout offers (`demo` only when the demo gateway is on).
     pub providers: Vec<String>,
 }
+
+/// `POST /api/v1/orders/{order_no}/refunds` (staff holding `order.refund`): how much of the
+/// paid total goes back, in cents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefundCreate {
+    pub amount_cents: i64,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// One refund of an order: `requested` (sent, no answer yet), `processing` (the provider
+/// settles it later), `succeeded` or `failed` (with the provider's `error`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundView {
+    pub out_request_no: String,
+    pub order_no: String,
+    pub provider: String,
+    pub amount_cents: i64,
+    pub status: String,
+    pub reason: String,
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}

@@ -34,6 +34,7 @@ pub mod progress;
 pub mod questions;
 pub mod rbac;
 pub mod records;
+pub mod refunds;
 pub mod reminders;
 pub mod reviews;
 pub mod seckill;

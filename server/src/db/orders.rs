@@ -244,6 +244,12 @@ pub async fn by_no_for_user(
     on_pool!(db, pool => sqlx::query_as(&sql).bind(order_no).bind(user_id).fetch_optional(pool).await)
 }
 
+/// Any user's order (for staff).
+pub async fn by_no(db: &Db, order_no: &str) -> Result<Option<OrderRow>, sqlx::Error> {
+    let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE order_no = $1");
+    on_pool!(db, pool => sqlx::query_as(&sql).bind(order_no).fetch_optional(pool).await)
+}
+
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<OrderRow>, sqlx::Error> {
     let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1");
     on_pool!(db, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
@@ -340,13 +346,19 @@ pub enum Settled {
     Paid,
     /// The same notification came before: nothing changed.
     Duplicate,
-    /// The order was paid already (by another notification or a query): nothing changed.
+    /// This payment had paid the order already (a query's answer, then the notification):
+    /// nothing changed.
     AlreadyPaid,
-    /// The order was closed before the money came: recorded, the order stays closed.
+    /// The order had been paid through another payment: this money is marked refund due.
+    PaidElsewhere,
+    /// The order was closed before the money came: the payment is marked refund due and the
+    /// order stays closed.
     Closed,
 }
 
-/// Stores the notification once and pays its order, all under the order's row lock.
+/// Stores the notification once and pays its order, all under the order's row lock. Paying
+/// closes the order's other open payments (the buyer may have opened two providers' pages);
+/// money that still arrives through one of them is marked `refund_due_at`, never lost.
 pub async fn settle(
     db: &Db,
     s: &Settlement<'_>,
@@ -369,22 +381,53 @@ pub async fn settle(
         let (status, user_id, order_no): (String, i64, String) = sqlx::query_as(
             "SELECT status, user_id, order_no FROM orders WHERE id = $1")
             .bind(order_id).fetch_one(&mut *tx).await?;
-        let outcome = match status.as_str() {
-            "pending" => {
-                mark_paid!(tx, order_id, user_id, now);
-                sqlx::query("UPDATE payments SET status = 'succeeded', provider_trade_no = $2, \
-                             paid_at = $3, updated_at = $3 WHERE id = $1")
-                    .bind(s.payment.id).bind(s.provider_trade_no).bind(now)
-                    .execute(&mut *tx).await?;
-                sqlx::query(AUDIT).bind(None::<i64>).bind("change").bind(order_id.to_string())
-                    .bind(&order_no).bind(status_change("pending", "paid")).bind(None::<&str>).bind(now)
-                    .execute(&mut *tx).await?;
-                Settled::Paid
-            }
-            "closed" => Settled::Closed,
-            _ => Settled::AlreadyPaid,
+        let payment_status: String = sqlx::query_scalar("SELECT status FROM payments WHERE id = $1")
+            .bind(s.payment.id).fetch_one(&mut *tx).await?;
+        let outcome = if status == "pending" {
+            mark_paid!(tx, order_id, user_id, now);
+            sqlx::query("UPDATE payments SET status = 'succeeded', provider_trade_no = $2, \
+                         paid_at = $3, updated_at = $3 WHERE id = $1")
+                .bind(s.payment.id).bind(s.provider_trade_no).bind(now)
+                .execute(&mut *tx).await?;
+            sqlx::query("UPDATE payments SET status = 'closed', updated_at = $3 \
+                         WHERE order_id = $1 AND id <> $2 AND status = 'created'")
+                .bind(order_id).bind(s.payment.id).bind(now)
+                .execute(&mut *tx).await?;
+            sqlx::query(AUDIT).bind(None::<i64>).bind("change").bind(order_id.to_string())
+                .bind(&order_no).bind(status_change("pending", "paid")).bind(None::<&str>).bind(now)
+                .execute(&mut *tx).await?;
+            Settled::Paid
+        } else if payment_status == "succeeded" {
+            Settled::AlreadyPaid
+        } else {
+            // Money the order cannot take: kept on its payment, for a refund.
+            sqlx::query("UPDATE payments SET status = 'succeeded', provider_trade_no = $2, \
+                         paid_at = $3, refund_due_at = $3, updated_at = $3 WHERE id = $1")
+                .bind(s.payment.id).bind(s.provider_trade_no).bind(now)
+                .execute(&mut *tx).await?;
+            let changes = serde_json::json!({
+                "refund_due": {"payment": s.payment.out_trade_no, "amount_cents": s.payment.amount_cents,
+                               "order_status": status}
+            }).to_string();
+            sqlx::query(AUDIT).bind(None::<i64>).bind("change").bind(order_id.to_string())
+                .bind(&order_no).bind(changes).bind(None::<&str>).bind(now)
+                .execute(&mut *tx).await?;
+            if status == "closed" { Settled::Closed } else { Settled::PaidElsewhere }
         };
         tx.commit().await?;
         Ok(outcome)
     })
+}
+
+/// Orders still pending that expired before `before` (their close job gave up), oldest first;
+/// not seckill orders, which their seat's release closes.
+pub async fn pending_expired_before(
+    db: &Db,
+    before: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    on_pool!(db, pool => sqlx::query_scalar(
+        "SELECT id FROM orders WHERE status = 'pending' AND expires_at < $1 \
+         AND kind <> 'seckill' ORDER BY expires_at LIMIT $2")
+        .bind(before).bind(limit).fetch_all(pool).await)
 }

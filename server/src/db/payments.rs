@@ -6,6 +6,9 @@ use chrono::{DateTime, Utc};
 use super::Db;
 use crate::on_pool;
 
+/// Refused notifications kept per provider and hour at most.
+pub const REFUSED_PER_HOUR: i64 = 1000;
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PaymentRow {
     pub id: i64,
@@ -73,11 +76,24 @@ pub async fn record_refused(
                 .finalize()
         )
     );
-    on_pool!(db, pool => sqlx::query(
-        "INSERT INTO payment_notifications (provider, notify_key, body, received_at, outcome, reason) \
-         VALUES ($1, $2, '', $3, 'refused', $4) ON CONFLICT (provider, notify_key) DO NOTHING")
-        .bind(provider).bind(key).bind(now).bind(reason)
-        .execute(pool).await.map(|_| ()))
+    // The reason may quote the sender; a bounded one is enough to tell why.
+    let reason: String = reason.chars().take(300).collect();
+    on_pool!(db, pool => {
+        // Anyone can post a refused notification: past a cap per provider and hour, they are
+        // only logged (by the caller), so a flood cannot fill the table.
+        let recent: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM payment_notifications WHERE provider = $1 \
+             AND outcome = 'refused' AND received_at > $2")
+            .bind(provider).bind(now - chrono::Duration::hours(1)).fetch_one(pool).await?;
+        if recent >= REFUSED_PER_HOUR {
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO payment_notifications (provider, notify_key, body, received_at, outcome, reason) \
+             VALUES ($1, $2, '', $3, 'refused', $4) ON CONFLICT (provider, notify_key) DO NOTHING")
+            .bind(provider).bind(key).bind(now).bind(reason)
+            .execute(pool).await.map(|_| ())
+    })
 }
 
 /// Keeps the QR code's text a provider gave for payment `payment_id` (WeChat Pay Native).
@@ -100,11 +116,42 @@ pub async fn code_url(db: &Db, payment_id: i64) -> Result<Option<String>, sqlx::
         .bind(payment_id).fetch_one(pool).await)
 }
 
-/// The payments a closed order had started at a provider (closed with it, never paid), for
-/// closing their trades there too.
+/// The payments of an order closed here without being paid (with their order, or because
+/// another payment paid it), for closing their trades at their providers too.
 pub async fn closed_of_order(db: &Db, order_id: i64) -> Result<Vec<PaymentRow>, sqlx::Error> {
     on_pool!(db, pool => sqlx::query_as(
         "SELECT id, order_id, provider, out_trade_no, amount_cents, status FROM payments \
          WHERE order_id = $1 AND provider <> 'demo' AND status = 'closed'")
+        .bind(order_id).fetch_all(pool).await)
+}
+
+/// The payments of order `order_id` started at a provider and not settled or closed yet.
+pub async fn open_of_order(db: &Db, order_id: i64) -> Result<Vec<PaymentRow>, sqlx::Error> {
+    on_pool!(db, pool => sqlx::query_as(
+        "SELECT id, order_id, provider, out_trade_no, amount_cents, status FROM payments \
+         WHERE order_id = $1 AND provider <> 'demo' AND status = 'created' ORDER BY id")
+        .bind(order_id).fetch_all(pool).await)
+}
+
+/// Open payments, started before `before`, of orders still pending: those whose notification
+/// may have been lost. Oldest first, at most `limit`.
+pub async fn open_before(
+    db: &Db,
+    before: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<PaymentRow>, sqlx::Error> {
+    on_pool!(db, pool => sqlx::query_as(
+        "SELECT p.id, p.order_id, p.provider, p.out_trade_no, p.amount_cents, p.status \
+         FROM payments p JOIN orders o ON o.id = p.order_id \
+         WHERE p.status = 'created' AND p.provider <> 'demo' AND o.status = 'pending' \
+           AND p.created_at < $1 ORDER BY p.created_at, p.id LIMIT $2")
+        .bind(before).bind(limit).fetch_all(pool).await)
+}
+
+/// Every payment of order `order_id`.
+pub async fn of_order(db: &Db, order_id: i64) -> Result<Vec<PaymentRow>, sqlx::Error> {
+    on_pool!(db, pool => sqlx::query_as(
+        "SELECT id, order_id, provider, out_trade_no, amount_cents, status FROM payments \
+         WHERE order_id = $1 ORDER BY id")
         .bind(order_id).fetch_all(pool).await)
 }

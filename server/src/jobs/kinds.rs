@@ -104,15 +104,26 @@ pub async fn run(ctx: &JobContext, job: &Job, key: &str) -> Result<(), Failure> 
         }
         Job::Export { export_id } => crate::exports::build::run(ctx, *export_id).await?,
         Job::OrderClose { order_id } => {
-            let found =
-                crate::orders::Orders::close_expired(&ctx.db, &ctx.gateways, *order_id).await?;
-            if found == crate::orders::Expiry::NotYet {
-                return Err(Failure::Retry("the order has not expired yet".into()));
+            use crate::orders::reconcile::{close_expired, Expiry};
+            match close_expired(&ctx.db, &ctx.gateways, *order_id).await? {
+                Expiry::NotYet => {
+                    return Err(Failure::Retry("the order has not expired yet".into()))
+                }
+                Expiry::Unreachable(why) => {
+                    return Err(Failure::Retry(format!(
+                        "a payment provider could not be asked before closing: {why}"
+                    )))
+                }
+                found => tracing::info!(order_id, ?found, "unpaid order checked at its expiry"),
             }
-            tracing::info!(order_id, ?found, "unpaid order checked at its expiry");
+        }
+        Job::PaymentReconcile { tick } => {
+            let done =
+                crate::orders::reconcile::reconcile(&ctx.db, &ctx.gateways, Utc::now()).await?;
+            tracing::info!(tick, ?done, "open payments reconciled with their providers");
         }
         Job::SeckillRelease { seat_id } => {
-            crate::seckill::release::run(&ctx.seckill, *seat_id).await?
+            crate::seckill::release::run(&ctx.seckill, &ctx.gateways, *seat_id).await?
         }
         Job::Noop { .. } => {}
         Job::BenchNotify { user_id } => {

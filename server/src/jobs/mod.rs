@@ -72,6 +72,9 @@ pub enum Job {
     Export { export_id: i64 },
     /// Closes order `order_id` if it is still unpaid at its expiry (key: `order:{id}`).
     OrderClose { order_id: i64 },
+    /// Asks the providers about payments left open (a notification lost on the way), for the
+    /// schedule's tick at `tick`.
+    PaymentReconcile { tick: i64 },
     /// Returns seckill seat `seat_id` to the stock if its order closed unpaid (key:
     /// `seckill-seat:{id}`; see [`crate::seckill::release`]).
     SeckillRelease { seat_id: i64 },
@@ -93,6 +96,7 @@ impl Job {
             Job::Reminder { .. } => Kind::Reminder,
             Job::Export { .. } => Kind::Export,
             Job::OrderClose { .. } => Kind::OrderClose,
+            Job::PaymentReconcile { .. } => Kind::PaymentReconcile,
             Job::SeckillRelease { .. } => Kind::SeckillRelease,
             Job::Noop { .. } => Kind::Noop,
             Job::BenchNotify { .. } => Kind::BenchNotify,
@@ -104,7 +108,9 @@ impl Job {
             Job::LinkMail { user_id, purpose } => {
                 serde_json::json!({"user_id": user_id, "purpose": purpose.as_str()})
             }
-            Job::Housekeeping { tick } | Job::ExpiryScan { tick } => {
+            Job::Housekeeping { tick }
+            | Job::ExpiryScan { tick }
+            | Job::PaymentReconcile { tick } => {
                 serde_json::json!({ "tick": tick })
             }
             Job::OverdueDigest { tick, hours } => serde_json::json!({"tick": tick, "hours": hours}),
@@ -179,6 +185,7 @@ impl Job {
             Kind::OrderClose => Job::OrderClose {
                 order_id: int("order_id")?,
             },
+            Kind::PaymentReconcile => Job::PaymentReconcile { tick: int("tick")? },
             Kind::SeckillRelease => Job::SeckillRelease {
                 seat_id: int("seat_id")?,
             },
@@ -201,13 +208,14 @@ pub enum Kind {
     Reminder,
     Export,
     OrderClose,
+    PaymentReconcile,
     SeckillRelease,
     Noop,
     BenchNotify,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 12] = [
         Kind::LinkMail,
         Kind::Housekeeping,
         Kind::ExpiryScan,
@@ -216,6 +224,7 @@ impl Kind {
         Kind::Reminder,
         Kind::Export,
         Kind::OrderClose,
+        Kind::PaymentReconcile,
         Kind::SeckillRelease,
         Kind::Noop,
         Kind::BenchNotify,
@@ -231,6 +240,7 @@ impl Kind {
             Kind::Reminder => "reminder.send",
             Kind::Export => "export",
             Kind::OrderClose => "order.close",
+            Kind::PaymentReconcile => "payment.reconcile",
             Kind::SeckillRelease => "seckill.release",
             Kind::Noop => "bench.noop",
             Kind::BenchNotify => "bench.notify",
@@ -250,6 +260,7 @@ impl Kind {
             | Kind::ReminderFanOut
             | Kind::Export
             | Kind::OrderClose
+            | Kind::PaymentReconcile
             | Kind::SeckillRelease
             | Kind::Noop
             | Kind::BenchNotify => "default",
@@ -267,6 +278,8 @@ impl Kind {
             Kind::ReminderFanOut => Duration::from_secs(300),
             Kind::Reminder => Duration::from_secs(30),
             Kind::Export => Duration::from_secs(600),
+            // Up to 200 queries, each bounded by the gateway client's own timeout.
+            Kind::PaymentReconcile => Duration::from_secs(300),
             Kind::OrderClose | Kind::SeckillRelease => Duration::from_secs(30),
             Kind::Noop | Kind::BenchNotify => Duration::from_secs(10),
         }

@@ -32,6 +32,11 @@ fn schedules(settings: &JobSettings) -> Vec<Schedule> {
             cron: settings.overdue_cron.clone(),
             job: Box::new(move |tick| Job::OverdueDigest { tick, hours }),
         },
+        Schedule {
+            var: "RECONCILE_CRON",
+            cron: settings.reconcile_cron.clone(),
+            job: Box::new(|tick| Job::PaymentReconcile { tick }),
+        },
     ]
 }
 

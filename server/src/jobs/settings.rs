@@ -34,6 +34,8 @@ pub struct JobSettings {
     pub expiry_cron: String,
     /// When teachers get the digest of overdue questions (`OVERDUE_CRON`).
     pub overdue_cron: String,
+    /// When open payments are checked with their providers (`RECONCILE_CRON`).
+    pub reconcile_cron: String,
     /// How long a question may wait for an answer before it is overdue
     /// (`OVERDUE_QUESTION_HOURS`).
     pub overdue_after_hours: i64,
@@ -67,6 +69,9 @@ impl JobSettings {
         parse_cron(&expiry_cron).map_err(|m| bad("EXPIRY_CRON", m))?;
         let overdue_cron = var("OVERDUE_CRON").unwrap_or_else(|| "0 0 1 * * *".into());
         parse_cron(&overdue_cron).map_err(|m| bad("OVERDUE_CRON", m))?;
+        // Every five minutes: a lost notification is settled within ten.
+        let reconcile_cron = var("RECONCILE_CRON").unwrap_or_else(|| "30 */5 * * * *".into());
+        parse_cron(&reconcile_cron).map_err(|m| bad("RECONCILE_CRON", m))?;
         Ok(Self {
             concurrency: number(var, "JOB_CONCURRENCY", cores, 1, 1024)? as usize,
             queues,
@@ -86,6 +91,7 @@ impl JobSettings {
             housekeeping_cron,
             expiry_cron,
             overdue_cron,
+            reconcile_cron,
             overdue_after_hours: number(var, "OVERDUE_QUESTION_HOURS", 48, 1, 24 * 365)?.into(),
             reminder_debounce: Duration::from_secs(
                 number(var, "REMINDER_DEBOUNCE_SECONDS", 300, 1, 86_400)?.into(),

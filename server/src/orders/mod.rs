@@ -11,6 +11,8 @@
 pub mod checkout;
 pub mod coupons;
 pub mod notify;
+pub mod reconcile;
+pub mod refunds;
 pub mod settings;
 pub mod wechat;
 
@@ -30,17 +32,8 @@ use crate::error::ResultExt;
 use crate::jobs::Jobs;
 use crate::payments::gateway::{is_mobile, GatewayError, Gateways, Next, StartRequest};
 
+pub use reconcile::Expiry;
 pub use settings::OrderSettings;
-
-/// What the `order.close` job found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Expiry {
-    Closed,
-    /// Paid, closed already, or gone.
-    Nothing,
-    /// Still pending and not yet expired (a job run early): try again later.
-    NotYet,
-}
 
 #[derive(Clone)]
 pub struct Orders {
@@ -133,21 +126,9 @@ impl Orders {
     /// Pays the order of a verified notification (the gateway checked its signature, app and
     /// amount against `payment`): once per notification key, under the order's row lock.
     pub async fn settle(&self, settlement: &Settlement<'_>) -> Result<Settled, AppError> {
-        let settled = repo::settle(&self.db, settlement, Utc::now())
+        reconcile::settle(&self.db, &self.gateways, settlement)
             .await
-            .db_err("order")?;
-        match settled {
-            Settled::Closed => tracing::warn!(
-                out_trade_no = settlement.payment.out_trade_no,
-                "money arrived for a closed order: it needs a refund"
-            ),
-            Settled::AlreadyPaid => tracing::info!(
-                out_trade_no = settlement.payment.out_trade_no,
-                "a notification for an order already paid: nothing to do"
-            ),
-            Settled::Paid | Settled::Duplicate => {}
-        }
-        Ok(settled)
+            .db_err("order")
     }
 
     /// Whether Alipay is configured here (its notify route answers 404 otherwise).
@@ -160,67 +141,9 @@ impl Orders {
         self.wechat.is_some()
     }
 
-    /// Keeps a refused notification by the hash of its body, with why (the back office shows
-    /// them); never fails the caller's answer for it.
+    /// Keeps a refused notification by the hash of its body, with why.
     pub async fn refuse(&self, provider: &str, body: &str, reason: &str) {
-        tracing::warn!(provider, reason, "payment notification refused");
-        if let Err(e) =
-            crate::db::payments::record_refused(&self.db, provider, body, reason, Utc::now()).await
-        {
-            tracing::error!(error = %e, "could not record a refused notification");
-        }
-    }
-
-    /// Closes at their providers the trades a closed order had started (`alipay.trade.close`,
-    /// WeChat's `…/close`), so the buyer can no longer pay them there. Best effort: the order
-    /// is closed either way, each trade also expires at its provider on its own, and money
-    /// that still arrives for a closed order is recorded and logged ([`Orders::settle`]).
-    pub async fn close_at_providers(db: &Db, gateways: &Gateways, order_id: i64) {
-        let payments = match crate::db::payments::closed_of_order(db, order_id).await {
-            Ok(payments) => payments,
-            Err(e) => {
-                tracing::warn!(order_id, error = %e, "could not list the trades to close");
-                return;
-            }
-        };
-        for payment in payments {
-            let Some(gateway) = gateways.get(&payment.provider) else {
-                continue;
-            };
-            if let Err(e) = gateway.close(&payment).await {
-                tracing::warn!(
-                    provider = payment.provider,
-                    out_trade_no = payment.out_trade_no,
-                    error = %e,
-                    "could not close a trade at its provider; it expires there on its own"
-                );
-            }
-        }
-    }
-
-    /// The `order.close` job: closes order `order_id` if it is still pending past its expiry
-    /// (and its trades at their providers).
-    pub async fn close_expired(
-        db: &Db,
-        gateways: &Gateways,
-        order_id: i64,
-    ) -> Result<Expiry, sqlx::Error> {
-        let now = Utc::now();
-        match repo::by_id(db, order_id).await? {
-            Some(order) if order.status == "pending" && order.expires_at > now => {
-                Ok(Expiry::NotYet)
-            }
-            Some(order) if order.status == "pending" => {
-                // A payment committed meanwhile wins: the close is guarded by `pending`.
-                let closed = repo::close(db, &order, None, true, None, now).await?;
-                if !closed {
-                    return Ok(Expiry::Nothing);
-                }
-                Self::close_at_providers(db, gateways, order.id).await;
-                Ok(Expiry::Closed)
-            }
-            _ => Ok(Expiry::Nothing),
-        }
+        reconcile::refuse(&self.db, provider, body, reason).await
     }
 }
 
@@ -310,7 +233,7 @@ impl OrderService for Orders {
         .await
         .db_err("order")?;
         if closed {
-            Self::close_at_providers(&self.db, &self.gateways, order.id).await;
+            reconcile::close_at_providers(&self.db, &self.gateways, order.id).await;
         }
         let fresh = self.own_order(user_id, order_no).await?;
         if !closed {
@@ -379,9 +302,9 @@ impl OrderService for Orders {
             .map_err(|e| {
                 tracing::warn!(provider, error = %e, "could not start a payment");
                 match e {
-                    GatewayError::Unavailable(_) | GatewayError::Refused(_) => {
-                        AppError::Unavailable
-                    }
+                    GatewayError::Unavailable(_)
+                    | GatewayError::Refused(_)
+                    | GatewayError::Declined(_) => AppError::Unavailable,
                 }
             })?;
         let (pay_url, code_url) = match next {
@@ -412,15 +335,7 @@ impl OrderService for Orders {
         user_id: i64,
         out_trade_no: &str,
     ) -> Result<OrderView, AppError> {
-        let provider = crate::db::payments::payment_by_trade_no(&self.db, out_trade_no)
-            .await
-            .db_err("payment")?
-            .map(|p| p.provider);
-        match provider.as_deref() {
-            Some("wechat") => self.confirm_wechat(user_id, out_trade_no).await,
-            // Alipay's, or a 404 for anything else.
-            _ => self.confirm_alipay_return(user_id, out_trade_no).await,
-        }
+        self.confirm_by_query(user_id, out_trade_no).await
     }
 
     async fn payment_code(

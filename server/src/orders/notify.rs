@@ -1,7 +1,6 @@
-//! Provider callbacks into orders: Alipay's async notification, the return page's
-//! confirmation by `alipay.trade.query` (the redirect itself proves nothing), and the demo
-//! gateway's confirmation. Both end in
-//! [`Orders::settle`]; refusals are stored with their reason ([`Orders::refuse`]).
+//! Provider callbacks into orders: Alipay's async notification and the demo gateway's
+//! confirmation. Both end in [`Orders::settle`]; refusals are stored with their reason
+//! ([`Orders::refuse`]). The return page's confirmation by query is in [`super::reconcile`].
 
 use std::collections::BTreeMap;
 
@@ -114,6 +113,11 @@ impl Orders {
             return Err(not_found());
         }
         let (payment, order) = self.own_payment(user_id, out_trade_no, "demo").await?;
+        // The demo stands for the provider, and a provider does not take money for a trade
+        // that was closed (the order's cancel or expiry closed it there).
+        if payment.status == "closed" {
+            return Err(AppError::Conflict("this payment was closed".into()));
+        }
         let body = serde_json::json!({
             "out_trade_no": payment.out_trade_no, "amount_cents": payment.amount_cents
         })
@@ -130,57 +134,6 @@ impl Orders {
             .await?;
         if settled == Settled::Closed {
             return Err(AppError::Conflict("this order was closed".into()));
-        }
-        let fresh = repo::by_id(&self.db, order.id)
-            .await
-            .db_err("order")?
-            .ok_or_else(not_found)?;
-        self.view(fresh).await
-    }
-
-    /// The return page: asks Alipay about the caller's payment and settles it if Alipay says
-    /// it was paid (the query's verified reply is stored like a notification). 404 for a
-    /// payment that is not the caller's.
-    pub async fn confirm_alipay_return(
-        &self,
-        user_id: i64,
-        out_trade_no: &str,
-    ) -> Result<OrderView, AppError> {
-        let not_found = || AppError::NotFound("payment".into());
-        let alipay = self.alipay.clone().ok_or_else(not_found)?;
-        let (payment, order) = self.own_payment(user_id, out_trade_no, "alipay").await?;
-        if order.status == "pending" {
-            let state = alipay.query(out_trade_no).await.map_err(|e| {
-                tracing::warn!(error = %e, "alipay.trade.query failed");
-                AppError::Unavailable
-            })?;
-            match state {
-                Some(state) if alipay.checks_amount(&state, &payment) => {
-                    let key = format!("query:{}", state.trade_no);
-                    let body = serde_json::json!({
-                        "trade_no": state.trade_no, "trade_status": state.trade_status,
-                        "total_amount": state.total_amount
-                    })
-                    .to_string();
-                    let settled = self
-                        .settle(&Settlement {
-                            payment: &payment,
-                            provider: "alipay",
-                            notify_key: &key,
-                            provider_trade_no: Some(&state.trade_no),
-                            body: &body,
-                        })
-                        .await?;
-                    if settled == Settled::Closed {
-                        return Err(AppError::Conflict("this order was closed".into()));
-                    }
-                }
-                Some(state) if state.trade_status == "TRADE_SUCCESS" => {
-                    self.refuse("alipay", &state.total_amount, "query: amount differs")
-                        .await;
-                }
-                _ => {}
-            }
         }
         let fresh = repo::by_id(&self.db, order.id)
             .await

@@ -1,15 +1,15 @@
 //! WeChat Pay's callbacks into orders: the notification (signature and age, the resource
-//! decrypted, our merchant, app and the payment's amount, then settled once), the "check
-//! payment" button of the QR page (a query, never the buyer's word), and that page's QR code.
+//! decrypted, our merchant, app and the payment's amount, then settled once) and the QR page's
+//! code. Its "check payment" button is a query ([`super::reconcile`]), never the buyer's word.
 //! Refusals are kept by hash and reason ([`Orders::refuse`]), as Alipay's are.
 
-use app::dto::{OrderView, PaymentCode};
+use app::dto::PaymentCode;
 use app::error::AppError;
 use chrono::Utc;
 
 use super::notify::Answer;
 use super::Orders;
-use crate::db::orders::{self as repo, Settled, Settlement};
+use crate::db::orders::Settlement;
 use crate::error::ResultExt;
 use crate::payments::wechat_sign::SignedHeaders;
 
@@ -81,55 +81,6 @@ impl Orders {
         Ok(Answer::Success)
     }
 
-    /// The QR page's "check payment": asks WeChat about the caller's payment and settles it
-    /// if WeChat says it was paid, for the right amount. 404 for a payment not the caller's.
-    pub(super) async fn confirm_wechat(
-        &self,
-        user_id: i64,
-        out_trade_no: &str,
-    ) -> Result<OrderView, AppError> {
-        let not_found = || AppError::NotFound("payment".into());
-        let wechat = self.wechat.clone().ok_or_else(not_found)?;
-        let (payment, order) = self.own_payment(user_id, out_trade_no, "wechat").await?;
-        if order.status == "pending" {
-            let found = wechat.query(out_trade_no).await.map_err(|e| {
-                tracing::warn!(error = %e, "WeChat Pay query failed");
-                AppError::Unavailable
-            })?;
-            if let Some((transaction, reply)) = found {
-                match wechat.check_transaction(&transaction, Some(&payment)) {
-                    Ok(true) => {
-                        let key = format!("query:{}", transaction.transaction_id);
-                        let settled = self
-                            .settle(&Settlement {
-                                payment: &payment,
-                                provider: "wechat",
-                                notify_key: &key,
-                                provider_trade_no: Some(transaction.transaction_id.as_str())
-                                    .filter(|t| !t.is_empty()),
-                                body: &reply,
-                            })
-                            .await?;
-                        if settled == Settled::Closed {
-                            return Err(AppError::Conflict("this order was closed".into()));
-                        }
-                    }
-                    // Not paid yet (NOTPAY, USERPAYING): the page says so.
-                    Ok(false) => {}
-                    Err(why) => {
-                        self.refuse("wechat", &reply, &format!("query: {why}"))
-                            .await
-                    }
-                }
-            }
-        }
-        let fresh = repo::by_id(&self.db, order.id)
-            .await
-            .db_err("order")?
-            .ok_or_else(not_found)?;
-        self.view(fresh).await
-    }
-
     /// The QR page of the caller's WeChat payment: the code_url WeChat gave, drawn as an SVG
     /// here on the server (no script draws it in the browser).
     pub(super) async fn wechat_code(
@@ -142,6 +93,14 @@ impl Orders {
             return Err(not_found());
         }
         let (payment, order) = self.own_payment(user_id, out_trade_no, "wechat").await?;
+        // A code shown for an order already paid or closed (or whose WeChat trade was closed
+        // because another provider paid it) could take the money twice.
+        if order.status != "pending" || payment.status != "created" {
+            return Err(AppError::Conflict(format!(
+                "this order is {}: there is nothing to pay",
+                order.status
+            )));
+        }
         let code_url = crate::db::payments::code_url(&self.db, payment.id)
             .await
             .db_err("payment")?

@@ -15,7 +15,9 @@ use chrono::{FixedOffset, Utc};
 use url::Url;
 
 use super::alipay_sign::{sign_request, verify_notification, verify_reply};
-use super::gateway::{GatewayError, Next, PaymentGateway, StartRequest};
+use super::gateway::{
+    GatewayError, Next, PaidTrade, PaymentGateway, RefundRequest, RefundState, StartRequest,
+};
 use super::keys::{SigningKey, VerifyingKey};
 use crate::config::{bad, ConfigError};
 use crate::db::payments::PaymentRow;
@@ -180,7 +182,10 @@ impl AlipayGateway {
     }
 
     /// `alipay.trade.query`: `None` while Alipay has no such trade (the buyer never opened it).
-    pub async fn query(&self, out_trade_no: &str) -> Result<Option<TradeState>, GatewayError> {
+    pub async fn query_trade(
+        &self,
+        out_trade_no: &str,
+    ) -> Result<Option<TradeState>, GatewayError> {
         let reply = self
             .call(
                 "alipay.trade.query",
@@ -222,6 +227,46 @@ impl AlipayGateway {
             ("10000", _) | (_, "ACQ.TRADE_NOT_EXIST") => Ok(()),
             (code, sub_code) => Err(GatewayError::Unavailable(format!(
                 "alipay.trade.close: {code} {sub_code}"
+            ))),
+        }
+    }
+
+    /// `alipay.trade.refund`: synchronous; the same `out_request_no` again answers the same
+    /// refund (`fund_change` `N` the second time), so a lost answer is asked again safely.
+    pub async fn refund_trade(
+        &self,
+        out_trade_no: &str,
+        request: &RefundRequest<'_>,
+    ) -> Result<RefundState, GatewayError> {
+        let mut biz = serde_json::json!({
+            "out_trade_no": out_trade_no,
+            "refund_amount": yuan(request.amount_cents),
+            "out_request_no": request.out_request_no,
+        });
+        if !request.reason.is_empty() {
+            biz["refund_reason"] = serde_json::Value::String(request.reason.to_string());
+        }
+        let reply = self.call("alipay.trade.refund", biz).await?;
+        let text = |k: &str| reply.get(k).and_then(|v| v.as_str()).unwrap_or("");
+        match text("code") {
+            "10000" if text("out_trade_no") == out_trade_no => Ok(RefundState::Succeeded(
+                Some(text("trade_no"))
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_string),
+            )),
+            "10000" => Err(GatewayError::Refused(format!(
+                "alipay.trade.refund: the reply names trade {}",
+                text("out_trade_no")
+            ))),
+            // 20000 is Alipay's "service busy": the same request may be asked again.
+            "20000" => Err(GatewayError::Unavailable(format!(
+                "alipay.trade.refund: {}",
+                text("sub_code")
+            ))),
+            code => Err(GatewayError::Declined(format!(
+                "alipay.trade.refund: {code} {} {}",
+                text("sub_code"),
+                text("sub_msg")
             ))),
         }
     }
@@ -290,6 +335,46 @@ impl PaymentGateway for AlipayGateway {
 
     async fn close(&self, payment: &PaymentRow) -> Result<(), GatewayError> {
         self.close_trade(&payment.out_trade_no).await
+    }
+
+    async fn refund(
+        &self,
+        payment: &PaymentRow,
+        request: &RefundRequest<'_>,
+    ) -> Result<RefundState, GatewayError> {
+        self.refund_trade(&payment.out_trade_no, request).await
+    }
+
+    async fn query(&self, payment: &PaymentRow) -> Result<Option<PaidTrade>, GatewayError> {
+        let Some(state) = self.query_trade(&payment.out_trade_no).await? else {
+            return Ok(None);
+        };
+        let paid = matches!(
+            state.trade_status.as_str(),
+            "TRADE_SUCCESS" | "TRADE_FINISHED"
+        );
+        if !paid {
+            return Ok(None);
+        }
+        if !self.checks_amount(&state, payment) {
+            return Err(GatewayError::Refused(format!(
+                "query: total_amount {} is not the payment's {}",
+                state.total_amount,
+                yuan(payment.amount_cents)
+            )));
+        }
+        if state.trade_no.is_empty() {
+            return Err(GatewayError::Refused("query: no trade_no".into()));
+        }
+        let reply = serde_json::json!({
+            "trade_no": state.trade_no, "trade_status": state.trade_status,
+            "total_amount": state.total_amount
+        })
+        .to_string();
+        Ok(Some(PaidTrade {
+            trade_no: state.trade_no,
+            reply,
+        }))
     }
 }
 

@@ -38,6 +38,35 @@ pub enum GatewayError {
     /// The provider's answer failed its signature or shape check.
     #[error("the payment provider's answer was refused: {0}")]
     Refused(String),
+    /// The provider answered, verifiably, that it will not do it (a refund over what is
+    /// left, a trade too old to refund…): asking again will not change that.
+    #[error("the payment provider declined: {0}")]
+    Declined(String),
+}
+
+/// A refund to ask a provider for.
+pub struct RefundRequest<'a> {
+    /// Our number for this refund; the same number again is the same refund at the provider.
+    pub out_request_no: &'a str,
+    pub amount_cents: i64,
+    pub reason: &'a str,
+}
+
+/// What a provider did with a refund.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefundState {
+    /// The money went back; the provider's refund number, when it gives one.
+    Succeeded(Option<String>),
+    /// Taken, settled later (WeChat's `PROCESSING`): asked again until it is one or the other.
+    Processing(Option<String>),
+}
+
+/// A trade the provider says was paid, for exactly the payment's amount, to our merchant:
+/// its own trade number (never empty) and the verified reply, kept like a notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaidTrade {
+    pub trade_no: String,
+    pub reply: String,
 }
 
 #[async_trait]
@@ -49,6 +78,26 @@ pub trait PaymentGateway: Send + Sync {
     /// no longer pay it there. Nothing to do for a gateway without trades of its own.
     async fn close(&self, _payment: &PaymentRow) -> Result<(), GatewayError> {
         Ok(())
+    }
+    /// Asks the provider whether `payment` was paid (a notification may have been lost on the
+    /// way): `Some` only for a verified reply that it was, for the payment's amount; `None`
+    /// when it was not (yet). A verified reply that contradicts the payment (another amount,
+    /// merchant or app) is `Refused`. The demo gateway has no provider to ask.
+    async fn query(&self, _payment: &PaymentRow) -> Result<Option<PaidTrade>, GatewayError> {
+        Ok(None)
+    }
+    /// Refunds part or all of a paid payment. Idempotent by `out_request_no`: asking again
+    /// (an answer lost on the way) returns the same refund's state, never a second refund.
+    /// A gateway without refunds here declines (staff refund in the provider's portal).
+    async fn refund(
+        &self,
+        _payment: &PaymentRow,
+        _request: &RefundRequest<'_>,
+    ) -> Result<RefundState, GatewayError> {
+        Err(GatewayError::Declined(format!(
+            "refunds through {} are not supported here",
+            self.provider()
+        )))
     }
 }
 
@@ -86,6 +135,18 @@ impl PaymentGateway for DemoGateway {
             "/pay/demo/{}",
             request.payment.out_trade_no
         )))
+    }
+
+    /// No money moved, so none goes back: the refund is done at once.
+    async fn refund(
+        &self,
+        _payment: &PaymentRow,
+        request: &RefundRequest<'_>,
+    ) -> Result<RefundState, GatewayError> {
+        Ok(RefundState::Succeeded(Some(format!(
+            "demo:{}",
+            request.out_request_no
+        ))))
     }
 }
 

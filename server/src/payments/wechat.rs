@@ -15,7 +15,9 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde::Deserialize;
 use url::Url;
 
-use super::gateway::{GatewayError, Next, PaymentGateway, StartRequest};
+use super::gateway::{
+    GatewayError, Next, PaidTrade, PaymentGateway, RefundRequest, RefundState, StartRequest,
+};
 use super::keys::{SigningKey, VerifyingKey};
 use super::wechat_sign::{decrypt_resource, Merchant, Platform, SignedHeaders};
 use crate::config::{bad, ConfigError, Secret};
@@ -185,8 +187,14 @@ fn description(subject: &str) -> String {
 
 /// Our `out_trade_no`s are letters and digits; anything else never reaches a URL path.
 fn safe_trade_no(out_trade_no: &str) -> Result<&str, GatewayError> {
+    safe_number(out_trade_no, 32)
+}
+
+/// A merchant's number as WeChat takes it in a path or body: letters, digits and `_-*`, at
+/// most `max` bytes (32 for a trade, 64 for a refund).
+fn safe_number(out_trade_no: &str, max: usize) -> Result<&str, GatewayError> {
     if !out_trade_no.is_empty()
-        && out_trade_no.len() <= 32
+        && out_trade_no.len() <= max
         && out_trade_no
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"_-*".contains(&b))
@@ -317,7 +325,7 @@ impl WechatGateway {
 
     /// `GET /v3/pay/transactions/out-trade-no/{no}`: the transaction and the verified reply's
     /// text; `None` while WeChat has no such trade.
-    pub async fn query(
+    pub async fn query_trade(
         &self,
         out_trade_no: &str,
     ) -> Result<Option<(Transaction, String)>, GatewayError> {
@@ -351,6 +359,59 @@ impl WechatGateway {
                 "close: HTTP {status} {}",
                 error_code(&body)
             ))),
+        }
+    }
+
+    /// `POST /v3/refund/domestic/refunds`, amounts in fen. WeChat answers the same
+    /// `out_refund_no` with the same refund, so asking again (a lost answer, or to learn how a
+    /// `PROCESSING` one ended) is safe.
+    pub async fn refund_trade(
+        &self,
+        payment: &PaymentRow,
+        request: &RefundRequest<'_>,
+    ) -> Result<RefundState, GatewayError> {
+        let mut body = serde_json::json!({
+            "out_trade_no": safe_trade_no(&payment.out_trade_no)?,
+            "out_refund_no": safe_number(request.out_request_no, 64)?,
+            "amount": {"refund": request.amount_cents, "total": payment.amount_cents,
+                       "currency": "CNY"},
+        });
+        if !request.reason.is_empty() {
+            // WeChat shows at most 80 characters of it to the buyer.
+            body["reason"] = serde_json::Value::String(request.reason.chars().take(80).collect());
+        }
+        let (status, reply) = self
+            .call(
+                reqwest::Method::POST,
+                "/v3/refund/domestic/refunds",
+                Some(&body.to_string()),
+            )
+            .await?;
+        if !(200..300).contains(&status) {
+            let code = error_code(&reply);
+            return Err(match (status, code.as_str()) {
+                (429 | 500..=599, _) | (_, "SYSTEM_ERROR" | "FREQUENCY_LIMITED") => {
+                    GatewayError::Unavailable(format!("refund: HTTP {status} {code}"))
+                }
+                _ => GatewayError::Declined(format!("refund: HTTP {status} {code}")),
+            });
+        }
+        let answer: serde_json::Value = serde_json::from_str(&reply)
+            .map_err(|e| GatewayError::Refused(format!("refund reply: {e}")))?;
+        let text = |k: &str| answer.get(k).and_then(|v| v.as_str()).unwrap_or("");
+        if text("out_refund_no") != request.out_request_no {
+            return Err(GatewayError::Refused(format!(
+                "refund reply names refund {}",
+                text("out_refund_no")
+            )));
+        }
+        let refund_id = Some(text("refund_id"))
+            .filter(|t| !t.is_empty())
+            .map(str::to_string);
+        match text("status") {
+            "SUCCESS" => Ok(RefundState::Succeeded(refund_id)),
+            "PROCESSING" => Ok(RefundState::Processing(refund_id)),
+            other => Err(GatewayError::Declined(format!("refund status {other}"))),
         }
     }
 
@@ -467,6 +528,32 @@ impl PaymentGateway for WechatGateway {
 
     async fn close(&self, payment: &PaymentRow) -> Result<(), GatewayError> {
         self.close_trade(&payment.out_trade_no).await
+    }
+
+    async fn refund(
+        &self,
+        payment: &PaymentRow,
+        request: &RefundRequest<'_>,
+    ) -> Result<RefundState, GatewayError> {
+        self.refund_trade(payment, request).await
+    }
+
+    async fn query(&self, payment: &PaymentRow) -> Result<Option<PaidTrade>, GatewayError> {
+        let Some((transaction, reply)) = self.query_trade(&payment.out_trade_no).await? else {
+            return Ok(None);
+        };
+        match self.check_transaction(&transaction, Some(payment)) {
+            // Not paid yet (NOTPAY, USERPAYING) or not any more (CLOSED).
+            Ok(false) => Ok(None),
+            Ok(true) if transaction.transaction_id.is_empty() => {
+                Err(GatewayError::Refused("query: no transaction_id".into()))
+            }
+            Ok(true) => Ok(Some(PaidTrade {
+                trade_no: transaction.transaction_id,
+                reply,
+            })),
+            Err(why) => Err(GatewayError::Refused(format!("query: {why}"))),
+        }
     }
 }
 

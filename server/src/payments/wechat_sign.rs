@@ -93,7 +93,15 @@ impl Platform {
             .find(|(serial, _)| serial == headers.serial)
             .map(|(_, key)| key)
             .ok_or_else(|| {
-                SignatureError::Shape(format!("unknown Wechatpay-Serial {}", headers.serial))
+                // Echo a bounded, printable prefix only: the header is the sender's text, and
+                // the reason is stored and shown in the back office.
+                let shown: String = headers
+                    .serial
+                    .chars()
+                    .take(64)
+                    .map(|c| if c.is_ascii_graphic() { c } else { '?' })
+                    .collect();
+                SignatureError::Shape(format!("unknown Wechatpay-Serial {shown}"))
             })?;
         let message = format!("{}\n{}\n{body}\n", headers.timestamp, headers.nonce);
         key.verify(message.as_bytes(), headers.signature)

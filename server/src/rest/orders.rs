@@ -3,7 +3,10 @@
 //! [`crate::orders::Orders`], the service the checkout pages use too; another user's order or
 //! payment is 404 here as everywhere.
 
-use app::dto::{CheckoutRequest, EnrollmentView, OrderView, PaymentStart, PricePolicyView};
+use app::dto::{
+    CheckoutRequest, EnrollmentView, OrderView, PaymentStart, PricePolicyView, RefundCreate,
+    RefundView,
+};
 use app::error::AppError;
 use app::ports::OrderService;
 use axum::{
@@ -18,6 +21,7 @@ use super::actor::Actor;
 use super::problem::{ApiJson, Problem};
 use crate::http::request_meta::Meta;
 use crate::orders::Orders;
+use crate::state::AppState;
 
 /// `{count, results}`: the caller's newest orders (at most 100).
 #[derive(Serialize)]
@@ -120,6 +124,43 @@ pub async fn confirm_demo(
     Ok(Json(
         orders.confirm_demo(actor.user_id, &out_trade_no).await?,
     ))
+}
+
+/// `POST /api/v1/orders/{order_no}/refunds` (staff, `order.refund`): 201 with the refund.
+pub async fn refund(
+    State(state): State<AppState>,
+    actor: Actor,
+    Meta(meta): Meta,
+    Path(order_no): Path<String>,
+    ApiJson(body): ApiJson<RefundCreate>,
+) -> Result<Response, Problem> {
+    let who = actor.principal(&state).await?;
+    let refund = state.orders.refund(&who, &meta, &order_no, body).await?;
+    let location = format!("/api/v1/orders/{order_no}/refunds");
+    Ok(with_location(
+        (StatusCode::CREATED, Json(refund)).into_response(),
+        &location,
+    ))
+}
+
+#[derive(Serialize)]
+pub struct RefundList {
+    count: usize,
+    results: Vec<RefundView>,
+}
+
+/// `GET /api/v1/orders/{order_no}/refunds` (staff, `order.refund` or `order.view`).
+pub async fn refunds(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(order_no): Path<String>,
+) -> Result<Json<RefundList>, Problem> {
+    let who = actor.principal(&state).await?;
+    let results = state.orders.refunds(&who, &order_no).await?;
+    Ok(Json(RefundList {
+        count: results.len(),
+        results,
+    }))
 }
 
 pub async fn enrollments(
@@ -300,6 +341,66 @@ pub fn register(api: &mut super::registry::ApiBuilder) {
             .body(r("PaymentRequest"))
             .response(201, created(r("PaymentStart")))
             .response(409, problem_ref(409)),
+    );
+    api.schema(
+        "RefundCreate",
+        json!({"type": "object", "additionalProperties": false, "required": ["amount_cents"],
+            "properties": {"amount_cents": {"type": "integer", "format": "int64", "minimum": 1,
+                               "description": "Money in integer cents (分), at most what is left."},
+                           "reason": {"type": ["string", "null"], "maxLength": 200}}}),
+    );
+    api.schema(
+        "Refund",
+        json!({"type": "object", "additionalProperties": false,
+            "required": ["out_request_no", "order_no", "provider", "amount_cents", "status",
+                         "reason", "error", "created_at", "updated_at"],
+            "properties": {"out_request_no": {"type": "string"}, "order_no": {"type": "string"},
+                "provider": {"type": "string"}, "amount_cents": cents,
+                "status": {"type": "string", "enum": ["requested", "processing", "succeeded", "failed"]},
+                "reason": {"type": "string"}, "error": {"type": ["string", "null"]},
+                "created_at": time, "updated_at": time}}),
+    );
+    api.schema(
+        "RefundList",
+        json!({"type": "object", "additionalProperties": false, "required": ["count", "results"],
+            "properties": {"count": {"type": "integer"},
+                           "results": {"type": "array", "items": r("Refund")}}}),
+    );
+    api.route(
+        Method::POST,
+        "/api/v1/orders/{order_no}/refunds",
+        refund,
+        Operation::new(
+            "create_refund",
+            "orders",
+            "Refund part or all of a paid order",
+        )
+        .auth(Auth::Required)
+        .describe(
+            "Staff holding `order.refund`, for any user's order. The amount is checked \
+                 under the order's lock against what is left (paid, less refunds done and in \
+                 flight), so parallel refunds never return more than was paid. 201 with the \
+                 refund: `succeeded`, or `processing` where the provider settles later. The \
+                 last cent makes the order `refunded` and ends the access it bought. 409 for \
+                 an order not paid or a refund the provider declined; 503 when the provider \
+                 did not answer (the refund stays `requested`; the same request again, or \
+                 the reconcile run, asks again under the same number).",
+        )
+        .body(r("RefundCreate"))
+        .response(201, created(r("Refund")))
+        .response(403, problem_ref(403))
+        .response(404, problem_ref(404))
+        .response(409, problem_ref(409)),
+    );
+    api.route(
+        Method::GET,
+        "/api/v1/orders/{order_no}/refunds",
+        refunds,
+        Operation::new("list_refunds", "orders", "An order's refunds")
+            .auth(Auth::Required)
+            .describe("Staff holding `order.refund` or `order.view`; oldest first.")
+            .response(200, ok(r("RefundList"), false))
+            .response(403, problem_ref(403)),
     );
     api.route(
         Method::POST,

@@ -153,6 +153,17 @@ fn is_auth_scope(method: &Method, path: &str) -> bool {
         )
 }
 
+/// A payment provider's notification: authenticated by its signature, sent from the provider's
+/// few addresses for every order at once (a sale would spend an anonymous budget in seconds
+/// and delay settling), and bounded by its body limit. Never throttled.
+fn is_provider_callback(method: &Method, path: &str) -> bool {
+    method == Method::POST
+        && path
+            .strip_prefix("/api/v1/payments/")
+            .and_then(|rest| rest.strip_suffix("/notify"))
+            .is_some_and(|provider| !provider.is_empty() && !provider.contains('/'))
+}
+
 /// The address anonymous callers (and the `auth` scope) are counted by: the client's, as
 /// [`client_ip`] decides it. Behind a trusted proxy that is the address it forwarded, not the
 /// proxy's own, which would put every anonymous caller in one budget.
@@ -162,6 +173,9 @@ pub fn address(extensions: &Extensions) -> String {
 
 /// Resolves the caller once (handlers reuse it), counts the request, adds the headers.
 pub async fn layer(State(app): State<AppState>, request: Request, next: Next) -> Response {
+    if is_provider_callback(request.method(), request.uri().path()) {
+        return next.run(request).await;
+    }
     let (mut parts, body) = request.into_parts();
     // Bad credentials count as anonymous here; the handler answers them with 401.
     let caller = match Actor::resolve(&mut parts, &app).await {
@@ -223,6 +237,34 @@ pub fn set_headers(headers: &mut HeaderMap, d: Decision) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_provider_notifications_skip_the_throttle() {
+        assert!(is_provider_callback(
+            &Method::POST,
+            "/api/v1/payments/alipay/notify"
+        ));
+        assert!(is_provider_callback(
+            &Method::POST,
+            "/api/v1/payments/wechat/notify"
+        ));
+        assert!(!is_provider_callback(
+            &Method::GET,
+            "/api/v1/payments/alipay/notify"
+        ));
+        assert!(!is_provider_callback(
+            &Method::POST,
+            "/api/v1/payments//notify"
+        ));
+        assert!(!is_provider_callback(
+            &Method::POST,
+            "/api/v1/payments/a/b/notify"
+        ));
+        assert!(!is_provider_callback(
+            &Method::POST,
+            "/api/v1/orders/1/payments"
+        ));
+    }
 
     #[tokio::test]
     async fn local_windows_count_and_refuse_past_the_limit() {

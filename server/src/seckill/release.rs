@@ -13,6 +13,8 @@ use crate::db::{price_policies, Db};
 use crate::error::ResultExt;
 use crate::jobs::kinds::Failure;
 use crate::jobs::Job;
+use crate::orders::reconcile::{ask_before_closing, BeforeClose};
+use crate::payments::gateway::Gateways;
 
 /// The order item's title: the course's (as a normal purchase shows it), else the event's.
 pub async fn item_title(db: &Db, event: &EventRow) -> Result<String, AppError> {
@@ -49,11 +51,29 @@ pub async fn schedule(core: &SeckillCore, seat_id: i64, pay_by: DateTime<Utc>) {
     }
 }
 
-/// The job: see the module doc.
-pub async fn run(core: &SeckillCore, seat_id: i64) -> Result<(), Failure> {
+/// The job: see the module doc. Before it closes a pending order, it asks the providers of
+/// its payments whether one was paid (a notification lost on the way): a paid seat stays.
+pub async fn run(core: &SeckillCore, gateways: &Gateways, seat_id: i64) -> Result<(), Failure> {
     let Some(seat) = repo::seat(&core.db, seat_id).await? else {
         return Err(Failure::Permanent(format!("no seckill seat {seat_id}")));
     };
+    let now = Utc::now();
+    if seat.order_status == "pending" && seat.expires_at <= now {
+        if let Some(order) = crate::db::orders::by_id(&core.db, seat.order_id).await? {
+            match ask_before_closing(&core.db, gateways, &order, now).await? {
+                BeforeClose::Paid => {
+                    tracing::info!(seat_id, "seckill seat paid at its provider: kept");
+                    return Ok(());
+                }
+                BeforeClose::Unreachable(why) => {
+                    return Err(Failure::Retry(format!(
+                        "a payment provider could not be asked before the release: {why}"
+                    )))
+                }
+                BeforeClose::Close => {}
+            }
+        }
+    }
     let outcome = repo::release(&core.db, seat_id, Utc::now()).await?;
     match outcome {
         Released::NotYet => return Err(Failure::Retry("the seat's order is not due yet".into())),

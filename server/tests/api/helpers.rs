@@ -45,6 +45,8 @@ pub struct TestApp {
     pub jobs: server::jobs::Jobs,
     /// The instance's notifier (what jobs write notifications through).
     pub notifier: server::notifications::Notifier,
+    /// The instance's payment gateways (what the order and reconcile jobs ask).
+    pub gateways: server::payments::gateway::Gateways,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _dir: Option<TempDir>,
@@ -294,6 +296,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
     let models = app.state().models.clone();
     let jobs = app.state().jobs.queue.clone();
     let notifier = app.state().jobs.context.notifier.clone();
+    let gateways = app.state().jobs.context.gateways.clone();
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until(async move {
         let _ = rx.await;
@@ -313,6 +316,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         models,
         jobs,
         notifier,
+        gateways,
         shutdown: Some(tx),
         server: Some(server),
         _dir: dir,

@@ -13,6 +13,7 @@ mod notifications;
 mod ops;
 mod orders;
 mod payments_wechat;
+mod refunds;
 mod seckill;
 mod webssh;
 mod webssh_access;

@@ -23,7 +23,7 @@ backend_tests!(
     cancelling_an_order_closes_its_alipay_trade,
 );
 
-const DESKTOP: &str =
+pub(super) const DESKTOP: &str =
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36";
 const PHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148";
 
@@ -38,7 +38,7 @@ async fn alipay_shop(b: Backend) -> (TestApp, FakeAlipay) {
 }
 
 /// Starts the Alipay payment of `order_no` from a browser with `ua`: the pay URL.
-async fn alipay_url(app: &TestApp, token: &str, order_no: &str, ua: &str) -> String {
+pub(super) async fn alipay_url(app: &TestApp, token: &str, order_no: &str, ua: &str) -> String {
     let (status, body, _) = send(
         call(
             app,
@@ -54,7 +54,7 @@ async fn alipay_url(app: &TestApp, token: &str, order_no: &str, ua: &str) -> Str
     body["pay_url"].as_str().unwrap().to_string()
 }
 
-async fn notify(app: &TestApp, fields: &BTreeMap<String, String>) -> (u16, String) {
+pub(super) async fn notify(app: &TestApp, fields: &BTreeMap<String, String>) -> (u16, String) {
     let response = app
         .client
         .post(app.url("/api/v1/payments/alipay/notify"))

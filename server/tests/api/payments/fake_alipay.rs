@@ -29,6 +29,63 @@ struct Inner {
     alipay_key: SigningKey,
     app_public: VerifyingKey,
     trades: Mutex<HashMap<String, Trade>>,
+    /// Refunds by `out_request_no`: (out_trade_no, cents).
+    refunds: Mutex<HashMap<String, (String, i64)>>,
+}
+
+/// `"12.34"` in cents, as Alipay reads an amount in yuan (two decimals at most).
+fn cents_of(yuan: &str) -> Option<i64> {
+    let (whole, fraction) = yuan.split_once('.').unwrap_or((yuan, "0"));
+    if fraction.len() > 2 {
+        return None;
+    }
+    let fraction = format!("{fraction:0<2}");
+    Some(whole.parse::<i64>().ok()? * 100 + fraction.parse::<i64>().ok()?)
+}
+
+/// `alipay.trade.refund`: a paid trade, an amount within what is left, idempotent by
+/// `out_request_no` (`fund_change` `Y` the first time, `N` after).
+fn refund_member(inner: &Inner, out: &str, biz: &serde_json::Value) -> serde_json::Value {
+    let fail = |sub: &str, msg: &str| serde_json::json!({"code": "40004", "msg": "Business Failed", "sub_code": sub, "sub_msg": msg});
+    let Some(trade) = inner.trades.lock().unwrap().get(out).cloned() else {
+        return fail("ACQ.TRADE_NOT_EXIST", "交易不存在");
+    };
+    let request_no = biz["out_request_no"].as_str().unwrap_or("").to_string();
+    let Some(amount) = biz["refund_amount"].as_str().and_then(cents_of) else {
+        return fail("ACQ.INVALID_PARAMETER", "refund_amount");
+    };
+    let mut refunds = inner.refunds.lock().unwrap();
+    let total = cents_of(&trade.total_amount).unwrap_or(0);
+    let done: i64 = refunds
+        .values()
+        .filter(|(o, _)| o == out)
+        .map(|(_, c)| c)
+        .sum();
+    let fund_change = match refunds.get(&request_no) {
+        Some((o, c)) if o == out && *c == amount => "N",
+        Some(_) => return fail("ACQ.REFUND_AMT_RESTRICTION", "退款请求号已用于另一笔退款"),
+        None if !matches!(trade.status.as_str(), "TRADE_SUCCESS" | "TRADE_CLOSED")
+            || request_no.is_empty() =>
+        {
+            return fail("ACQ.TRADE_STATUS_ERROR", "交易状态不合法")
+        }
+        None if done + amount > total => {
+            return fail("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "退款金额超限")
+        }
+        None => {
+            refunds.insert(request_no, (out.to_string(), amount));
+            "Y"
+        }
+    };
+    let refunded: i64 = refunds
+        .values()
+        .filter(|(o, _)| o == out)
+        .map(|(_, c)| c)
+        .sum();
+    serde_json::json!({"code": "10000", "msg": "Success", "out_trade_no": out,
+        "trade_no": trade.trade_no, "fund_change": fund_change,
+        "refund_fee": format!("{}.{:02}", refunded / 100, refunded % 100),
+        "buyer_logon_id": "buy***@example.com"})
 }
 
 #[derive(Clone)]
@@ -92,6 +149,10 @@ async fn gateway(
             t.status = "TRADE_CLOSED".into();
         }
     }
+    if method == "alipay.trade.refund" {
+        let member = refund_member(&inner, &out, &biz);
+        return signed_reply(&inner, &method, &member);
+    }
     let trade = inner.trades.lock().unwrap().get(&out).cloned();
     let member = match (method.as_str(), trade) {
         ("alipay.trade.close", Some(t)) => serde_json::json!({"code": "10000", "msg": "Success",
@@ -120,6 +181,7 @@ impl FakeAlipay {
             alipay_key: SigningKey::from_text(&alipay_private).unwrap(),
             app_public: VerifyingKey::from_text(&app_public).unwrap(),
             trades: Mutex::new(HashMap::new()),
+            refunds: Mutex::new(HashMap::new()),
         });
         let router = Router::new()
             .route("/gateway.do", post(gateway))
@@ -175,6 +237,18 @@ impl FakeAlipay {
             },
         );
         params
+    }
+
+    /// The cents refunded of a trade so far.
+    pub fn refunded(&self, out_trade_no: &str) -> i64 {
+        self.inner
+            .refunds
+            .lock()
+            .unwrap()
+            .values()
+            .filter(|(o, _)| o == out_trade_no)
+            .map(|(_, c)| c)
+            .sum()
     }
 
     /// The trade as Alipay has it.

@@ -44,6 +44,84 @@ struct Inner {
     trades: Mutex<HashMap<String, Trade>>,
     /// Requests refused for their signature (a test asserts there were none).
     refused: Mutex<Vec<String>>,
+    /// Refunds by `out_refund_no`.
+    refunds: Mutex<HashMap<String, Refund>>,
+    /// What a new refund is answered with: `SUCCESS`, or `PROCESSING` (settled later).
+    new_refund_status: Mutex<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Refund {
+    pub out_trade_no: String,
+    pub refund: i64,
+    pub status: String,
+    pub refund_id: String,
+}
+
+/// `POST /v3/refund/domestic/refunds`: a paid trade, the order's own total, an amount within
+/// what is left; the same `out_refund_no` answers the same refund.
+fn refund_reply(inner: &Inner, body: &str) -> Response {
+    let fail = |code: &str, message: &str| {
+        reply(
+            inner,
+            StatusCode::BAD_REQUEST,
+            Some(json!({"code": code, "message": message})),
+        )
+    };
+    let request: Value = serde_json::from_str(body).unwrap_or_default();
+    let out = request["out_trade_no"].as_str().unwrap_or("").to_string();
+    let no = request["out_refund_no"].as_str().unwrap_or("").to_string();
+    let amount = request["amount"]["refund"].as_i64().unwrap_or(0);
+    let Some(trade) = inner.trades.lock().unwrap().get(&out).cloned() else {
+        return reply(
+            inner,
+            StatusCode::NOT_FOUND,
+            Some(json!({"code": "RESOURCE_NOT_EXISTS", "message": "订单不存在"})),
+        );
+    };
+    if no.is_empty() || amount <= 0 || request["amount"]["currency"] != "CNY" {
+        return fail("PARAM_ERROR", "参数错误");
+    }
+    if request["amount"]["total"].as_i64() != Some(trade.total) {
+        return fail("INVALID_REQUEST", "订单金额与原订单不一致");
+    }
+    let mut refunds = inner.refunds.lock().unwrap();
+    let refund = match refunds.get(&no) {
+        Some(r) if r.out_trade_no == out && r.refund == amount => r.clone(),
+        Some(_) => return fail("INVALID_REQUEST", "退款单号已用于另一笔退款"),
+        None => {
+            let done: i64 = refunds
+                .values()
+                .filter(|r| r.out_trade_no == out)
+                .map(|r| r.refund)
+                .sum();
+            if trade.state != "SUCCESS" && trade.state != "REFUND" {
+                return fail("INVALID_REQUEST", "订单状态不可退款");
+            }
+            if done + amount > trade.total {
+                return fail("NOT_ENOUGH", "退款金额超过可退金额");
+            }
+            let refund = Refund {
+                out_trade_no: out.clone(),
+                refund: amount,
+                status: inner.new_refund_status.lock().unwrap().clone(),
+                refund_id: format!("5030{}", &nonce(24)),
+            };
+            refunds.insert(no.clone(), refund.clone());
+            refund
+        }
+    };
+    reply(
+        inner,
+        StatusCode::OK,
+        Some(json!({
+            "refund_id": refund.refund_id, "out_refund_no": no, "transaction_id": trade.transaction_id,
+            "out_trade_no": out, "channel": "ORIGINAL", "user_received_account": "支付用户零钱",
+            "status": refund.status, "create_time": "2026-12-02T18:00:00+08:00",
+            "amount": {"total": trade.total, "refund": refund.refund, "payer_total": trade.total,
+                       "payer_refund": refund.refund, "currency": "CNY"}
+        })),
+    )
 }
 
 #[derive(Clone)]
@@ -166,6 +244,7 @@ async fn api(
         .strip_prefix("/v3/pay/transactions/out-trade-no/")
         .map(|rest| rest.trim_end_matches("/close").to_string());
     match (method.as_str(), path, trade_no) {
+        ("POST", "/v3/refund/domestic/refunds", _) => refund_reply(&inner, &body),
         ("POST", "/v3/pay/transactions/native", _) => {
             let request: Value = serde_json::from_str(&body).unwrap_or_default();
             let ok = request["mchid"] == MCH_ID
@@ -270,6 +349,8 @@ impl FakeWechat {
             merchant_public: VerifyingKey::from_text(&merchant_public).unwrap(),
             trades: Mutex::new(HashMap::new()),
             refused: Mutex::new(Vec::new()),
+            refunds: Mutex::new(HashMap::new()),
+            new_refund_status: Mutex::new("SUCCESS".into()),
         });
         let router = Router::new().fallback(api).with_state(inner.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -305,6 +386,32 @@ impl FakeWechat {
 
     pub fn trade(&self, out_trade_no: &str) -> Trade {
         self.inner.trades.lock().unwrap()[out_trade_no].clone()
+    }
+
+    /// New refunds are answered `status` from now on (`PROCESSING` or `SUCCESS`).
+    pub fn answer_refunds_with(&self, status: &str) {
+        *self.inner.new_refund_status.lock().unwrap() = status.to_string();
+    }
+
+    /// WeChat finishes every refund still processing.
+    pub fn finish_refunds(&self) {
+        for refund in self.inner.refunds.lock().unwrap().values_mut() {
+            if refund.status == "PROCESSING" {
+                refund.status = "SUCCESS".into();
+            }
+        }
+    }
+
+    /// The cents refunded (or being refunded) of a trade.
+    pub fn refunded(&self, out_trade_no: &str) -> i64 {
+        self.inner
+            .refunds
+            .lock()
+            .unwrap()
+            .values()
+            .filter(|r| r.out_trade_no == out_trade_no)
+            .map(|r| r.refund)
+            .sum()
     }
 
     /// Requests WeChat refused for their signature, mchid or clock.

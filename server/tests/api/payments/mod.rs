@@ -6,6 +6,8 @@ mod coupons;
 pub mod fake_alipay;
 pub mod fake_wechat;
 mod orders;
+mod reconcile;
+pub mod refunds;
 pub mod wechat;
 
 use reqwest::Method;

@@ -182,8 +182,12 @@ async fn an_unpaid_seat_goes_back_once_and_sells_again(b: Backend) {
     let redis = server::redis::Redis::connect(&redis_url()).await.unwrap();
     let core = core(&app, &redis, &prefix);
     // Twice, as a redelivered job would: the seat comes back once.
-    server::seckill::release::run(&core, seat_id).await.unwrap();
-    server::seckill::release::run(&core, seat_id).await.unwrap();
+    server::seckill::release::run(&core, &app.gateways, seat_id)
+        .await
+        .unwrap();
+    server::seckill::release::run(&core, &app.gateways, seat_id)
+        .await
+        .unwrap();
     let report = server::seckill::verify::verify(&core, id).await.unwrap();
     assert!(report.ok(), "{report:?}");
     assert_eq!((report.redis_stock, report.db_stock_left), (Some(1), 1));
