@@ -62,6 +62,11 @@ pub fn db_error(err: sqlx::Error, what: &str) -> AppError {
         {
             AppError::Conflict(format!("this {what} is still referenced by other records"))
         }
+        // A CHECK the service's own validation did not catch (a coupon's quantity lowered
+        // while an order reserved it): the write is refused, nothing changed.
+        sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::CheckViolation => {
+            AppError::Conflict(format!("this {what} conflicts with a rule of its records"))
+        }
         _ => {
             tracing::error!(error = %err, object = what, "database error");
             AppError::Internal

@@ -42,8 +42,9 @@ use crate::rest::{cache::ApiCache, throttle::ApiThrottle};
 use crate::state::{AppState, Shared};
 
 /// Models whose rows show on the cached public pages.
-const CATALOGUE_MODELS: [&str; 8] = [
+const CATALOGUE_MODELS: [&str; 9] = [
     "course",
+    "price_policy",
     "chapter",
     "lesson",
     "category",

@@ -1,6 +1,6 @@
 //! Every model the back office and the REST API manage, declared once.
 //!
-//! Later features (orders, payments, seckill events, hosts, jobs) add their declaration here and
+//! Later features (seckill events, jobs) add their declaration here (or in a sibling file) and
 //! their permissions in a migration; the admin pages, the API routes, the OpenAPI document and
 //! the permission tests pick them up from [`MODELS`].
 
@@ -296,10 +296,16 @@ pub static COURSE: ModelSpec = ModelSpec {
         },
         delete_action("course.delete"),
     ],
-    inlines: &[Inline {
-        model: "chapter",
-        parent_field: "course_id",
-    }],
+    inlines: &[
+        Inline {
+            model: "chapter",
+            parent_field: "course_id",
+        },
+        Inline {
+            model: "price_policy",
+            parent_field: "course_id",
+        },
+    ],
     parent: None,
 };
 
@@ -398,6 +404,13 @@ pub static MODELS: &[&ModelSpec] = &[
     &super::hosts::HOST_GRANT,
     &super::hosts::SSH_SESSION,
     &super::hosts::SSH_COMMAND,
+    &super::commerce::ORDER,
+    &super::commerce::ORDER_ITEM,
+    &super::commerce::PAYMENT,
+    &super::commerce::REFUND,
+    &super::commerce::PAYMENT_NOTIFICATION,
+    &super::commerce::PRICE_POLICY,
+    &super::commerce::COUPON,
 ];
 
 /// By `name` (`course`) or `plural` (`courses`).

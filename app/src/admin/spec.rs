@@ -192,6 +192,13 @@ impl ModelSpec {
         self.fields.iter().filter(|f| !f.read_only)
     }
 
+    /// Rows may be deleted (by holders of `<name>.delete`) only where the declaration offers
+    /// the delete action: records of money and of what happened (orders, payments, terminal
+    /// sessions) are kept whatever a role grants.
+    pub fn deletable(&self) -> bool {
+        self.actions.iter().any(|a| a.name == "delete")
+    }
+
     /// Fields shown to clients.
     pub fn readable(&self) -> impl Iterator<Item = &'static FieldSpec> {
         self.fields.iter().filter(|f| !f.write_only)

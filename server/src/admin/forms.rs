@@ -59,8 +59,10 @@ impl Admin {
                 .unwrap_or_default(),
             fields,
             inlines,
-            can_save: who.has(&spec.permission(if id.is_some() { "change" } else { "add" })),
-            can_delete: id.is_some() && who.has(&spec.permission("delete")),
+            // A model without a writable field (orders, payments) is shown, never saved.
+            can_save: who.has(&spec.permission(if id.is_some() { "change" } else { "add" }))
+                && spec.writable().next().is_some(),
+            can_delete: id.is_some() && who.has(&spec.permission("delete")) && spec.deletable(),
         })
     }
 
@@ -143,7 +145,7 @@ impl Admin {
             parent_field: parent_field.into(),
             rows,
             new_row,
-            can_add: who.has(&child.permission("add")),
+            can_add: who.has(&child.permission("add")) && child.writable().next().is_some(),
         })
     }
 

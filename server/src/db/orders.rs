@@ -397,7 +397,9 @@ pub async fn settle(
                 .bind(&order_no).bind(status_change("pending", "paid")).bind(None::<&str>).bind(now)
                 .execute(&mut *tx).await?;
             Settled::Paid
-        } else if payment_status == "succeeded" {
+        } else if payment_status == "succeeded" || payment_status == "refunded" {
+            // This payment paid its order already (and may have been refunded since: Alipay
+            // notifies again on each refund, with the trade still TRADE_SUCCESS). No new money.
             Settled::AlreadyPaid
         } else {
             // Money the order cannot take: kept on its payment, for a refund.

@@ -80,9 +80,11 @@ pub async fn reserve(
         if amount_cents > refundable {
             return Ok(Reserved::TooMuch { refundable: refundable.max(0) });
         }
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM refunds WHERE order_id = $1")
-            .bind(order_id).fetch_one(&mut *tx).await?;
-        let out_request_no = format!("{order_no}R{}", count + 1);
+        // Never reused: a number the provider saw before would be answered with that refund.
+        // The order's lock orders its refunds, and the order number makes it unique.
+        let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM refunds")
+            .fetch_one(&mut *tx).await?;
+        let out_request_no = format!("{order_no}R{}", last + 1);
         let row: RefundRow = sqlx::query_as(&format!(
             "INSERT INTO refunds (order_id, payment_id, out_request_no, amount_cents, reason, \
              status, requested_by, created_at, updated_at) \
@@ -162,11 +164,16 @@ pub async fn record(
                     sqlx::query("UPDATE payments SET status = 'refunded', updated_at = $2 \
                                  WHERE order_id = $1 AND status = 'succeeded' AND refund_due_at IS NULL")
                         .bind(order_id).bind(now).execute(&mut *tx).await?;
-                    // The access this order bought ends now.
+                    // The access this order bought ends now, unless another paid order of the
+                    // buyer covers the course too (a renewal): that one's access stays.
                     sqlx::query("UPDATE enrollments SET expires_at = $3 WHERE user_id = $1 \
                                  AND course_id IN (SELECT course_id FROM order_items \
                                  WHERE order_id = $2 AND course_id IS NOT NULL) \
-                                 AND (expires_at IS NULL OR expires_at > $3)")
+                                 AND (expires_at IS NULL OR expires_at > $3) \
+                                 AND NOT EXISTS (SELECT 1 FROM order_items oi \
+                                   JOIN orders o ON o.id = oi.order_id \
+                                   WHERE o.user_id = $1 AND o.id <> $2 AND o.status = 'paid' \
+                                   AND oi.course_id = enrollments.course_id)")
                         .bind(user_id).bind(order_id).bind(now).execute(&mut *tx).await?;
                     changes["status"] = serde_json::json!({"from": "paid", "to": "refunded"});
                 }
@@ -179,6 +186,14 @@ pub async fn record(
         tx.commit().await?;
         Ok(row)
     })
+}
+
+/// Stamps an attempt that got no answer, so the reconcile run asks the refunds waiting longest
+/// first and one provider away cannot hold the same batch at the head of the queue.
+pub async fn touch(db: &Db, refund_id: i64, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    on_pool!(db, pool => sqlx::query(
+        "UPDATE refunds SET updated_at = $2 WHERE id = $1 AND status IN ('requested', 'processing')")
+        .bind(refund_id).bind(now).execute(pool).await.map(|_| ()))
 }
 
 /// Refunds sent but not settled, last touched before `before` (an answer lost, or WeChat

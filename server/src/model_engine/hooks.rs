@@ -2,7 +2,8 @@
 //! permission, passwords are checked and hashed, superusers are made only by superusers, nobody
 //! changes or deletes an account more powerful than their own, a change to someone's privileges
 //! re-issues their sessions, and a new password or a deactivation ends them. Hosts seal their
-//! secrets and grants check their target and window (`webssh::host_rules`).
+//! secrets and grants check their target and window (`webssh::host_rules`); price policies and
+//! coupons keep the shapes the checkout reads (`orders::sale_rules`).
 
 use app::admin::{FieldKind, FieldSpec, ModelSpec};
 use app::domain::account::{check_password, Username};
@@ -33,6 +34,8 @@ pub async fn before_write(
         "course" => course(who, spec, before, values),
         "host" => crate::webssh::host_rules::before_write(svc.secrets(), before, values),
         "host_grant" => crate::webssh::host_rules::grant(before, values),
+        "price_policy" => crate::orders::sale_rules::price_policy(before, values),
+        "coupon" => crate::orders::sale_rules::coupon(before, values),
         "user" => {
             if let Some(target) = before.and_then(|b| b.get("id")).and_then(Value::as_i64) {
                 crate::rbac::require_manage(svc.db(), who, target).await?;

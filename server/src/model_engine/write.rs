@@ -172,6 +172,9 @@ impl ModelService {
     ) -> Result<(), AppError> {
         let spec = self.spec_or_404(model)?;
         who.require(&spec.permission("delete"))?;
+        if !spec.deletable() {
+            return Err(AppError::Forbidden);
+        }
         let before = self.read_back(spec, id).await?;
         hooks::before_delete(self, who, spec, id).await?;
         let (sql, values) = if spec.soft_delete {

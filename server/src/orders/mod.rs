@@ -13,6 +13,7 @@ pub mod coupons;
 pub mod notify;
 pub mod reconcile;
 pub mod refunds;
+pub mod sale_rules;
 pub mod settings;
 pub mod wechat;
 

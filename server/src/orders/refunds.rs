@@ -53,6 +53,7 @@ pub async fn send(
     payment: &PaymentRow,
 ) -> Result<(RefundRow, Option<GatewayError>), sqlx::Error> {
     let Some(gateway) = gateways.get(&payment.provider) else {
+        refunds::touch(db, row.id, Utc::now()).await?;
         let error = GatewayError::Unavailable(format!(
             "{} is not configured on this instance",
             payment.provider
@@ -84,6 +85,7 @@ pub async fn send(
             Ok((recorded, Some(GatewayError::Declined(why))))
         }
         Err(error) => {
+            refunds::touch(db, row.id, now).await?;
             tracing::warn!(
                 provider = payment.provider,
                 out_request_no = row.out_request_no,

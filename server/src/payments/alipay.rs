@@ -258,8 +258,13 @@ impl AlipayGateway {
                 "alipay.trade.refund: the reply names trade {}",
                 text("out_trade_no")
             ))),
-            // 20000 is Alipay's "service busy": the same request may be asked again.
+            // 20000 is Alipay's "service busy", and ACQ.SYSTEM_ERROR asks for the same request
+            // again: neither is a refusal, and the refund may yet be made, so it stays open.
             "20000" => Err(GatewayError::Unavailable(format!(
+                "alipay.trade.refund: {}",
+                text("sub_code")
+            ))),
+            _ if text("sub_code") == "ACQ.SYSTEM_ERROR" => Err(GatewayError::Unavailable(format!(
                 "alipay.trade.refund: {}",
                 text("sub_code")
             ))),

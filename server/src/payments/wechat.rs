@@ -410,7 +410,10 @@ impl WechatGateway {
             .map(str::to_string);
         match text("status") {
             "SUCCESS" => Ok(RefundState::Succeeded(refund_id)),
-            "PROCESSING" => Ok(RefundState::Processing(refund_id)),
+            // ABNORMAL: the money left the merchant but did not reach the buyer (a closed
+            // card); it needs a person at WeChat's merchant platform, never a second refund,
+            // so it stays in flight here.
+            "PROCESSING" | "ABNORMAL" => Ok(RefundState::Processing(refund_id)),
             other => Err(GatewayError::Declined(format!("refund status {other}"))),
         }
     }

@@ -160,13 +160,20 @@ pub fn cases_for(endpoint: &str) -> Option<Vec<Case>> {
                 move |_, id| vec![kv("model", spec.plural), kv("id", id)],
             )]
         }),
+        // Models without the delete action are never deleted, whatever the grant
+        // (`payments::back_office` shows the refusal).
         "delete" => per_model(|spec| {
-            vec![case(
-                label(spec.plural),
-                needs(spec.permission("delete")),
-                Some(spec),
-                move |_, id| vec![kv("model", spec.plural), kv("id", id)],
-            )]
+            spec.deletable()
+                .then(|| {
+                    case(
+                        label(spec.plural),
+                        needs(spec.permission("delete")),
+                        Some(spec),
+                        move |_, id| vec![kv("model", spec.plural), kv("id", id)],
+                    )
+                })
+                .into_iter()
+                .collect()
         }),
         "action" => per_model(|spec| {
             spec.actions

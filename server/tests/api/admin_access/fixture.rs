@@ -39,6 +39,9 @@ pub struct Fixture {
     pub failed_jobs: Vec<String>,
     /// An export of the `allowed` persona (set once the personas exist).
     pub export_id: std::sync::OnceLock<i64>,
+    /// Courses without price policies: each new policy takes a (course, validity) pair of its
+    /// own, as the table's uniqueness wants.
+    policy_courses: Vec<i64>,
     serial: AtomicU64,
 }
 
@@ -61,6 +64,7 @@ impl Fixture {
             all_codenames,
             failed_jobs: Vec::new(),
             export_id: std::sync::OnceLock::new(),
+            policy_courses: Vec::new(),
             serial: AtomicU64::new(1),
         };
         fixture.failed_jobs = crate::job_dashboard::dead_jobs(&fixture.app, 2).await;
@@ -81,6 +85,10 @@ impl Fixture {
             let spec = ready.expect("the models' foreign keys form a cycle");
             let id = fixture.fresh(spec).await;
             fixture.existing.insert(spec.name, id);
+        }
+        for _ in 0..4 {
+            let course = fixture.fresh(&app::admin::models::COURSE).await;
+            fixture.policy_courses.push(course);
         }
         fixture
     }
@@ -124,6 +132,23 @@ impl Fixture {
             if let Some(role) = self.existing.get("role") {
                 values.push(("role_id".into(), role.to_string()));
             }
+        }
+        if spec.name == "price_policy" && !self.policy_courses.is_empty() {
+            let n = self.next_serial() as usize;
+            let courses = self.policy_courses.len();
+            let months = [0, 1, 3, 6, 12][(n / courses) % 5];
+            values.retain(|(name, _)| name != "course_id" && name != "valid_months");
+            values.push((
+                "course_id".into(),
+                self.policy_courses[n % courses].to_string(),
+            ));
+            values.push(("valid_months".into(), months.to_string()));
+        }
+        // A coupon takes something off, and its window ends after it starts.
+        if spec.name == "coupon" {
+            values.retain(|(name, _)| name != "ends_at");
+            values.push(("ends_at".into(), "2030-01-01T00:00:00Z".into()));
+            values.push(("amount_cents".into(), "100".into()));
         }
         values
     }
@@ -188,11 +213,7 @@ impl Fixture {
     }
 
     async fn fresh_by_sql(&self, spec: &ModelSpec) -> i64 {
-        let fields = spec
-            .fields
-            .iter()
-            .filter(|f| f.kind != FieldKind::Timestamp);
-        let values = self.generate(spec, fields);
+        let values = self.generate(spec, spec.fields.iter());
         let columns: Vec<&str> = values.iter().map(|(k, _)| k.as_str()).collect();
         let marks: Vec<String> = (1..=values.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
@@ -204,9 +225,10 @@ impl Fixture {
         let binds: Vec<SqlValue> = values
             .into_iter()
             .map(|(k, v)| match spec.field(&k).map(|f| f.kind) {
-                Some(FieldKind::Int { .. } | FieldKind::ForeignKey(_)) => {
+                Some(FieldKind::Int { .. } | FieldKind::ForeignKey(_) | FieldKind::Cents) => {
                     SqlValue::Int(v.parse().unwrap())
                 }
+                Some(FieldKind::Timestamp) => SqlValue::Time(v.parse().unwrap()),
                 _ => SqlValue::Text(v),
             })
             .collect();

@@ -2,6 +2,7 @@
 //! through the shared notify handling, and enrolments, on both backends.
 
 mod alipay;
+mod back_office;
 mod coupons;
 pub mod fake_alipay;
 pub mod fake_wechat;
