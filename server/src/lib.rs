@@ -37,3 +37,4 @@ pub mod startup;
 pub mod state;
 pub mod telemetry;
 pub mod webssh;
+pub mod wiring;
