@@ -48,6 +48,7 @@ pub async fn reserve(
     amount_cents: i64,
     reason: &str,
     requested_by: i64,
+    ip: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Reserved, sqlx::Error> {
     on_pool!(db, pool => {
@@ -95,14 +96,14 @@ pub async fn reserve(
         sqlx::query(AUDIT).bind(requested_by).bind(order_id.to_string()).bind(&order_no)
             .bind(serde_json::json!({"refund": {"requested": out_request_no,
                                                 "amount_cents": amount_cents}}).to_string())
-            .bind(now).execute(&mut *tx).await?;
+            .bind(ip).bind(now).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(Reserved::Ready(Box::new((row, payment))))
     })
 }
 
 const AUDIT: &str = "INSERT INTO audit_log (actor_id, action, object_type, object_id, \
-     object_repr, changes, ip, created_at) VALUES ($1, 'change', 'order', $2, $3, $4, NULL, $5)";
+     object_repr, changes, ip, created_at) VALUES ($1, 'change', 'order', $2, $3, $4, $5, $6)";
 
 /// What the provider said of a refund.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -178,7 +179,7 @@ pub async fn record(
                     changes["status"] = serde_json::json!({"from": "paid", "to": "refunded"});
                 }
                 sqlx::query(AUDIT).bind(None::<i64>).bind(order_id.to_string()).bind(&order_no)
-                    .bind(changes.to_string()).bind(now).execute(&mut *tx).await?;
+                    .bind(changes.to_string()).bind(None::<&str>).bind(now).execute(&mut *tx).await?;
             }
         }
         let row: RefundRow = sqlx::query_as(&format!("SELECT {COLUMNS} FROM refunds WHERE id = $1"))

@@ -124,7 +124,7 @@ impl Orders {
     pub async fn refund(
         &self,
         who: &Principal,
-        _meta: &RequestMeta,
+        meta: &RequestMeta,
         order_no: &str,
         body: RefundCreate,
     ) -> Result<RefundView, AppError> {
@@ -152,6 +152,7 @@ impl Orders {
             body.amount_cents,
             &reason,
             who.user_id,
+            meta.client_ip.map(|ip| ip.to_string()).as_deref(),
             Utc::now(),
         )
         .await

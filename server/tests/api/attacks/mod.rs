@@ -5,6 +5,7 @@
 //! URLs, headers, deployment).
 
 mod accounts;
+mod commerce_admin;
 mod content;
 mod edge;
 mod follows;

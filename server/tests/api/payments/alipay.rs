@@ -27,7 +27,7 @@ pub(super) const DESKTOP: &str =
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36";
 const PHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148";
 
-async fn alipay_shop(b: Backend) -> (TestApp, FakeAlipay) {
+pub(super) async fn alipay_shop(b: Backend) -> (TestApp, FakeAlipay) {
     let fake = FakeAlipay::start().await;
     let extra: Vec<(&'static str, &str)> = fake
         .settings

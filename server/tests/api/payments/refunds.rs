@@ -7,10 +7,9 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use server::model_engine::sql::SqlValue;
 
-use super::alipay::{alipay_url, notify as alipay_notify, DESKTOP};
-use super::fake_alipay::FakeAlipay;
+use super::alipay::{alipay_shop, alipay_url, notify as alipay_notify, DESKTOP};
 use super::wechat::{notify as wechat_notify, started, status_of, wechat_shop};
-use super::{get, order_of, priced_course, scalar, shop};
+use super::{get, order_of, priced_course, scalar};
 use crate::backend_tests;
 use crate::helpers::{Backend, TestApp};
 use crate::rest_support::{call, send};
@@ -36,13 +35,7 @@ pub async fn refund(app: &TestApp, token: &str, no: &str, body: Value) -> (u16, 
 }
 
 async fn a_partial_refund_then_the_rest_refunds_the_order_and_ends_its_access(b: Backend) {
-    let fake = FakeAlipay::start().await;
-    let extra: Vec<(&'static str, &str)> = fake
-        .settings
-        .iter()
-        .map(|(k, v)| (*k, v.as_str()))
-        .collect();
-    let app = shop(b, &extra).await;
+    let (app, fake) = alipay_shop(b).await;
     let alice = app.student("alice").await;
     let token = app.bearer(&alice).await;
     let course = priced_course(&app).await;
