@@ -7,11 +7,14 @@ use leptos_router::hooks::use_params_map;
 
 use super::AdminError;
 use crate::components::field::FormMessage;
+use crate::i18n::td_string;
+use crate::locale;
 use crate::server_fns::admin::{load_user_access, EndSessions, ForcePasswordReset, SetUserAccess};
 
 #[component]
 pub fn UserAccessPage() -> impl IntoView {
     let params = use_params_map();
+    let loc = locale::current();
     let save = ServerAction::<SetUserAccess>::new();
     let reset = ServerAction::<ForcePasswordReset>::new();
     let end = ServerAction::<EndSessions>::new();
@@ -39,50 +42,50 @@ pub fn UserAccessPage() -> impl IntoView {
         |(id, ..)| load_user_access(id),
     );
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Suspense fallback=move || view! { <p class="loading">{td_string!(loc, common.loading)}</p> }>
             {move || Suspend::new(async move {
                 match access.await {
                     Ok(a) => {
                         let disabled = !a.can_change;
                         let uid = a.user_id;
                         view! {
-                            <Title text=format!("Access of {}", a.username) />
-                            <h1>{format!("{}: 角色与权限 Roles & permissions", a.username)}</h1>
+                            <Title text=td_string!(loc, admin.access_title, name = &a.username).to_string() />
+                            <h1>{td_string!(loc, admin.access_heading, name = &a.username).to_string()}</h1>
                             <FormMessage error />
                             <ActionForm action=save attr:class="user-access">
                                 <input type="hidden" name="user_id" value=uid.to_string() />
-                                <h2>"角色 Roles"</h2>
+                                <h2>{td_string!(loc, admin.roles)}</h2>
                                 <ul class="roles">
                                     {a.roles.into_iter().map(|(id, name, on)| view! {
                                         <li><label><input type="checkbox" name=format!("role[{id}]") checked=on disabled=disabled />{format!(" {name}")}</label></li>
                                     }).collect_view()}
                                 </ul>
                                 <details>
-                                    <summary>"直接权限 Direct permissions"</summary>
+                                    <summary>{td_string!(loc, admin.direct_permissions)}</summary>
                                     <ul class="custom-permissions">
                                         {a.permissions.into_iter().map(|(codename, name, on)| view! {
                                             <li><label><input type="checkbox" name=format!("grant[{codename}]") checked=on disabled=disabled />{format!(" {name} ({codename})")}</label></li>
                                         }).collect_view()}
                                     </ul>
                                 </details>
-                                {a.can_change.then(|| view! { <button type="submit" class="button">"保存 Save"</button> })}
+                                {a.can_change.then(|| view! { <button type="submit" class="button">{td_string!(loc, common.save)}</button> })}
                             </ActionForm>
-                            <h2>"密码 Password"</h2>
+                            <h2>{td_string!(loc, admin.password)}</h2>
                             {if a.must_reset_password {
-                                view! { <p>"Must choose a new password at next sign-in."</p> }.into_any()
+                                view! { <p>{td_string!(loc, admin.must_reset_password)}</p> }.into_any()
                             } else if a.can_change {
                                 view! {
                                     <ActionForm action=reset>
                                         <input type="hidden" name="user_id" value=uid.to_string() />
-                                        <button type="submit" class="button">"强制重置密码 Force password reset"</button>
+                                        <button type="submit" class="button">{td_string!(loc, admin.force_password_reset)}</button>
                                     </ActionForm>
                                 }.into_any()
                             } else {
                                 ().into_any()
                             }}
-                            <h2>"会话 Sessions"</h2>
+                            <h2>{td_string!(loc, admin.sessions)}</h2>
                             <table class="admin-table sessions">
-                                <thead><tr><th>"Browser"</th><th>"IP"</th><th>"Last seen"</th><th></th></tr></thead>
+                                <thead><tr><th>{td_string!(loc, admin.col_browser)}</th><th>{td_string!(loc, admin.col_ip)}</th><th>{td_string!(loc, admin.col_last_seen)}</th><th></th></tr></thead>
                                 <tbody>
                                     {a.sessions.into_iter().map(|s| view! {
                                         <tr><td>{s.browser}</td><td>{s.ip}</td><td>{s.last_seen}</td>
@@ -90,7 +93,7 @@ pub fn UserAccessPage() -> impl IntoView {
                                                 <ActionForm action=end>
                                                     <input type="hidden" name="user_id" value=uid.to_string() />
                                                     <input type="hidden" name="handle" value=s.handle />
-                                                    <button type="submit">"结束 End"</button>
+                                                    <button type="submit">{td_string!(loc, admin.end_session)}</button>
                                                 </ActionForm>
                                             })}</td>
                                         </tr>
@@ -100,7 +103,7 @@ pub fn UserAccessPage() -> impl IntoView {
                             {a.can_change.then(|| view! {
                                 <ActionForm action=end>
                                     <input type="hidden" name="user_id" value=uid.to_string() />
-                                    <button type="submit" class="button danger">"结束全部会话 End all sessions"</button>
+                                    <button type="submit" class="button danger">{td_string!(loc, admin.end_all_sessions)}</button>
                                 </ActionForm>
                             })}
                         }.into_any()

@@ -8,11 +8,14 @@ use leptos_router::hooks::use_query_map;
 
 use super::{with_param, AdminError};
 use crate::dto::admin::{AuditEntryView, AuditQuery};
+use crate::i18n::td_string;
+use crate::locale::{self, Locale};
 use crate::server_fns::admin::load_audit;
 
 #[component]
 pub fn AuditLogPage() -> impl IntoView {
     let query = use_query_map();
+    let loc = locale::current();
     let page = Resource::new(
         move || {
             let q = query.read();
@@ -27,32 +30,32 @@ pub fn AuditLogPage() -> impl IntoView {
         load_audit,
     );
     view! {
-        <Title text="Audit log" />
-        <h1>"操作日志 Audit log"</h1>
+        <Title text=td_string!(loc, admin.audit_log) />
+        <h1>{td_string!(loc, admin.audit_log)}</h1>
         <Form method="GET" action="" attr:class="audit-filters">
-            <input name="actor" placeholder="user" value=move || query.read().get("actor").unwrap_or_default() />
+            <input name="actor" placeholder=td_string!(loc, admin.actor_placeholder) value=move || query.read().get("actor").unwrap_or_default() />
             <select name="action">
-                <option value="">"any action"</option>
+                <option value="">{td_string!(loc, admin.any_action)}</option>
                 {["create", "change", "delete", "login", "custom"].into_iter().map(|a| view! {
-                    <option value=a selected=move || query.read().get("action").as_deref() == Some(a)>{a}</option>
+                    <option value=a selected=move || query.read().get("action").as_deref() == Some(a)>{action_label(loc, a)}</option>
                 }).collect_view()}
             </select>
-            <input name="object_type" placeholder="model" value=move || query.read().get("object_type").unwrap_or_default() />
-            <input name="object_id" placeholder="id" value=move || query.read().get("object_id").unwrap_or_default() />
-            <button type="submit">"筛选 Filter"</button>
+            <input name="object_type" placeholder=td_string!(loc, admin.object_type_placeholder) value=move || query.read().get("object_type").unwrap_or_default() />
+            <input name="object_id" placeholder=td_string!(loc, admin.object_id_placeholder) value=move || query.read().get("object_id").unwrap_or_default() />
+            <button type="submit">{td_string!(loc, admin.filter)}</button>
         </Form>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Suspense fallback=move || view! { <p class="loading">{td_string!(loc, common.loading)}</p> }>
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(p) => {
                         let pages = p.count.div_ceil(u64::from(p.per_page)).max(1) as u32;
                         let q = query.get_untracked();
                         view! {
-                            <p class="admin-count">{format!("{} entries", p.count)}</p>
+                            <p class="admin-count">{td_string!(loc, admin.entry_count, count = usize::try_from(p.count).unwrap_or(usize::MAX)).to_string()}</p>
                             <AuditRows entries=p.entries />
-                            <nav class="pagination">
-                                {(p.page > 1).then(|| view! { <a href=with_param(&q, "page", Some((p.page - 1).to_string()))>"‹ Previous"</a> })}
-                                {(p.page < pages).then(|| view! { <a href=with_param(&q, "page", Some((p.page + 1).to_string()))>"Next ›"</a> })}
+                            <nav class="pagination" aria-label=td_string!(loc, common.pages_label)>
+                                {(p.page > 1).then(|| view! { <a href=with_param(&q, "page", Some((p.page - 1).to_string()))>{td_string!(loc, common.previous_page)}</a> })}
+                                {(p.page < pages).then(|| view! { <a href=with_param(&q, "page", Some((p.page + 1).to_string()))>{td_string!(loc, common.next_page)}</a> })}
                             </nav>
                         }.into_any()
                     }
@@ -65,9 +68,10 @@ pub fn AuditLogPage() -> impl IntoView {
 
 #[component]
 pub fn AuditRows(entries: Vec<AuditEntryView>) -> impl IntoView {
+    let loc = locale::current();
     view! {
         <table class="admin-table audit">
-            <thead><tr><th>"When (UTC)"</th><th>"Who"</th><th>"Action"</th><th>"Object"</th><th>"Changes"</th></tr></thead>
+            <thead><tr><th>{td_string!(loc, admin.col_when)}</th><th>{td_string!(loc, admin.col_who)}</th><th>{td_string!(loc, admin.col_action)}</th><th>{td_string!(loc, admin.col_object)}</th><th>{td_string!(loc, admin.col_changes)}</th></tr></thead>
             <tbody>
                 {entries.into_iter().map(|e| {
                     let row_class = format!("audit-{}", e.action);
@@ -75,7 +79,7 @@ pub fn AuditRows(entries: Vec<AuditEntryView>) -> impl IntoView {
                     <tr class=row_class>
                         <td>{e.at.replace('T', " ").replace('Z', "")}</td>
                         <td>{e.actor}</td>
-                        <td>{e.action}</td>
+                        <td>{action_label(loc, &e.action)}</td>
                         <td>{match e.object_url {
                             Some(url) => view! { <A href=url>{format!("{} “{}”", e.object_type, e.object_repr)}</A> }.into_any(),
                             None => view! { <span>{format!("{} “{}”", e.object_type, e.object_repr)}</span> }.into_any(),
@@ -89,5 +93,17 @@ pub fn AuditRows(entries: Vec<AuditEntryView>) -> impl IntoView {
                 }}).collect_view()}
             </tbody>
         </table>
+    }
+}
+
+/// An audit action's name in `locale`; an action we do not know is shown as it is stored.
+fn action_label(locale: Locale, action: &str) -> String {
+    match action {
+        "create" => td_string!(locale, admin.action_create).into(),
+        "change" => td_string!(locale, admin.action_change).into(),
+        "delete" => td_string!(locale, admin.action_delete).into(),
+        "login" => td_string!(locale, admin.action_login).into(),
+        "custom" => td_string!(locale, admin.action_custom).into(),
+        other => other.to_string(),
     }
 }

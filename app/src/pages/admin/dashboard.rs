@@ -6,15 +6,18 @@ use leptos_router::components::A;
 
 use super::audit::AuditRows;
 use super::AdminError;
+use crate::i18n::td_string;
+use crate::locale;
 use crate::server_fns::admin::load_dashboard;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| load_dashboard());
+    let loc = locale::current();
     view! {
-        <Title text="后台 Dashboard" />
-        <h1>"后台 Dashboard"</h1>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Title text=td_string!(loc, admin.dashboard) />
+        <h1>{td_string!(loc, admin.dashboard)}</h1>
+        <Suspense fallback=move || view! { <p class="loading">{td_string!(loc, common.loading)}</p> }>
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(d) => view! {
@@ -35,7 +38,7 @@ pub fn DashboardPage() -> impl IntoView {
                             }).collect_view()}
                         </div>
                         {(!d.recent.is_empty()).then(|| view! {
-                            <h2>"最近操作 Recent actions"</h2>
+                            <h2>{td_string!(loc, admin.recent_actions)}</h2>
                             <AuditRows entries=d.recent />
                         })}
                     }.into_any(),

@@ -7,11 +7,14 @@ use leptos_router::hooks::use_params_map;
 
 use super::AdminError;
 use crate::components::field::FormMessage;
+use crate::i18n::td_string;
+use crate::locale;
 use crate::server_fns::admin::{load_delete_preview, DeleteRecord};
 
 #[component]
 pub fn DeletePage() -> impl IntoView {
     let params = use_params_map();
+    let loc = locale::current();
     let delete = ServerAction::<DeleteRecord>::new();
     let error = Signal::derive(move || delete.value().get().and_then(Result::err));
     let preview = Resource::new(
@@ -25,20 +28,20 @@ pub fn DeletePage() -> impl IntoView {
         |(model, id)| load_delete_preview(model, id),
     );
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Suspense fallback=move || view! { <p class="loading">{td_string!(loc, common.loading)}</p> }>
             {move || Suspend::new(async move {
                 match preview.await {
                     Ok(p) => view! {
-                        <Title text=format!("Delete {}", p.repr) />
-                        <h1>{format!("删除 Delete {} “{}”?", p.label, p.repr)}</h1>
+                        <Title text=td_string!(loc, admin.delete_title, repr = &p.repr).to_string() />
+                        <h1>{td_string!(loc, admin.delete_heading, label = &p.label, repr = &p.repr).to_string()}</h1>
                         {if p.dependents.is_empty() {
-                            view! { <p>"Nothing else refers to it."</p> }.into_any()
+                            view! { <p>{td_string!(loc, admin.nothing_refers)}</p> }.into_any()
                         } else {
                             view! {
-                                <p>"These related records refer to it; they are deleted with it, or block the delete:"</p>
+                                <p>{td_string!(loc, admin.dependents_intro)}</p>
                                 <ul class="dependents">
                                     {p.dependents.into_iter().map(|d| view! {
-                                        <li>{format!("{} {}: {}", d.count, d.label_plural, d.examples.join(", "))}</li>
+                                        <li>{td_string!(loc, admin.dependent_line, n = d.count, label = &d.label_plural, examples = d.examples.join(td_string!(loc, admin.list_separator))).to_string()}</li>
                                     }).collect_view()}
                                 </ul>
                             }.into_any()
@@ -47,8 +50,8 @@ pub fn DeletePage() -> impl IntoView {
                             <input type="hidden" name="model" value=p.plural.clone() />
                             <input type="hidden" name="id" value=p.id.to_string() />
                             <FormMessage error />
-                            <button type="submit" class="button danger">"确认删除 Yes, delete"</button>
-                            <A href=format!("/admin/{}/{}", p.plural, p.id)>"取消 Cancel"</A>
+                            <button type="submit" class="button danger">{td_string!(loc, admin.confirm_delete)}</button>
+                            <A href=format!("/admin/{}/{}", p.plural, p.id)>{td_string!(loc, common.cancel)}</A>
                         </ActionForm>
                     }.into_any(),
                     Err(error) => view! { <AdminError error /> }.into_any(),

@@ -12,6 +12,8 @@ use super::AdminError;
 use crate::components::field::FormMessage;
 use crate::dto::ops::ExportView;
 use crate::error::AppError;
+use crate::i18n::td_string;
+use crate::locale::{self, Locale};
 use crate::server_fns::admin::load_menu;
 use crate::server_fns::ops::{export_status, StartExport};
 
@@ -21,6 +23,7 @@ const POLL: Duration = Duration::from_millis(500);
 #[component]
 pub fn ExportsPage() -> impl IntoView {
     let query = use_query_map();
+    let loc = locale::current();
     let course = move || query.read().get("course").unwrap_or_default();
     let start = ServerAction::<StartExport>::new();
     let error = Signal::derive(move || start.value().get().and_then(Result::err));
@@ -55,31 +58,31 @@ pub fn ExportsPage() -> impl IntoView {
         view! {
             <ActionForm action=start attr:class="export-form">
                 <div class="field" class:invalid=move || field_error().is_some()>
-                    <label for="field-course_id">"课程 Course id"</label>
+                    <label for="field-course_id">{td_string!(loc, admin.course_id)}</label>
                     <input id="field-course_id" type="number" name="course_id" min="1" required value=course
                         aria-invalid=move || field_error().is_some().to_string() />
                     <p class="field-error" role="alert">{field_error}</p>
                 </div>
-                <button type="submit" class="button">"导出 Export learners (CSV)"</button>
+                <button type="submit" class="button">{td_string!(loc, admin.export_learners)}</button>
                 <FormMessage error />
             </ActionForm>
             {move || latest.get().map(|v| view! {
                 <div class="export-status" data-status=v.status.clone()>
                     <progress max="100" value=v.progress.to_string()>{format!("{}%", v.progress)}</progress>
-                    <span class="export-progress">{format!(" {}% · {} · {} rows", v.progress, v.status, v.rows)}</span>
+                    <span class="export-progress">{format!(" {}", td_string!(loc, admin.export_progress, progress = v.progress, status = export_status_label(loc, &v.status), count = v.rows))}</span>
                     {v.error.map(|e| view! { <p class="error">{e}</p> })}
                     {v.download_url.map(|url| view! {
-                        <p><a href=url class="button" download="">"下载 Download CSV"</a>
-                            {v.expires_at.map(|t| format!(" (link valid until {t})"))}</p>
+                        <p><a href=url class="button" download="">{td_string!(loc, admin.download_csv)}</a>
+                            {v.expires_at.map(|t| td_string!(loc, admin.link_valid_until, time = t).to_string())}</p>
                     })}
                 </div>
             })}
         }
     };
     view! {
-        <Title text="导出 Exports" />
-        <h1>"导出学员 Export a course's learners"</h1>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Title text=td_string!(loc, admin.exports) />
+        <h1>{td_string!(loc, admin.exports_heading)}</h1>
+        <Suspense fallback=move || view! { <p class="loading">{td_string!(loc, common.loading)}</p> }>
             {move || Suspend::new(async move {
                 match gate.await {
                     Ok(menu) if menu.can_export => form().into_any(),
@@ -88,5 +91,16 @@ pub fn ExportsPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// An export's status in `locale`; one we do not know is shown as the server sent it.
+fn export_status_label(locale: Locale, status: &str) -> String {
+    match status {
+        "pending" => td_string!(locale, admin.export_pending).into(),
+        "running" => td_string!(locale, admin.export_running).into(),
+        "done" => td_string!(locale, admin.export_done).into(),
+        "failed" => td_string!(locale, admin.export_failed).into(),
+        other => other.to_string(),
     }
 }

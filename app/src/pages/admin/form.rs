@@ -10,6 +10,8 @@ use leptos_router::hooks::use_params_map;
 use super::AdminError;
 use crate::components::field::{FormError, FormMessage};
 use crate::dto::admin::{AdminField, AdminForm, AdminInline};
+use crate::i18n::td_string;
+use crate::locale;
 use crate::server_fns::admin::{load_form, SaveRecord};
 
 #[component]
@@ -25,6 +27,7 @@ pub fn EditPage() -> impl IntoView {
 #[component]
 fn FormPage(creating: bool) -> impl IntoView {
     let params = use_params_map();
+    let loc = locale::current();
     let save = ServerAction::<SaveRecord>::new();
     let inline_save = ServerAction::<SaveRecord>::new();
     let form = Resource::new(
@@ -42,7 +45,7 @@ fn FormPage(creating: bool) -> impl IntoView {
         |(model, id, _)| load_form(model, id),
     );
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Suspense fallback=move || view! { <p class="loading">{td_string!(loc, common.loading)}</p> }>
             {move || Suspend::new(async move {
                 match form.await {
                     Ok(form) => view! { <FormView form save inline_save /> }.into_any(),
@@ -59,6 +62,7 @@ fn FormView(
     save: ServerAction<SaveRecord>,
     inline_save: ServerAction<SaveRecord>,
 ) -> impl IntoView {
+    let loc = locale::current();
     let error: FormError = Signal::derive(move || save.value().get().and_then(Result::err));
     let AdminForm {
         plural,
@@ -72,7 +76,7 @@ fn FormView(
     } = form;
     let title = match id {
         Some(_) => format!("{label}: {repr}"),
-        None => format!("新增 Add {label}"),
+        None => td_string!(loc, admin.add_title, label = &label).to_string(),
     };
     let model_name = crate::admin::find(&plural)
         .map(|m| m.name)
@@ -86,10 +90,10 @@ fn FormView(
             <h1>{title}</h1>
             {id.map(|id| view! {
                 <nav class="object-tools">
-                    <A href=format!("/admin/audit?object_type={model_name}&object_id={id}")>"历史 History"</A>
-                    {is_users.then(|| view! { <A href=format!("/admin/users/{id}/access")>"Roles, permissions & sessions"</A> })}
-                    {is_roles.then(|| view! { <A href=format!("/admin/roles/{id}/permissions")>"Permissions"</A> })}
-                    {can_delete.then(|| view! { <A href=format!("{base}/{id}/delete") attr:class="danger">"删除 Delete"</A> })}
+                    <A href=format!("/admin/audit?object_type={model_name}&object_id={id}")>{td_string!(loc, admin.history)}</A>
+                    {is_users.then(|| view! { <A href=format!("/admin/users/{id}/access")>{td_string!(loc, admin.user_access_link)}</A> })}
+                    {is_roles.then(|| view! { <A href=format!("/admin/roles/{id}/permissions")>{td_string!(loc, admin.permissions)}</A> })}
+                    {can_delete.then(|| view! { <A href=format!("{base}/{id}/delete") attr:class="danger">{td_string!(loc, common.delete)}</A> })}
                 </nav>
             })}
         </header>
@@ -99,7 +103,7 @@ fn FormView(
             {fields.into_iter().map(|f| view! { <AdminInput field=f error /> }).collect_view()}
             <FormMessage error />
             {can_save.then(|| view! {
-                <button type="submit" class="button" disabled=move || save.pending().get()>"保存 Save"</button>
+                <button type="submit" class="button" disabled=move || save.pending().get()>{td_string!(loc, common.save)}</button>
             })}
         </ActionForm>
         {id.map(|id| {
@@ -115,6 +119,7 @@ fn InlineRows(
     parent: String,
     save: ServerAction<SaveRecord>,
 ) -> impl IntoView {
+    let loc = locale::current();
     let error: FormError = Signal::derive(move || save.value().get().and_then(Result::err));
     let AdminInline {
         plural,
@@ -139,7 +144,7 @@ fn InlineRows(
                     <input type="hidden" name="next" value=parent.clone() />
                     {new_row.into_iter().map(|f| view! { <AdminInput field=f error /> }).collect_view()}
                     <FormMessage error />
-                    <button type="submit" class="button">"添加 Add"</button>
+                    <button type="submit" class="button">{td_string!(loc, admin.add_row)}</button>
                 </ActionForm>
             })}
         </section>

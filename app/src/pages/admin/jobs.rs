@@ -7,10 +7,13 @@ use leptos_meta::Title;
 
 use super::AdminError;
 use crate::components::field::FormMessage;
+use crate::i18n::td_string;
+use crate::locale::{self, Locale};
 use crate::server_fns::ops::{load_job_board, DiscardJob, RetryJob};
 
 #[component]
 pub fn JobsPage() -> impl IntoView {
+    let loc = locale::current();
     let retry = ServerAction::<RetryJob>::new();
     let discard = ServerAction::<DiscardJob>::new();
     let error = Signal::derive(move || {
@@ -25,17 +28,17 @@ pub fn JobsPage() -> impl IntoView {
         |_| load_job_board(),
     );
     view! {
-        <Title text="任务 Jobs" />
-        <h1>"任务 Jobs"</h1>
-        <p><a href="/admin/jobs">"刷新 Refresh"</a></p>
+        <Title text=td_string!(loc, admin.jobs) />
+        <h1>{td_string!(loc, admin.jobs)}</h1>
+        <p><a href="/admin/jobs">{td_string!(loc, admin.refresh)}</a></p>
         <FormMessage error />
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Suspense fallback=move || view! { <p class="loading">{td_string!(loc, common.loading)}</p> }>
             {move || Suspend::new(async move {
                 match board.await {
                     Ok(b) => view! {
                         <table class="admin-table job-queues">
-                            <thead><tr><th>"Queue"</th><th>"pending"</th><th>"running"</th>
-                                <th>"done"</th><th>"failed"</th><th>"dead"</th></tr></thead>
+                            <thead><tr><th>{td_string!(loc, admin.col_queue)}</th><th>{td_string!(loc, admin.col_pending)}</th><th>{td_string!(loc, admin.col_running)}</th>
+                                <th>{td_string!(loc, admin.col_done)}</th><th>{td_string!(loc, admin.col_failed)}</th><th>{td_string!(loc, admin.col_dead)}</th></tr></thead>
                             <tbody>
                                 {b.queues.into_iter().map(|q| view! {
                                     <tr data-queue=q.queue.clone()><th scope="row">{q.queue.clone()}</th>
@@ -45,41 +48,41 @@ pub fn JobsPage() -> impl IntoView {
                             </tbody>
                         </table>
                         <figure class="admin-charts">
-                            <figcaption>{format!("Jobs done per minute, last hour ({} in all)", b.done_last_hour)}</figcaption>
+                            <figcaption>{td_string!(loc, admin.throughput, total = b.done_last_hour).to_string()}</figcaption>
                             <div inner_html=b.throughput_svg></div>
                         </figure>
-                        <h2>"Workers"</h2>
+                        <h2>{td_string!(loc, admin.workers)}</h2>
                         <table class="admin-table job-workers">
-                            <thead><tr><th>"Worker"</th><th>"Queue"</th><th>"Last heartbeat (UTC)"</th><th>"Started"</th><th>"State"</th></tr></thead>
+                            <thead><tr><th>{td_string!(loc, admin.col_worker)}</th><th>{td_string!(loc, admin.col_queue)}</th><th>{td_string!(loc, admin.col_last_heartbeat)}</th><th>{td_string!(loc, admin.col_started)}</th><th>{td_string!(loc, admin.col_state)}</th></tr></thead>
                             <tbody>
                                 {b.workers.into_iter().map(|w| view! {
                                     <tr><td>{w.id}</td><td>{w.queue}</td><td>{w.last_seen}</td>
                                         <td>{w.started_at.unwrap_or_default()}</td>
-                                        <td>{if w.alive { "alive" } else { "missed its heartbeat" }}</td></tr>
+                                        <td>{if w.alive { td_string!(loc, admin.worker_alive) } else { td_string!(loc, admin.worker_missed_heartbeat) }}</td></tr>
                                 }).collect_view()}
                             </tbody>
                         </table>
-                        <h2>"Failed jobs"</h2>
+                        <h2>{td_string!(loc, admin.failed_jobs)}</h2>
                         <table class="admin-table job-failed">
-                            <thead><tr><th>"Job"</th><th>"Queue"</th><th>"State"</th><th>"Attempts"</th>
-                                <th>"Errors"</th><th>"Payload"</th><th></th></tr></thead>
+                            <thead><tr><th>{td_string!(loc, admin.col_job)}</th><th>{td_string!(loc, admin.col_queue)}</th><th>{td_string!(loc, admin.col_state)}</th><th>{td_string!(loc, admin.col_attempts)}</th>
+                                <th>{td_string!(loc, admin.col_errors)}</th><th>{td_string!(loc, admin.col_payload)}</th><th></th></tr></thead>
                             <tbody>
                                 {b.failed.into_iter().map(|j| {
                                     let (id_retry, id_discard, id_row) =
                                         (j.id.clone(), j.id.clone(), j.id.clone());
                                     view! {
-                                        <tr data-job=id_row><td>{j.id}</td><td>{j.queue}</td><td>{j.state}</td>
+                                        <tr data-job=id_row><td>{j.id}</td><td>{j.queue}</td><td>{job_state_label(loc, &j.state)}</td>
                                             <td>{j.attempts}</td>
                                             <td><ul>{j.errors.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}</ul></td>
                                             <td><code>{j.payload}</code></td>
                                             <td>
                                                 <ActionForm action=retry>
                                                     <input type="hidden" name="id" value=id_retry />
-                                                    <button type="submit" class="button">"重试 Retry"</button>
+                                                    <button type="submit" class="button">{td_string!(loc, admin.retry)}</button>
                                                 </ActionForm>
                                                 <ActionForm action=discard>
                                                     <input type="hidden" name="id" value=id_discard />
-                                                    <button type="submit" class="button danger">"丢弃 Discard"</button>
+                                                    <button type="submit" class="button danger">{td_string!(loc, admin.discard)}</button>
                                                 </ActionForm>
                                             </td></tr>
                                     }
@@ -91,5 +94,17 @@ pub fn JobsPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// A job's state in `locale`; one we do not know is shown as stored.
+fn job_state_label(locale: Locale, state: &str) -> String {
+    match state {
+        "pending" => td_string!(locale, admin.col_pending).into(),
+        "running" => td_string!(locale, admin.col_running).into(),
+        "done" => td_string!(locale, admin.col_done).into(),
+        "failed" => td_string!(locale, admin.col_failed).into(),
+        "dead" => td_string!(locale, admin.col_dead).into(),
+        other => other.to_string(),
     }
 }

@@ -9,6 +9,8 @@ use leptos_router::params::ParamsMap;
 
 use super::{with_param, AdminError};
 use crate::dto::admin::{AdminList, AdminListQuery};
+use crate::i18n::td_string;
+use crate::locale;
 use crate::server_fns::admin::{load_list, RunAction};
 
 /// Query keys that are not field filters.
@@ -17,6 +19,7 @@ const RESERVED: [&str; 3] = ["q", "sort", "page"];
 #[component]
 pub fn ListPage() -> impl IntoView {
     let params = use_params_map();
+    let loc = locale::current();
     let query = use_query_map();
     let run = ServerAction::<RunAction>::new();
     let list = Resource::new(
@@ -27,7 +30,7 @@ pub fn ListPage() -> impl IntoView {
         |(model, q, _)| load_list(model, q),
     );
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Suspense fallback=move || view! { <p class="loading">{td_string!(loc, common.loading)}</p> }>
             {move || Suspend::new(async move {
                 match list.await {
                     Ok(list) => view! { <ListView list query=query.get_untracked() run /> }.into_any(),
@@ -69,6 +72,7 @@ fn ListView(list: AdminList, query: ParamsMap, run: ServerAction<RunAction>) -> 
         searchable,
         ..
     } = list;
+    let loc = locale::current();
     let sort = query.get("sort").unwrap_or_default();
     let search_value = query.get("q").unwrap_or_default();
     let prev_href = with_param(&query, "page", Some(page.saturating_sub(1).to_string()));
@@ -76,12 +80,12 @@ fn ListView(list: AdminList, query: ParamsMap, run: ServerAction<RunAction>) -> 
     let (sort_query, filter_query) = (query.clone(), query);
     let pages = count.div_ceil(u64::from(per_page)).max(1) as u32;
     let done = move || match run.value().get() {
-        Some(Ok(n)) => Some(
-            view! { <p class="form-ok" role="status">{format!("{n} row(s) updated")}</p> }
-                .into_any(),
-        ),
+        Some(Ok(n)) => {
+            let text = td_string!(loc, admin.rows_updated, count = n).to_string();
+            Some(view! { <p class="form-ok" role="status">{text}</p> }.into_any())
+        }
         Some(Err(e)) => {
-            Some(view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any())
+            Some(view! { <p class="form-error" role="alert">{e.message(loc)}</p> }.into_any())
         }
         None => None,
     };
@@ -92,7 +96,12 @@ fn ListView(list: AdminList, query: ParamsMap, run: ServerAction<RunAction>) -> 
     let questions: Vec<(String, String)> = actions
         .iter()
         .filter(|a| a.confirm)
-        .map(|a| (a.name.clone(), format!("{}?", a.label)))
+        .map(|a| {
+            (
+                a.name.clone(),
+                td_string!(loc, admin.confirm_action, action = &a.label).to_string(),
+            )
+        })
         .collect();
     let chosen_action = NodeRef::<leptos::html::Select>::new();
     let ask_first = move |ev: leptos::ev::MouseEvent| {
@@ -111,13 +120,13 @@ fn ListView(list: AdminList, query: ParamsMap, run: ServerAction<RunAction>) -> 
         <header class="admin-head">
             <h1>{label_plural.clone()}</h1>
             {can_add.then(|| view! {
-                <A href=format!("/admin/{plural}/new") attr:class="button add-link">"新增 Add"</A>
+                <A href=format!("/admin/{plural}/new") attr:class="button add-link">{td_string!(loc, admin.add_record)}</A>
             })}
         </header>
         {searchable.then(|| view! {
             <Form method="GET" action="" attr:class="admin-search">
-                <input type="search" name="q" aria-label="Search" value=search_value />
-                <button type="submit">"搜索 Search"</button>
+                <input type="search" name="q" aria-label=td_string!(loc, admin.search_label) value=search_value />
+                <button type="submit">{td_string!(loc, admin.search_button)}</button>
             </Form>
         })}
         <div class="admin-list">
@@ -127,14 +136,14 @@ fn ListView(list: AdminList, query: ParamsMap, run: ServerAction<RunAction>) -> 
                     <input type="hidden" name="model" value=plural.clone() />
                     {has_actions.then(|| view! {
                         <div class="admin-actions">
-                            <label>"操作 Action "
+                            <label>{td_string!(loc, admin.action_label)}" "
                                 <select name="action" node_ref=chosen_action>
                                     {actions.into_iter().map(|a| {
                                         view! { <option value=a.name>{a.label}</option> }
                                     }).collect_view()}
                                 </select>
                             </label>
-                            <button type="submit" class="button" on:click=ask_first>"执行 Go"</button>
+                            <button type="submit" class="button" on:click=ask_first>{td_string!(loc, admin.run_action)}</button>
                         </div>
                     })}
                     <table class="admin-table">
@@ -164,7 +173,7 @@ fn ListView(list: AdminList, query: ParamsMap, run: ServerAction<RunAction>) -> 
                                 view! {
                                     <tr>
                                         {has_actions.then(|| view! {
-                                            <td><input type="checkbox" name=format!("selected[{}]", row.id) aria-label="Select row" /></td>
+                                            <td><input type="checkbox" name=format!("selected[{}]", row.id) aria-label=td_string!(loc, admin.select_row) /></td>
                                         })}
                                         <td><A href=href>{first}</A></td>
                                         {cells.map(|c| view! { <td>{c}</td> }).collect_view()}
@@ -174,15 +183,15 @@ fn ListView(list: AdminList, query: ParamsMap, run: ServerAction<RunAction>) -> 
                         </tbody>
                     </table>
                 </ActionForm>
-                <p class="admin-count">{format!("{count} 条 rows · page {page} of {pages}")}</p>
-                <nav class="pagination" aria-label="Pages">
-                    {(page > 1).then(|| view! { <a href=prev_href rel="prev">"‹ Previous"</a> })}
-                    {(page < pages).then(|| view! { <a href=next_href rel="next">"Next ›"</a> })}
+                <p class="admin-count">{td_string!(loc, admin.list_count, count = usize::try_from(count).unwrap_or(usize::MAX), page = page, pages = pages).to_string()}</p>
+                <nav class="pagination" aria-label=td_string!(loc, common.pages_label)>
+                    {(page > 1).then(|| view! { <a href=prev_href rel="prev">{td_string!(loc, common.previous_page)}</a> })}
+                    {(page < pages).then(|| view! { <a href=next_href rel="next">{td_string!(loc, common.next_page)}</a> })}
                 </nav>
             </div>
             {(!filters.is_empty()).then(|| view! {
-                <aside class="admin-filters" aria-label="Filters">
-                    <h2>"筛选 Filter"</h2>
+                <aside class="admin-filters" aria-label=td_string!(loc, admin.filters_label)>
+                    <h2>{td_string!(loc, admin.filter)}</h2>
                     {filters.into_iter().map(|f| {
                         let current = filter_query.get(&f.field);
                         let field = f.field.clone();
@@ -194,16 +203,16 @@ fn ListView(list: AdminList, query: ParamsMap, run: ServerAction<RunAction>) -> 
                             view! {
                                 <Form method="GET" action="" attr:class="range-filter">
                                     <h3>{f.label}</h3>
-                                    <input type="number" name=min placeholder="min" value=min_value />
-                                    <input type="number" name=max placeholder="max" value=max_value />
-                                    <button type="submit">"OK"</button>
+                                    <input type="number" name=min placeholder=td_string!(loc, admin.range_min) value=min_value />
+                                    <input type="number" name=max placeholder=td_string!(loc, admin.range_max) value=max_value />
+                                    <button type="submit">{td_string!(loc, admin.apply)}</button>
                                 </Form>
                             }.into_any()
                         } else {
                             view! {
                                 <h3>{f.label}</h3>
                                 <ul>
-                                    <li class:selected=current.is_none()><a href=with_param(&filter_query, &field, None)>"All"</a></li>
+                                    <li class:selected=current.is_none()><a href=with_param(&filter_query, &field, None)>{td_string!(loc, admin.filter_all)}</a></li>
                                     {f.options.into_iter().map(|(value, label)| {
                                         let selected = current.as_deref() == Some(value.as_str());
                                         view! { <li class:selected=selected><a href=with_param(&filter_query, &field, Some(value))>{label}</a></li> }

@@ -16,6 +16,8 @@ use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 
 use crate::error::AppError;
+use crate::i18n::td_string;
+use crate::locale;
 use crate::server_fns::admin::load_menu;
 
 pub use access::UserAccessPage;
@@ -32,6 +34,7 @@ pub use roles::RolePermissionsPage;
 #[component]
 pub fn AdminLayout() -> impl IntoView {
     let menu = Resource::new(|| (), |_| load_menu());
+    let loc = locale::current();
     // The page beside the menu has its own Suspense; keeping the two side by side (not nested)
     // lets each resolve on its own.
     view! {
@@ -40,21 +43,21 @@ pub fn AdminLayout() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match menu.await {
                         Ok(menu) => view! {
-                            <nav class="admin-menu" aria-label="Back office">
-                                <A href="/admin" attr:class="admin-home">"后台 Dashboard"</A>
+                            <nav class="admin-menu" aria-label=td_string!(loc, admin.menu_label)>
+                                <A href="/admin" attr:class="admin-home">{td_string!(loc, admin.dashboard)}</A>
                                 <ul>
                                     {menu.entries.into_iter().map(|e| {
                                         let href = format!("/admin/{}", e.plural);
                                         view! { <li><A href=href>{e.label_plural}</A></li> }
                                     }).collect_view()}
                                     {menu.can_view_audit.then(|| view! {
-                                        <li><A href="/admin/audit">"Audit log"</A></li>
+                                        <li><A href="/admin/audit">{td_string!(loc, admin.audit_log)}</A></li>
                                     })}
                                     {menu.can_export.then(|| view! {
-                                        <li><A href="/admin/exports">"Exports"</A></li>
+                                        <li><A href="/admin/exports">{td_string!(loc, admin.exports)}</A></li>
                                     })}
                                     {menu.can_manage_jobs.then(|| view! {
-                                        <li><A href="/admin/jobs">"Jobs"</A></li>
+                                        <li><A href="/admin/jobs">{td_string!(loc, admin.jobs)}</A></li>
                                     })}
                                 </ul>
                                 <p class="admin-user">{menu.username}</p>
@@ -75,16 +78,17 @@ pub fn AdminLayout() -> impl IntoView {
 pub fn AdminError(error: AppError) -> impl IntoView {
     #[cfg(feature = "ssr")]
     crate::ports::set_status(error.status());
+    let loc = locale::current();
     match error {
         AppError::Unauthenticated => view! {
             <div class="error-box" role="alert">
-                <p>"请先登录 Please sign in to use the back office."</p>
-                <p><A href="/login">"登录 Sign in"</A></p>
+                <p>{td_string!(loc, admin.sign_in_required)}</p>
+                <p><A href="/login">{td_string!(loc, common.sign_in)}</A></p>
             </div>
         }
         .into_any(),
         other => view! {
-            <div class="error-box" role="alert"><p>{other.to_string()}</p></div>
+            <div class="error-box" role="alert"><p>{other.message(loc)}</p></div>
         }
         .into_any(),
     }

@@ -7,11 +7,14 @@ use leptos_router::hooks::use_params_map;
 
 use super::AdminError;
 use crate::components::field::FormMessage;
+use crate::i18n::td_string;
+use crate::locale;
 use crate::server_fns::admin::{load_role_permissions, SetRolePermissions};
 
 #[component]
 pub fn RolePermissionsPage() -> impl IntoView {
     let params = use_params_map();
+    let loc = locale::current();
     let save = ServerAction::<SetRolePermissions>::new();
     let error = Signal::derive(move || save.value().get().and_then(Result::err));
     let matrix = Resource::new(
@@ -28,18 +31,18 @@ pub fn RolePermissionsPage() -> impl IntoView {
         |(id, _)| load_role_permissions(id),
     );
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Suspense fallback=move || view! { <p class="loading">{td_string!(loc, common.loading)}</p> }>
             {move || Suspend::new(async move {
                 match matrix.await {
                     Ok(m) => {
                         let disabled = !m.can_change;
                         view! {
-                            <Title text=format!("Permissions of {}", m.role_name) />
-                            <h1>{format!("{}: 权限 Permissions", m.role_name)}</h1>
+                            <Title text=td_string!(loc, admin.role_title, name = &m.role_name).to_string() />
+                            <h1>{td_string!(loc, admin.role_heading, name = &m.role_name).to_string()}</h1>
                             <ActionForm action=save attr:class="permission-matrix">
                                 <input type="hidden" name="role_id" value=m.role_id.to_string() />
                                 <table class="admin-table matrix">
-                                    <thead><tr><th>"Model"</th>
+                                    <thead><tr><th>{td_string!(loc, admin.col_model)}</th>
                                         {m.actions.iter().map(|a| view! { <th>{a.clone()}</th> }).collect_view()}
                                     </tr></thead>
                                     <tbody>
@@ -54,7 +57,7 @@ pub fn RolePermissionsPage() -> impl IntoView {
                                         }).collect_view()}
                                     </tbody>
                                 </table>
-                                <h2>"其他权限 Other permissions"</h2>
+                                <h2>{td_string!(loc, admin.other_permissions)}</h2>
                                 <ul class="custom-permissions">
                                     {m.custom.into_iter().map(|(codename, name, on)| view! {
                                         <li><label><input type="checkbox" name=format!("grant[{codename}]") checked=on disabled=disabled />
@@ -62,8 +65,8 @@ pub fn RolePermissionsPage() -> impl IntoView {
                                     }).collect_view()}
                                 </ul>
                                 <FormMessage error />
-                                {m.can_change.then(|| view! { <button type="submit" class="button">"保存 Save"</button> })}
-                                {move || matches!(save.value().get(), Some(Ok(()))).then(|| view! { <p class="form-ok" role="status">"Saved"</p> })}
+                                {m.can_change.then(|| view! { <button type="submit" class="button">{td_string!(loc, common.save)}</button> })}
+                                {move || matches!(save.value().get(), Some(Ok(()))).then(|| view! { <p class="form-ok" role="status">{td_string!(loc, admin.saved)}</p> })}
                             </ActionForm>
                         }.into_any()
                     }
