@@ -19,10 +19,10 @@ impl Cents {
 }
 
 impl fmt::Display for Cents {
-    /// `¥12.90`, or `免费 Free` for zero.
+    /// `¥12.90`, or "free" for zero (in the language being rendered).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.0 == 0 {
-            return f.write_str("免费 Free");
+            return f.write_str(free(crate::locale::current()));
         }
         let sign = if self.0 < 0 { "-" } else { "" };
         let abs = self.0.unsigned_abs();
@@ -30,15 +30,22 @@ impl fmt::Display for Cents {
     }
 }
 
+/// What a zero price reads as in `locale`.
+pub fn free(locale: crate::locale::Locale) -> &'static str {
+    crate::i18n::td_string!(locale, commerce.free)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Cents;
+    use super::{free, Cents};
+    use crate::locale::Locale;
 
     #[test]
     fn formats_yuan_and_fen() {
         assert_eq!(Cents(12_90).to_string(), "¥12.90");
         assert_eq!(Cents(5).to_string(), "¥0.05");
         assert_eq!(Cents(-150).to_string(), "-¥1.50");
-        assert_eq!(Cents(0).to_string(), "免费 Free");
+        assert_eq!(free(Locale::zh_CN), "免费");
+        assert_eq!(free(Locale::en), "Free");
     }
 }

@@ -16,17 +16,19 @@ pub struct PricePolicyView {
 }
 
 impl PricePolicyView {
-    /// `永久 Permanent` or `12 个月 12 months`.
+    /// `Permanent` or `12 months`, in the language being rendered.
     pub fn label(&self) -> String {
-        validity_label(self.valid_months)
+        validity_label(self.valid_months, crate::locale::current())
     }
 }
 
-pub fn validity_label(months: i32) -> String {
+/// A validity in `locale`: permanent for 0 months, else the number of months.
+pub fn validity_label(months: i32, locale: crate::locale::Locale) -> String {
+    use crate::i18n::td_string;
     if months == 0 {
-        "永久 Permanent".into()
+        td_string!(locale, commerce.validity_permanent).into()
     } else {
-        format!("{months} 个月 {months} months")
+        td_string!(locale, commerce.validity_months, count = months).to_string()
     }
 }
 

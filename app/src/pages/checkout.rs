@@ -14,6 +14,8 @@ use crate::components::error_box::ErrorBox;
 use crate::domain::Cents;
 use crate::dto::{validity_label, OrderView, PurchaseOptions};
 use crate::error::AppError;
+use crate::i18n::td_string;
+use crate::locale::{self, Locale};
 use crate::server_fns::orders::{
     confirm_return, course_offer, get_order, payment_providers, wechat_code, CancelOrder,
     CheckPayment, ConfirmDemoPayment, StartCheckout, StartPayment,
@@ -38,17 +40,18 @@ pub fn BuyBox(course_id: i64) -> impl IntoView {
 #[component]
 fn Offer(course_id: i64, options: PurchaseOptions) -> impl IntoView {
     let action = ServerAction::<StartCheckout>::new();
+    let loc = locale::current();
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     let field = move |name: &'static str| move || error.get().and_then(|e| e.field_message(name));
     let general = move || match error.get() {
         Some(AppError::Validation(_)) | None => None,
-        Some(other) => Some(other.to_string()),
+        Some(other) => Some(other.message(loc)),
     };
     match options.owned {
         Some(true) => {
             return view! {
                 <p class="buy-box owned">
-                    <A href="/account/courses" attr:class="button continue">"继续学习 Continue learning"</A>
+                    <A href="/account/courses" attr:class="button continue">{td_string!(loc, commerce.continue_learning)}</A>
                 </p>
             }
             .into_any()
@@ -56,7 +59,7 @@ fn Offer(course_id: i64, options: PurchaseOptions) -> impl IntoView {
         None => {
             return view! {
                 <p class="buy-box">
-                    <A href="/login" attr:class="button buy">"登录后购买 Sign in to buy"</A>
+                    <A href="/login" attr:class="button buy">{td_string!(loc, commerce.sign_in_to_buy)}</A>
                 </p>
             }
             .into_any()
@@ -68,9 +71,9 @@ fn Offer(course_id: i64, options: PurchaseOptions) -> impl IntoView {
     view! {
         <ActionForm action attr:class="buy-box">
             <input type="hidden" name="course_id" value=course_id.to_string() />
-            {(!free).then(|| view! {
+            {(!free).then(move || view! {
                 <fieldset class="policies">
-                    <legend>"有效期 Validity"</legend>
+                    <legend>{td_string!(loc, commerce.validity)}</legend>
                     {options.policies.into_iter().enumerate().map(|(i, p)| {
                         let id = format!("policy-{}", p.id);
                         view! {
@@ -86,14 +89,14 @@ fn Offer(course_id: i64, options: PurchaseOptions) -> impl IntoView {
                     <p class="field-error" role="alert">{field("items[0].price_policy_id")}</p>
                 </fieldset>
                 <div class="field">
-                    <label for="coupon_code">"优惠码 Coupon code"</label>
+                    <label for="coupon_code">{td_string!(loc, commerce.coupon_code)}</label>
                     <input id="coupon_code" name="coupon_code" type="text" autocomplete="off" />
                     <p class="field-error" role="alert">{field("coupon_code")}</p>
                 </div>
             })}
             <p class="form-error" role="alert">{general}</p>
             <button type="submit" class="button buy" disabled=move || action.pending().get()>
-                {if free { "免费报名 Enrol for free" } else { "立即购买 Buy now" }}
+                {if free { td_string!(loc, commerce.enrol_free) } else { td_string!(loc, commerce.buy_now) }}
             </button>
         </ActionForm>
     }
@@ -114,11 +117,12 @@ pub fn CheckoutPage() -> impl IntoView {
         },
         |(no, _)| async move { Ok::<_, AppError>((get_order(no).await?, payment_providers().await?)) },
     );
+    let loc = locale::current();
     view! {
-        <Title text="结算 Checkout" />
+        <Title text=td_string!(loc, commerce.checkout_title) />
         <section class="checkout">
-            <h1>"结算 Checkout"</h1>
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <h1>{td_string!(loc, commerce.checkout_title)}</h1>
+            <Suspense fallback=move || view! { <p class="loading">{td_string!(loc, common.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match order.await {
                         Ok((order, providers)) => view! { <OrderBox order providers cancel /> }.into_any(),
@@ -138,6 +142,7 @@ fn OrderBox(
     cancel: ServerAction<CancelOrder>,
 ) -> impl IntoView {
     let pay = ServerAction::<StartPayment>::new();
+    let loc = locale::current();
     let error = Signal::derive(move || {
         pay.value()
             .get()
@@ -147,37 +152,37 @@ fn OrderBox(
     let provider_error = move || error.get().and_then(|e| e.field_message("provider"));
     let general = move || match error.get() {
         Some(AppError::Validation(_)) | None => None,
-        Some(other) => Some(other.to_string()),
+        Some(other) => Some(other.message(loc)),
     };
     let pending = order.status == "pending";
     let (pay_no, cancel_no) = (order.order_no.clone(), order.order_no.clone());
     view! {
         <dl class="order-facts">
-            <dt>"订单号 Order"</dt><dd class="order-no">{order.order_no.clone()}</dd>
-            <dt>"状态 Status"</dt><dd class="order-status" data-status=order.status.clone()>{order.status.clone()}</dd>
-            <dt>"有效至 Pay before"</dt><dd>{order.expires_at.format("%Y-%m-%d %H:%M UTC").to_string()}</dd>
+            <dt>{td_string!(loc, commerce.order_no)}</dt><dd class="order-no">{order.order_no.clone()}</dd>
+            <dt>{td_string!(loc, commerce.status)}</dt><dd class="order-status" data-status=order.status.clone()>{status_label(&order.status, loc)}</dd>
+            <dt>{td_string!(loc, commerce.pay_before)}</dt><dd>{order.expires_at.format("%Y-%m-%d %H:%M UTC").to_string()}</dd>
         </dl>
         <ul class="order-items">
             {order.items.iter().map(|i| view! {
                 <li>
                     <span class="title">{i.title.clone()}</span>
-                    " · "<span class="validity">{validity_label(i.valid_months)}</span>
+                    " · "<span class="validity">{validity_label(i.valid_months, loc)}</span>
                     " · "<span class="price">{Cents(i.price_cents).to_string()}</span>
                 </li>
             }).collect_view()}
         </ul>
         {(order.discount_cents > 0).then(|| view! {
-            <p class="order-discount">"优惠 Coupon: -"{Cents(order.discount_cents).to_string()}</p>
+            <p class="order-discount">{td_string!(loc, commerce.discount, amount = Cents(order.discount_cents))}</p>
         })}
-        <p class="order-total">"合计 Total: "<strong>{Cents(order.total_cents).to_string()}</strong></p>
+        <p class="order-total">{td_string!(loc, commerce.total)}<strong>{Cents(order.total_cents).to_string()}</strong></p>
         <p class="form-error" role="alert">{general}</p>
-        {pending.then(|| view! {
+        {pending.then(move || view! {
             <ActionForm action=pay attr:class="pay-form">
                 <input type="hidden" name="order_no" value=pay_no />
                 <fieldset class="providers">
-                    <legend>"支付方式 Pay with"</legend>
+                    <legend>{td_string!(loc, commerce.pay_with)}</legend>
                     {providers.into_iter().enumerate().map(|(i, p)| {
-                        let label = provider_label(&p);
+                        let label = provider_label(&p, loc);
                         let demo = p == "demo";
                         view! {
                             <label class="provider" class:demo=demo>
@@ -188,25 +193,36 @@ fn OrderBox(
                     }).collect_view()}
                     <p class="field-error" role="alert">{provider_error}</p>
                 </fieldset>
-                <button type="submit" class="button pay" disabled=move || pay.pending().get()>"去支付 Pay"</button>
+                <button type="submit" class="button pay" disabled=move || pay.pending().get()>{td_string!(loc, commerce.pay)}</button>
             </ActionForm>
             <ActionForm action=cancel attr:class="cancel-form">
                 <input type="hidden" name="order_no" value=cancel_no />
-                <button type="submit" class="button secondary">"取消订单 Cancel order"</button>
+                <button type="submit" class="button secondary">{td_string!(loc, commerce.cancel_order)}</button>
             </ActionForm>
         })}
-        {(order.status == "paid").then(|| view! {
-            <p><A href="/account/courses" attr:class="button continue">"我的课程 My courses"</A></p>
+        {(order.status == "paid").then(move || view! {
+            <p><A href="/account/courses" attr:class="button continue">{td_string!(loc, commerce.my_courses)}</A></p>
         })}
     }
 }
 
-fn provider_label(provider: &str) -> &'static str {
+fn provider_label(provider: &str, loc: Locale) -> &'static str {
     match provider {
-        "demo" => "演示支付（不会扣款）Demo payment: no money moves",
-        "alipay" => "支付宝 Alipay",
-        "wechat" => "微信支付 WeChat Pay",
-        _ => "银联 UnionPay",
+        "demo" => td_string!(loc, commerce.provider_demo),
+        "alipay" => td_string!(loc, commerce.provider_alipay),
+        "wechat" => td_string!(loc, commerce.provider_wechat),
+        _ => td_string!(loc, commerce.provider_unionpay),
+    }
+}
+
+/// An order's status in words (`data-status` keeps the code).
+fn status_label(status: &str, loc: Locale) -> String {
+    match status {
+        "pending" => td_string!(loc, commerce.status_pending).into(),
+        "paid" => td_string!(loc, commerce.status_paid).into(),
+        "closed" => td_string!(loc, commerce.status_closed).into(),
+        "refunded" => td_string!(loc, commerce.status_refunded).into(),
+        other => other.to_string(),
     }
 }
 
@@ -215,25 +231,23 @@ fn provider_label(provider: &str) -> &'static str {
 pub fn DemoPayPage() -> impl IntoView {
     let params = use_params_map();
     let action = ServerAction::<ConfirmDemoPayment>::new();
+    let loc = locale::current();
     let failure = move || {
         action
             .value()
             .get()
             .and_then(Result::err)
-            .map(|e| e.to_string())
+            .map(|e| e.message(loc))
     };
     let out = move || params.read().get("out_trade_no").unwrap_or_default();
     view! {
-        <Title text="演示支付 Demo payment" />
+        <Title text=td_string!(loc, commerce.demo_title) />
         <section class="demo-pay">
-            <h1>"演示支付 Demo payment"</h1>
-            <p class="demo-warning" role="note">
-                "这是演示网关：不会扣款，订单按真实支付的通知流程结算。 "
-                "This is the built-in demo gateway: no money moves; the order is settled through the same notification handling as a real payment."
-            </p>
+            <h1>{td_string!(loc, commerce.demo_title)}</h1>
+            <p class="demo-warning" role="note">{td_string!(loc, commerce.demo_warning)}</p>
             <ActionForm action attr:class="demo-pay-form">
                 <input type="hidden" name="out_trade_no" value=out />
-                <button type="submit" class="button pay" disabled=move || action.pending().get()>"确认支付 Pay (demo)"</button>
+                <button type="submit" class="button pay" disabled=move || action.pending().get()>{td_string!(loc, commerce.demo_confirm)}</button>
             </ActionForm>
             <p class="form-error" role="alert">{failure}</p>
         </section>
@@ -249,20 +263,21 @@ pub fn PaymentReturnPage() -> impl IntoView {
         move || query.read().get("out_trade_no").unwrap_or_default(),
         confirm_return,
     );
+    let loc = locale::current();
     view! {
-        <Title text="正在确认支付 Confirming payment" />
+        <Title text=td_string!(loc, commerce.confirming_title) />
         <section class="payment-return">
-            <h1>"正在确认支付 Confirming payment"</h1>
-            <Suspense fallback=|| view! { <p class="loading">"正在向支付平台确认… Asking the payment provider…"</p> }>
+            <h1>{td_string!(loc, commerce.confirming_title)}</h1>
+            <Suspense fallback=move || view! { <p class="loading">{td_string!(loc, commerce.asking_provider)}</p> }>
                 {move || Suspend::new(async move {
                     match order.await {
                         Ok(order) if order.status == "paid" => view! {
-                            <p class="payment-confirmed">"支付成功 Paid. "
-                                <A href="/account/courses">"我的课程 My courses"</A></p>
+                            <p class="payment-confirmed">{td_string!(loc, commerce.paid)}" "
+                                <A href="/account/courses">{td_string!(loc, commerce.my_courses)}</A></p>
                         }.into_any(),
                         Ok(order) => view! {
-                            <p class="payment-unconfirmed">"尚未确认 Not confirmed yet; this page can be reloaded. "
-                                <A href=format!("/checkout/{}", order.order_no)>"订单 Order"</A></p>
+                            <p class="payment-unconfirmed">{td_string!(loc, commerce.not_confirmed)}" "
+                                <A href=format!("/checkout/{}", order.order_no)>{td_string!(loc, commerce.view_order)}</A></p>
                         }.into_any(),
                         Err(AppError::Unauthenticated) => view! { <Redirect path="/login" /> }.into_any(),
                         Err(error) => view! { <ErrorBox error /> }.into_any(),
@@ -281,30 +296,31 @@ pub fn WechatPayPage() -> impl IntoView {
     let out = move || params.read().get("out_trade_no").unwrap_or_default();
     let code = Resource::new(out, wechat_code);
     let check = ServerAction::<CheckPayment>::new();
+    let loc = locale::current();
     let outcome = move || match check.value().get() {
         Some(Ok(order)) if order.status != "paid" => {
-            Some("尚未收到付款 Not paid yet: scan the code, then check again.".to_string())
+            Some(td_string!(loc, commerce.not_paid_yet).to_string())
         }
-        Some(Err(error)) => Some(error.to_string()),
+        Some(Err(error)) => Some(error.message(loc)),
         _ => None,
     };
     view! {
-        <Title text="微信支付 WeChat Pay" />
+        <Title text=td_string!(loc, commerce.wechat_title) />
         <section class="wechat-pay">
-            <h1>"微信支付 WeChat Pay"</h1>
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <h1>{td_string!(loc, commerce.wechat_title)}</h1>
+            <Suspense fallback=move || view! { <p class="loading">{td_string!(loc, common.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match code.await {
                         Ok(code) => view! {
-                            <p class="order-total">"合计 Total: "<strong>{Cents(code.amount_cents).to_string()}</strong></p>
+                            <p class="order-total">{td_string!(loc, commerce.total)}<strong>{Cents(code.amount_cents).to_string()}</strong></p>
                             // Our own server's drawing of the code, never text from the request.
-                            <div class="qr-code" role="img" aria-label="WeChat Pay QR code" inner_html=code.svg></div>
-                            <p class="qr-hint">"请用微信扫一扫 Scan with WeChat"</p>
+                            <div class="qr-code" role="img" aria-label=td_string!(loc, commerce.qr_label) inner_html=code.svg></div>
+                            <p class="qr-hint">{td_string!(loc, commerce.qr_hint)}</p>
                             <ActionForm action=check attr:class="check-payment-form">
                                 <input type="hidden" name="out_trade_no" value=code.out_trade_no />
-                                <button type="submit" class="button pay" disabled=move || check.pending().get()>"我已支付 Check payment"</button>
+                                <button type="submit" class="button pay" disabled=move || check.pending().get()>{td_string!(loc, commerce.check_payment)}</button>
                             </ActionForm>
-                            <p><A href=format!("/checkout/{}", code.order_no)>"订单 Order"</A></p>
+                            <p><A href=format!("/checkout/{}", code.order_no)>{td_string!(loc, commerce.view_order)}</A></p>
                         }.into_any(),
                         Err(AppError::Unauthenticated) => view! { <Redirect path="/login" /> }.into_any(),
                         Err(error) => view! { <ErrorBox error /> }.into_any(),

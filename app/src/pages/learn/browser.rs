@@ -71,7 +71,8 @@ mod real {
             .unwrap_or_default();
         if let Some(window) = web_sys::window() {
             let _ = window.navigator().clipboard().write_text(&text);
-            button.set_text_content(Some("已复制 Copied"));
+            let loc = crate::locale::current();
+            button.set_text_content(Some(crate::i18n::td_string!(loc, learn.copied)));
         }
     }
 

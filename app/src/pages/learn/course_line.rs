@@ -3,11 +3,14 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::td_string;
+use crate::locale;
 use crate::server_fns::learning::get_course_learning;
 
 #[component]
 pub fn CourseLearningLine(course_id: i64, slug: String) -> impl IntoView {
     let data = Resource::new(move || course_id, get_course_learning);
+    let loc = locale::current();
     view! {
         <Suspense fallback=|| ()>
             {move || {
@@ -15,8 +18,14 @@ pub fn CourseLearningLine(course_id: i64, slug: String) -> impl IntoView {
                 Suspend::new(async move {
                     data.await.ok().map(|d| {
                         let rating = match d.average {
-                            Some(avg) => format!("★ {avg:.1} · {} 条评价 reviews", d.reviews),
-                            None => "暂无评价 No reviews yet".to_string(),
+                            Some(avg) => td_string!(
+                                loc,
+                                learn.rating,
+                                avg = format!("{avg:.1}"),
+                                count = i32::try_from(d.reviews).unwrap_or(i32::MAX)
+                            )
+                            .to_string(),
+                            None => td_string!(loc, learn.no_reviews).to_string(),
                         };
                         let progress = d.progress.map(|p| {
                             let href = p
@@ -25,9 +34,9 @@ pub fn CourseLearningLine(course_id: i64, slug: String) -> impl IntoView {
                                 .map(|id| format!("/learn/{slug}/{id}"));
                             view! {
                                 <span class="course-percent" data-percent=p.percent>
-                                    {format!(" · {}% 完成 done", p.percent)}
+                                    " · "{td_string!(loc, learn.percent_done, percent = p.percent)}
                                 </span>
-                                {href.map(|h| view! { " · "<a href=h class="learn-link">"去学习 Learn"</a> })}
+                                {href.map(|h| view! { " · "<a href=h class="learn-link">{td_string!(loc, learn.learn_link)}</a> })}
                             }
                         });
                         view! {

@@ -18,6 +18,8 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use crate::components::error_box::ErrorBox;
 use crate::dto::{LessonAccess, LessonBody, LessonPage as Page};
 use crate::error::AppError;
+use crate::i18n::td_string;
+use crate::locale;
 use crate::pages::NotFound;
 use crate::server_fns::learning::{get_lesson_page, save_progress};
 
@@ -34,8 +36,9 @@ pub fn LessonPage() -> impl IntoView {
         )
     };
     let page = Resource::new(key, |(slug, id)| get_lesson_page(slug, id));
+    let loc = locale::current();
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Suspense fallback=move || view! { <p class="loading">{td_string!(loc, common.loading)}</p> }>
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(page) => view! { <LessonView page /> }.into_any(),
@@ -49,6 +52,7 @@ pub fn LessonPage() -> impl IntoView {
 
 #[component]
 fn LessonView(page: Page) -> impl IntoView {
+    let loc = locale::current();
     let slug = page.course_slug.clone();
     let href = move |id: i64| format!("/learn/{slug}/{id}");
     let prev = page.prev.map(&href);
@@ -87,11 +91,11 @@ fn LessonView(page: Page) -> impl IntoView {
             {match terminal_host_id {
                 Some(host) => view! {
                     <a class="button open-lab" href=format!("/terminal/{host}") rel="external">
-                        "打开实验终端 Open lab terminal"
+                        {td_string!(loc, learn.open_lab)}
                     </a>
                 }.into_any(),
                 None => view! {
-                    <p class="labs-off">"实验环境未配置 Labs are not configured"</p>
+                    <p class="labs-off">{td_string!(loc, learn.labs_off)}</p>
                 }.into_any(),
             }}
         }
@@ -109,17 +113,17 @@ fn LessonView(page: Page) -> impl IntoView {
             <article class="lesson" data-lesson-id=page.lesson_id data-kind=page.kind.clone()>
                 <h1>{page.title.clone()}</h1>
                 {body}
-                {can_save.then(|| view! {
+                {can_save.then(move || view! {
                     <p class="lesson-done">
                         <button type="button" class="mark-done" on:click=mark disabled=move || done.get()>
-                            {move || if done.get() { "已完成 Done" } else { "标记完成 Mark as done" }}
+                            {move || if done.get() { td_string!(loc, learn.done) } else { td_string!(loc, learn.mark_done) }}
                         </button>
                     </p>
                 })}
-                <nav class="lesson-nav" aria-label="Lessons">
-                    {prev.map(|h| view! { <A href=h attr:class="prev" attr:rel="prev">"← 上一节 Previous"</A> })}
-                    {next.map(|h| view! { <A href=h attr:class="next" attr:rel="next">"下一节 Next →"</A> })}
-                    <span class="shortcuts">"[ / ] 键切换 keys [ and ] move"</span>
+                <nav class="lesson-nav" aria-label=td_string!(loc, learn.lessons_nav)>
+                    {prev.map(|h| view! { <A href=h attr:class="prev" attr:rel="prev">{td_string!(loc, learn.previous)}</A> })}
+                    {next.map(|h| view! { <A href=h attr:class="next" attr:rel="next">{td_string!(loc, learn.next)}</A> })}
+                    <span class="shortcuts">{td_string!(loc, learn.shortcuts)}</span>
                 </nav>
             </article>
         </div>
@@ -147,12 +151,17 @@ fn shortcuts(prev: Option<String>, next: Option<String>) {
 
 #[component]
 fn BuyToContinue(course_id: i64, signed_in: bool) -> impl IntoView {
+    let loc = locale::current();
     view! {
         <section class="buy-to-continue">
-            <h2>"购买后继续学习 Buy to continue"</h2>
-            <p>"这节课属于付费内容。The rest of this course is for enrolled students."</p>
+            <h2>{td_string!(loc, learn.buy_title)}</h2>
+            <p>{td_string!(loc, learn.buy_text)}</p>
             {(!signed_in).then(|| view! {
-                <p><a href="/login" rel="external">"登录 Sign in"</a>" 如果你已购买 if you bought it already."</p>
+                <p>
+                    {td_string!(loc, learn.bought_before)}
+                    <a href="/login" rel="external">{td_string!(loc, common.sign_in)}</a>
+                    {td_string!(loc, learn.bought_after)}
+                </p>
             })}
             <crate::pages::BuyBox course_id />
         </section>

@@ -4,6 +4,8 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::dto::{format_duration, OutlineChapter, OutlineState};
+use crate::i18n::td_string;
+use crate::locale;
 
 #[component]
 pub fn Outline(
@@ -12,12 +14,13 @@ pub fn Outline(
     percent: i64,
     chapters: Vec<OutlineChapter>,
 ) -> impl IntoView {
+    let loc = locale::current();
     view! {
-        <aside class="learn-outline" aria-label="Outline">
+        <aside class="learn-outline" aria-label=td_string!(loc, learn.outline_label)>
             <p class="learn-course"><A href=format!("/courses/{slug}")>{title}</A></p>
             <p class="learn-percent" data-percent=percent>
                 <progress max="100" value=percent></progress>
-                {format!(" {percent}% 完成 done")}
+                " "{td_string!(loc, learn.percent_done, percent = percent)}
             </p>
             {chapters.into_iter().map(|ch| view! {
                 <section class="learn-chapter">
@@ -35,7 +38,7 @@ pub fn Outline(
                                     <span class="state" aria-hidden="true">{mark}</span>
                                     // The router's link marks the current lesson (aria-current).
                                     <A href=format!("/learn/{slug}/{}", l.id)>{l.title}</A>
-                                    {l.free_preview.then(|| view! { <span class="preview">"试看 preview"</span> })}
+                                    {l.free_preview.then(|| view! { <span class="preview">{td_string!(loc, learn.preview)}</span> })}
                                     <span class="duration">{format_duration(l.duration_secs)}</span>
                                 </li>
                             }

@@ -5,6 +5,8 @@ use leptos::prelude::*;
 
 use super::browser;
 use crate::dto::LessonProgress;
+use crate::i18n::td_string;
+use crate::locale;
 use crate::server_fns::learning::save_progress;
 
 /// Seconds of play between two saves.
@@ -50,6 +52,7 @@ pub fn Video(
     progress: Option<LessonProgress>,
 ) -> impl IntoView {
     let video = NodeRef::<leptos::html::Video>::new();
+    let loc = locale::current();
     let resume = progress.as_ref().map_or(0, |p| p.position_secs) as f64;
     // Browser-side counters of this visit (the page is hydrated once per visit).
     let watched = StoredValue::new(progress.as_ref().map_or(0, |p| p.watched_secs) as f64);
@@ -127,7 +130,7 @@ pub fn Video(
             Some(src) => view! {
                 <video class="lesson-video" node_ref=video src=src controls=true preload="metadata"
                     on:loadedmetadata=on_meta on:timeupdate=on_time on:pause=on_pause></video>
-                <label class="speed">"倍速 Speed "
+                <label class="speed">{td_string!(loc, learn.speed)}" "
                     <select on:change=set_speed>
                         <option value="0.75">"0.75×"</option>
                         <option value="1" selected=true>"1×"</option>
@@ -137,7 +140,7 @@ pub fn Video(
                     </select>
                 </label>
             }.into_any(),
-            None => view! { <p class="no-video">"视频暂未上传 No video yet"</p> }.into_any(),
+            None => view! { <p class="no-video">{td_string!(loc, learn.no_video)}</p> }.into_any(),
         }}
         <div class="markdown lesson-notes" inner_html=notes_html on:click=move |e| browser::copy_code(&e)></div>
     }

@@ -16,21 +16,25 @@ use leptos::prelude::*;
 use leptos_meta::{Script, Stylesheet, Title};
 use leptos_router::hooks::use_params_map;
 
+use crate::i18n::td_string;
+use crate::locale;
+
 #[component]
 pub fn TerminalPage() -> impl IntoView {
     let params = use_params_map();
     let host = move || params.read().get("host_id").unwrap_or_default();
+    let loc = locale::current();
     view! {
-        <Title text="终端 Terminal" />
+        <Title text=td_string!(loc, learn.terminal_title) />
         <Stylesheet id="xterm-css" href="/webssh/vendor/xterm.css" />
         <Script src="/webssh/terminal.js" defer="defer" />
         <section class="terminal-page">
-            <h1>"终端 Terminal"</h1>
+            <h1>{td_string!(loc, learn.terminal_title)}</h1>
             <p class="terminal-status" id="xc-terminal-status" role="status" aria-live="polite">
-                "Press Connect to open a shell on this host."
+                {td_string!(loc, learn.terminal_hint)}
             </p>
             <button type="button" class="terminal-connect" id="xc-terminal-connect">
-                "连接 Connect"
+                {td_string!(loc, learn.connect)}
             </button>
             <div class="terminal-screen" id="xc-terminal" data-host=host></div>
         </section>
