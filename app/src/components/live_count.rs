@@ -10,6 +10,8 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_location;
 
+use crate::i18n::td_string;
+use crate::locale;
 use crate::server_fns::notifications::unread_notifications;
 
 /// The latest count heard (from the stream or a page's own action); `None` until one is.
@@ -36,6 +38,7 @@ pub fn setter() -> impl Fn(u64) + Copy + 'static {
 pub fn Bell() -> impl IntoView {
     let live = use_context::<UnreadLive>().map_or_else(|| RwSignal::new(None), |l| l.0);
     let location = use_location();
+    let loc = locale::current();
     let fetched = Resource::new(move || location.pathname.get(), |_| unread_notifications());
     // A fresh read replaces what was heard before it (both are counts, the later one wins).
     // In the browser only (effects do not run on the server), a signed-in user's page opens the
@@ -57,7 +60,7 @@ pub fn Bell() -> impl IntoView {
                 };
                 let shown = move || live.get().unwrap_or(first);
                 view! {
-                    <A href="/notifications" attr:class="bell" attr:aria-label=move || format!("通知 Notifications: {} unread", shown())>
+                    <A href="/notifications" attr:class="bell" attr:aria-label=move || td_string!(loc, account.bell_label, count = shown()).to_string()>
                         <span class="bell-icon" aria-hidden="true">"🔔"</span>
                         <span class="bell-count" data-count=move || shown().to_string() hidden=move || shown() == 0>
                             {move || shown().to_string()}

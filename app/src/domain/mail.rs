@@ -23,9 +23,12 @@ impl MailKind {
         Self::ALL.into_iter().find(|k| k.name() == name)
     }
 
+    /// What the settings list calls it, in the language being rendered.
     pub fn label(self) -> &'static str {
+        use crate::i18n::td_string;
+        let loc = crate::locale::current();
         match self {
-            MailKind::CourseUpdate => "课程更新提醒 Course updates",
+            MailKind::CourseUpdate => td_string!(loc, account.mail_course_update),
         }
     }
 

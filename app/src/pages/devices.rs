@@ -7,12 +7,15 @@ use leptos_router::components::{Redirect, A};
 use crate::components::error_box::ErrorBox;
 use crate::dto::DeviceView;
 use crate::error::AppError;
+use crate::i18n::td_string;
+use crate::locale;
 use crate::server_fns::lifecycle::{devices, SignOutDevice, SignOutEverywhere};
 
 #[component]
 pub fn DevicesPage() -> impl IntoView {
     let one = ServerAction::<SignOutDevice>::new();
     let all = ServerAction::<SignOutEverywhere>::new();
+    let loc = locale::current();
     // Reload the list after either action.
     let list = Resource::new(
         move || (one.version().get(), all.version().get()),
@@ -23,14 +26,14 @@ pub fn DevicesPage() -> impl IntoView {
             .get()
             .and_then(Result::err)
             .or_else(|| all.value().get().and_then(Result::err))
-            .map(|e| e.to_string())
+            .map(|e| e.message(loc))
     };
     view! {
-        <Title text="登录设备 Devices" />
+        <Title text=td_string!(loc, account.devices_title) />
         <section class="account devices">
-            <h1>"登录设备 Signed-in devices"</h1>
+            <h1>{td_string!(loc, account.devices_heading)}</h1>
             <p class="form-error" role="alert" hidden=move || failure().is_none()>{failure}</p>
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <Suspense fallback=move || view! { <p class="loading">{td_string!(loc, common.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match list.await {
                         Ok(devices) => view! {
@@ -46,13 +49,13 @@ pub fn DevicesPage() -> impl IntoView {
             <ActionForm action=all attr:class="sign-out-all">
                 <label class="check">
                     <input type="checkbox" name="including_this" value="on" />
-                    " 包括本设备 Including this device"
+                    " "{td_string!(loc, account.including_this)}
                 </label>
                 <button type="submit" class="button sign-out-all-button">
-                    "退出其他设备 Sign out everywhere else"
+                    {td_string!(loc, account.sign_out_everywhere)}
                 </button>
             </ActionForm>
-            <p><A href="/account">"返回账号 Back to the account"</A></p>
+            <p><A href="/account">{td_string!(loc, account.back_to_account)}</A></p>
         </section>
     }
 }
@@ -66,20 +69,21 @@ fn DeviceRow(device: DeviceView, one: ServerAction<SignOutDevice>) -> impl IntoV
         last_seen,
         current,
     } = device;
+    let loc = locale::current();
     view! {
         <li class="device" class:current=current>
             <span class="device-browser">{browser}</span>
             " · "
             <span class="device-ip">{ip}</span>
             " · "
-            <span class="device-seen">"last seen " <time datetime=last_seen.clone()>{last_seen.replace('T', " ").replace('Z', " UTC")}</time></span>
+            <span class="device-seen">{td_string!(loc, account.last_seen)}" "<time datetime=last_seen.clone()>{last_seen.replace('T', " ").replace('Z', " UTC")}</time></span>
             {if current {
-                view! { <strong class="this-device">" 本设备 This device"</strong> }.into_any()
+                view! { <strong class="this-device">" "{td_string!(loc, account.this_device)}</strong> }.into_any()
             } else {
                 view! {
                     <ActionForm action=one attr:class="device-sign-out">
                         <input type="hidden" name="handle" value=handle />
-                        <button type="submit" class="button small">"退出 Sign out"</button>
+                        <button type="submit" class="button small">{td_string!(loc, account.sign_out)}</button>
                     </ActionForm>
                 }.into_any()
             }}

@@ -4,24 +4,27 @@
 use leptos::prelude::*;
 
 use crate::dto::MailSetting;
+use crate::i18n::td_string;
+use crate::locale;
 use crate::server_fns::follows::{mail_settings, SetMailSetting};
 
 #[component]
 pub fn MailSettings() -> impl IntoView {
     let action = ServerAction::<SetMailSetting>::new();
     let settings = Resource::new(move || action.version().get(), |_| mail_settings());
+    let loc = locale::current();
     let failure = move || {
         action
             .value()
             .get()
             .and_then(Result::err)
-            .map(|e| e.field_message("kind").unwrap_or_else(|| e.to_string()))
+            .map(|e| e.field_message("kind").unwrap_or_else(|| e.message(loc)))
     };
     let saved = move || matches!(action.value().get(), Some(Ok(_)));
     view! {
         <section class="mail-settings">
-            <h2>"邮件通知 E-mail"</h2>
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <h2>{td_string!(loc, account.mail_heading)}</h2>
+            <Suspense fallback=move || view! { <p class="loading">{td_string!(loc, common.loading)}</p> }>
                 {move || Suspend::new(async move {
                     settings.await.map(|all| view! {
                         <ul class="mail-kinds">
@@ -31,7 +34,7 @@ pub fn MailSettings() -> impl IntoView {
                 })}
             </Suspense>
             <p class="field-error" role="alert" hidden=move || failure().is_none()>{failure}</p>
-            <p class="form-ok" role="status">{move || saved().then_some("已保存 Saved")}</p>
+            <p class="form-ok" role="status">{move || saved().then_some(td_string!(loc, account.saved))}</p>
         </section>
     }
 }
@@ -43,6 +46,7 @@ fn MailKindRow(setting: MailSetting, action: ServerAction<SetMailSetting>) -> im
         label,
         enabled,
     } = setting;
+    let loc = locale::current();
     view! {
         <li>
             <ActionForm action attr:class="mail-kind">
@@ -51,7 +55,7 @@ fn MailKindRow(setting: MailSetting, action: ServerAction<SetMailSetting>) -> im
                     <input type="checkbox" name="enabled" value="on" checked=enabled />
                     " " {label}
                 </label>
-                <button type="submit" class="button small">"保存 Save"</button>
+                <button type="submit" class="button small">{td_string!(loc, common.save)}</button>
             </ActionForm>
         </li>
     }

@@ -10,6 +10,8 @@ use crate::components::error_box::ErrorBox;
 use crate::components::live_count;
 use crate::dto::{NotificationPage, NotificationView};
 use crate::error::AppError;
+use crate::i18n::td_string;
+use crate::locale;
 use crate::server_fns::notifications::{
     notifications, MarkAllNotificationsRead, MarkNotificationRead, PER_PAGE,
 };
@@ -31,6 +33,7 @@ pub fn NotificationsPage() -> impl IntoView {
             .filter(|p| *p >= 1)
             .unwrap_or(1)
     };
+    let loc = locale::current();
     let one = ServerAction::<MarkNotificationRead>::new();
     let all = ServerAction::<MarkAllNotificationsRead>::new();
     // The bell follows what the actions answer.
@@ -61,23 +64,23 @@ pub fn NotificationsPage() -> impl IntoView {
             .get()
             .and_then(Result::err)
             .or_else(|| all.value().get().and_then(Result::err))
-            .map(|e| e.to_string())
+            .map(|e| e.message(loc))
     };
     view! {
-        <Title text="通知 Notifications" />
+        <Title text=td_string!(loc, account.notifications_title) />
         <section class="notifications">
             <header class="notifications-head">
-                <h1>"通知 Notifications"</h1>
-                <nav class="notification-filter" aria-label="Filter">
-                    <A href="/notifications" attr:class="filter-all">"全部 All"</A>
-                    <A href="/notifications?unread=1" attr:class="filter-unread">"未读 Unread"</A>
+                <h1>{td_string!(loc, account.notifications_title)}</h1>
+                <nav class="notification-filter" aria-label=td_string!(loc, account.filter_label)>
+                    <A href="/notifications" attr:class="filter-all">{td_string!(loc, account.filter_all)}</A>
+                    <A href="/notifications?unread=1" attr:class="filter-unread">{td_string!(loc, account.filter_unread)}</A>
                 </nav>
                 <ActionForm action=all attr:class="mark-all-read">
-                    <button type="submit" class="button small">"全部标为已读 Mark all read"</button>
+                    <button type="submit" class="button small">{td_string!(loc, account.mark_all_read)}</button>
                 </ActionForm>
             </header>
             <p class="form-error" role="alert" hidden=move || failure().is_none()>{failure}</p>
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <Suspense fallback=move || view! { <p class="loading">{td_string!(loc, common.loading)}</p> }>
                 {move || Suspend::new(async move {
                     let (unread, current) = (unread_only(), page());
                     match list.await {
@@ -106,17 +109,18 @@ fn List(
             format!("/notifications?page={page}")
         }
     };
-    let summary = format!("{} 条未读 · {} unread", data.unread, data.unread);
+    let loc = locale::current();
+    let summary = td_string!(loc, account.unread_summary, count = data.unread).to_string();
     let empty = data.items.is_empty();
     view! {
         <p class="notification-summary" data-unread=data.unread>{summary}</p>
-        {empty.then(|| view! { <p class="empty">"暂无通知 Nothing here yet."</p> })}
+        {empty.then(|| view! { <p class="empty">{td_string!(loc, account.notifications_empty)}</p> })}
         <ul class="notification-list">
             {data.items.into_iter().map(|n| view! { <Row n one /> }).collect_view()}
         </ul>
-        <nav class="pagination" aria-label="Pages">
-            {(current > 1).then(|| view! { <a class="page" rel="prev" href=href(current - 1)>"‹ 上一页"</a> })}
-            {(current < pages).then(|| view! { <a class="page" rel="next" href=href(current + 1)>"下一页 ›"</a> })}
+        <nav class="pagination" aria-label=td_string!(loc, common.pages_label)>
+            {(current > 1).then(|| view! { <a class="page" rel="prev" href=href(current - 1)>{td_string!(loc, common.previous_page)}</a> })}
+            {(current < pages).then(|| view! { <a class="page" rel="next" href=href(current + 1)>{td_string!(loc, common.next_page)}</a> })}
         </nav>
     }
 }
@@ -133,6 +137,7 @@ fn Row(n: NotificationView, one: ServerAction<MarkNotificationRead>) -> impl Int
         ..
     } = n;
     let unread = read_at.is_none();
+    let loc = locale::current();
     let title = match link {
         // Only our own pages: a stored link is a site path.
         Some(link) if link.starts_with('/') && !link.starts_with("//") => {
@@ -145,10 +150,10 @@ fn Row(n: NotificationView, one: ServerAction<MarkNotificationRead>) -> impl Int
             {title}
             <p class="notification-body">{body}</p>
             <time datetime=created_at.clone()>{created_at.replace('T', " ").replace('Z', " UTC")}</time>
-            {unread.then(|| view! {
+            {unread.then(move || view! {
                 <ActionForm action=one attr:class="mark-read">
                     <input type="hidden" name="id" value=id />
-                    <button type="submit" class="button small">"标为已读 Mark read"</button>
+                    <button type="submit" class="button small">{td_string!(loc, account.mark_read)}</button>
                 </ActionForm>
             })}
         </li>

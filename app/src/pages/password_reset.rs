@@ -5,6 +5,9 @@ use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
 use crate::components::field::{Field, FormMessage};
+use crate::domain::account::MIN_PASSWORD_CHARS;
+use crate::i18n::td_string;
+use crate::locale;
 use crate::server_fns::lifecycle::{ForgotPassword, ResetPassword};
 
 #[component]
@@ -12,20 +15,20 @@ pub fn ForgotPasswordPage() -> impl IntoView {
     let action = ServerAction::<ForgotPassword>::new();
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     let sent = move || matches!(action.value().get(), Some(Ok(())));
+    let loc = locale::current();
     view! {
-        <Title text="找回密码 Forgot password" />
+        <Title text=td_string!(loc, account.forgot_title) />
         <section class="auth-card">
-            <h1>"找回密码 Forgot your password?"</h1>
+            <h1>{td_string!(loc, account.forgot_heading)}</h1>
             <ActionForm action attr:class="auth-form" attr:novalidate=true>
-                <Field name="email" label="邮箱 E-mail" kind="email" autocomplete="email" error />
+                <Field name="email" label=td_string!(loc, account.email) kind="email" autocomplete="email" error />
                 <FormMessage error />
-                <p class="form-ok" role="status">{move || sent().then_some(
-                    "如果该邮箱有账号，我们已发送重置链接。 If an account exists for this address, we sent it a link (valid for one hour).")}</p>
+                <p class="form-ok" role="status">{move || sent().then_some(td_string!(loc, account.forgot_sent))}</p>
                 <button type="submit" class="button primary" disabled=move || action.pending().get()>
-                    "发送链接 Send the link"
+                    {td_string!(loc, account.send_link)}
                 </button>
             </ActionForm>
-            <p class="muted"><A href="/login">"返回登录 Back to sign-in"</A></p>
+            <p class="muted"><A href="/login">{td_string!(loc, account.back_to_sign_in)}</A></p>
         </section>
     }
 }
@@ -37,22 +40,23 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let action = ServerAction::<ResetPassword>::new();
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     let done = move || matches!(action.value().get(), Some(Ok(())));
+    let loc = locale::current();
+    let password_hint = td_string!(loc, account.password_min, n = MIN_PASSWORD_CHARS).to_string();
     view! {
-        <Title text="重置密码 Reset password" />
+        <Title text=td_string!(loc, account.reset_title) />
         <section class="auth-card">
-            <h1>"重置密码 Choose a new password"</h1>
+            <h1>{td_string!(loc, account.reset_heading)}</h1>
             <ActionForm action attr:class="auth-form" attr:novalidate=true>
                 <input type="hidden" name="token" value=token />
-                <Field name="password" label="新密码 New password" kind="password" autocomplete="new-password"
-                    hint="At least 10 characters" error />
+                <Field name="password" label=td_string!(loc, account.new_password) kind="password" autocomplete="new-password"
+                    hint=password_hint error />
                 <FormMessage error />
-                <p class="form-ok" role="status">{move || done().then_some(
-                    "密码已重置，所有设备已退出。 Password changed; every device was signed out.")}</p>
+                <p class="form-ok" role="status">{move || done().then_some(td_string!(loc, account.reset_done))}</p>
                 <button type="submit" class="button primary" disabled=move || action.pending().get() || done()>
-                    "保存 Save"
+                    {td_string!(loc, common.save)}
                 </button>
             </ActionForm>
-            <p class="muted"><A href="/login">"登录 Sign in"</A></p>
+            <p class="muted"><A href="/login">{td_string!(loc, common.sign_in)}</A></p>
         </section>
     }
 }

@@ -11,17 +11,20 @@ use crate::components::error_box::ErrorBox;
 use crate::components::field::FormMessage;
 use crate::dto::ProfileView;
 use crate::error::AppError;
+use crate::i18n::td_string;
+use crate::locale;
 use crate::server_fns::lifecycle::{profile, SendVerification, UpdateProfile, VerifyEmail};
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     let action = ServerAction::<UpdateProfile>::new();
     let data = Resource::new(|| (), |_| profile());
+    let loc = locale::current();
     view! {
-        <Title text="个人资料 Profile" />
+        <Title text=td_string!(loc, account.profile_title) />
         <section class="account profile">
-            <h1>"个人资料 Profile"</h1>
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <h1>{td_string!(loc, account.profile_title)}</h1>
+            <Suspense fallback=move || view! { <p class="loading">{td_string!(loc, common.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok(p) => view! { <ProfileForm profile=p action /> }.into_any(),
@@ -30,7 +33,7 @@ pub fn ProfilePage() -> impl IntoView {
                     }
                 })}
             </Suspense>
-            <p><A href="/account">"返回账号 Back to the account"</A></p>
+            <p><A href="/account">{td_string!(loc, account.back_to_account)}</A></p>
         </section>
     }
 }
@@ -45,32 +48,33 @@ fn ProfileForm(profile: ProfileView, action: ServerAction<UpdateProfile>) -> imp
     };
     let message = move |name: &'static str| move || error.get().and_then(|e| e.field_message(name));
     let send = ServerAction::<SendVerification>::new();
+    let loc = locale::current();
     view! {
         <ActionForm action attr:class="auth-form" attr:novalidate=true>
-            <TextInput name="nickname" label="昵称 Nickname" value=profile.nickname message=message("nickname") />
-            <TextInput name="avatar_url" label="头像地址 Avatar URL" value=profile.avatar_url message=message("avatar_url") />
+            <TextInput name="nickname" label=td_string!(loc, account.nickname) value=profile.nickname message=message("nickname") />
+            <TextInput name="avatar_url" label=td_string!(loc, account.avatar_url) value=profile.avatar_url message=message("avatar_url") />
             <div class="field" class:invalid=move || message("bio")().is_some()>
-                <label for="field-bio">"简介 Bio"</label>
+                <label for="field-bio">{td_string!(loc, account.bio)}</label>
                 <textarea id="field-bio" name="bio" maxlength="1000">{profile.bio}</textarea>
                 <p class="field-error" role="alert">{message("bio")}</p>
             </div>
-            <TextInput name="email" label="邮箱 E-mail" value=profile.email message=message("email") />
+            <TextInput name="email" label=td_string!(loc, account.email) value=profile.email message=message("email") />
             <FormMessage error />
-            <p class="form-ok" role="status">{move || saved().map(|_| "已保存 Saved")}</p>
-            <button type="submit" class="button primary" disabled=move || action.pending().get()>"保存 Save"</button>
+            <p class="form-ok" role="status">{move || saved().map(|_| td_string!(loc, account.saved))}</p>
+            <button type="submit" class="button primary" disabled=move || action.pending().get()>{td_string!(loc, common.save)}</button>
         </ActionForm>
         <div class="verification">
             {move || if verified() {
-                view! { <p class="verified">"邮箱已验证 E-mail verified"</p> }.into_any()
+                view! { <p class="verified">{td_string!(loc, account.email_verified)}</p> }.into_any()
             } else {
                 view! {
                     <ActionForm action=send>
-                        <span class="unverified">"邮箱未验证 E-mail not verified "</span>
-                        <button type="submit" class="button small">"发送验证邮件 Send a verification link"</button>
+                        <span class="unverified">{td_string!(loc, account.email_unverified)}" "</span>
+                        <button type="submit" class="button small">{td_string!(loc, account.send_verification)}</button>
                     </ActionForm>
                     <p class="form-ok" role="status">{move || match send.value().get() {
-                        Some(Ok(())) => Some("已发送 Sent: check your inbox".to_string()),
-                        Some(Err(e)) => Some(e.to_string()),
+                        Some(Ok(())) => Some(td_string!(loc, account.verification_sent).to_string()),
+                        Some(Err(e)) => Some(e.message(loc)),
                         None => None,
                     }}</p>
                 }.into_any()
@@ -102,16 +106,17 @@ pub fn VerifyEmailPage() -> impl IntoView {
     let action = ServerAction::<VerifyEmail>::new();
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     let done = move || matches!(action.value().get(), Some(Ok(())));
+    let loc = locale::current();
     view! {
-        <Title text="验证邮箱 Verify e-mail" />
+        <Title text=td_string!(loc, account.verify_title) />
         <section class="auth-card">
-            <h1>"验证邮箱 Confirm your e-mail address"</h1>
+            <h1>{td_string!(loc, account.verify_heading)}</h1>
             <ActionForm action attr:class="auth-form">
                 <input type="hidden" name="token" value=token />
                 <FormMessage error />
-                <p class="form-ok" role="status">{move || done().then_some("邮箱已验证 Your address is confirmed.")}</p>
+                <p class="form-ok" role="status">{move || done().then_some(td_string!(loc, account.verify_done))}</p>
                 <button type="submit" class="button primary" disabled=move || action.pending().get() || done()>
-                    "确认 Confirm"
+                    {td_string!(loc, account.confirm)}
                 </button>
             </ActionForm>
         </section>

@@ -22,7 +22,9 @@ pub fn parse_target(raw: &str) -> Result<FollowTarget, AppError> {
     match raw {
         "course" => Ok(FollowTarget::Course),
         "path" => Ok(FollowTarget::Path),
-        _ => Err(AppError::BadRequest("target is `course` or `path`".into())),
+        _ => Err(AppError::BadRequest(
+            crate::i18n::td_string!(crate::locale::current(), account.follow_target_invalid).into(),
+        )),
     }
 }
 
