@@ -46,6 +46,16 @@ pub fn needs_full_bundle(path: &str) -> bool {
     })
 }
 
+/// The catalogue's pages, the same for every anonymous visitor (of one language): the ones the
+/// server's page cache keeps and that carry `hreflang` alternates.
+pub fn is_public_page(path: &str) -> bool {
+    path == "/"
+        || path == "/courses"
+        || path.starts_with("/courses/")
+        || path == "/paths"
+        || path.starts_with("/paths/")
+}
+
 /// The bundle that hydrates the page at `path`.
 pub fn bundle_for(path: &str) -> &'static str {
     if needs_full_bundle(path) {

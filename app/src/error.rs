@@ -94,6 +94,31 @@ impl AppError {
         }
     }
 
+    /// What went wrong, in `locale`: the words a page or a problem+json `detail` shows. Kinds
+    /// that carry their own text (a bad request, a conflict) were phrased where they arose,
+    /// in the request's language.
+    pub fn message(&self, locale: crate::locale::Locale) -> String {
+        use crate::i18n::td_string;
+        match self {
+            AppError::BadRequest(text) | AppError::Conflict(text) => text.clone(),
+            AppError::Validation(_) => td_string!(locale, errors.validation).into(),
+            AppError::Unauthenticated => td_string!(locale, errors.unauthenticated).into(),
+            AppError::Forbidden => td_string!(locale, errors.forbidden).into(),
+            AppError::NotFound(what) => td_string!(locale, errors.not_found, what = what).to_string(),
+            AppError::Gone(what) => td_string!(locale, errors.gone, what = what).to_string(),
+            AppError::RateLimited { retry_after_secs } => {
+                td_string!(locale, errors.rate_limited, secs = retry_after_secs).to_string()
+            }
+            AppError::Unavailable => td_string!(locale, errors.unavailable).into(),
+            AppError::Internal => td_string!(locale, errors.internal).into(),
+        }
+    }
+
+    /// The problem+json `title` for this error's status, in `locale`.
+    pub fn title(&self, locale: crate::locale::Locale) -> &'static str {
+        title_for_status(self.status(), locale)
+    }
+
     /// The message for one field, for forms that show errors beside their inputs.
     pub fn field_message(&self, field: &str) -> Option<String> {
         match self {
@@ -106,6 +131,24 @@ impl AppError {
     }
 }
 
+/// The short name of an HTTP error status, in `locale` (problem+json `title`).
+pub fn title_for_status(status: u16, locale: crate::locale::Locale) -> &'static str {
+    use crate::i18n::td_string;
+    match status {
+        400 => td_string!(locale, errors.title_400),
+        401 => td_string!(locale, errors.title_401),
+        403 => td_string!(locale, errors.title_403),
+        404 => td_string!(locale, errors.title_404),
+        409 => td_string!(locale, errors.title_409),
+        410 => td_string!(locale, errors.title_410),
+        422 => td_string!(locale, errors.title_422),
+        429 => td_string!(locale, errors.title_429),
+        500 => td_string!(locale, errors.title_500),
+        503 => td_string!(locale, errors.title_503),
+        _ => td_string!(locale, errors.title_generic),
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
@@ -113,11 +156,19 @@ impl FromServerFnError for AppError {
         match value {
             // The request never reached our code in a usable shape: say so, in the client's terms.
             ServerFnErrorErr::Args(msg) | ServerFnErrorErr::Deserialization(msg) => {
-                AppError::BadRequest(format!("the request could not be read: {msg}"))
+                AppError::BadRequest(
+                    crate::i18n::td_string!(
+                        crate::locale::current(),
+                        errors.request_unreadable,
+                        why = msg
+                    )
+                    .to_string(),
+                )
             }
-            ServerFnErrorErr::MissingArg(msg) => {
-                AppError::BadRequest(format!("missing argument: {msg}"))
-            }
+            ServerFnErrorErr::MissingArg(msg) => AppError::BadRequest(
+                crate::i18n::td_string!(crate::locale::current(), errors.missing_argument, why = msg)
+                    .to_string(),
+            ),
             ServerFnErrorErr::UnsupportedRequestMethod(msg) => AppError::BadRequest(msg),
             // Transport failures on the client side (offline, server restarting).
             ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => AppError::Internal,

@@ -13,10 +13,15 @@ pub mod components;
 pub mod domain;
 pub mod dto;
 pub mod error;
+pub mod locale;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;
 pub mod server_fns;
 mod shell;
 
-pub use shell::{shell, App};
+pub use shell::{shell, App, SiteOrigin};
+
+// The `i18n` module leptos_i18n generates from `locales/` (see build.rs): the `Locale` enum,
+// `I18nContextProvider`, `use_i18n` and the `t!`/`td_string!` macros, keys checked at compile time.
+include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));

@@ -9,7 +9,9 @@ use leptos_router::{
     path, MatchNestedRoutes, SsrMode,
 };
 
-use crate::components::layout::Layout;
+use crate::components::layout::{switch_href, Layout};
+use crate::i18n::{td_string, I18nContextProvider};
+use crate::locale::{self, Locale};
 #[cfg(any(feature = "ssr", feature = "full-bundle"))]
 use crate::pages::{
     admin, AccountPage, DevicesPage, ForgotPasswordPage, LoginPage, NotificationsPage,
@@ -25,7 +27,7 @@ use crate::pages::{
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
-        <html lang="zh-CN">
+        <html lang=locale::current().as_str()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -59,16 +61,69 @@ fn with_bundle_for_request(options: LeptosOptions) -> LeptosOptions {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // The language was chosen by the server (see `crate::locale`); the provider takes it from
+    // the request there and from `<html lang>` in the browser, and never sets a cookie itself.
+    let chosen = locale::current();
+    let header = leptos_i18n::context::UseLocalesOptions::default()
+        .ssr_lang_header_getter(move || Some(chosen.as_str().to_string()));
     view! {
-        <Stylesheet id="leptos" href="/pkg/xuecheng.css" />
-        <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />
-        <Meta name="description" content="学城 Xuecheng: programming courses, learning paths and hands-on labs." />
-        <Title formatter=|text: String| if text.is_empty() { "学城 Xuecheng".to_string() } else { format!("{text} · 学城 Xuecheng") } />
-        <Router>
-            <Layout>
-                <AppRoutes />
-            </Layout>
-        </Router>
+        <I18nContextProvider set_lang_attr_on_html=false set_dir_attr_on_html=false enable_cookie=false ssr_lang_header_getter=header>
+            <Stylesheet id="leptos" href="/pkg/xuecheng.css" />
+            <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />
+            <Meta name="description" content=td_string!(chosen, common.site_description) />
+            <Title formatter=move |text: String| {
+                let brand = td_string!(chosen, common.brand);
+                if text.is_empty() { brand.to_string() } else { format!("{text} · {brand}") }
+            } />
+            <Router>
+                <Alternates />
+                <Layout>
+                    <AppRoutes />
+                </Layout>
+            </Router>
+        </I18nContextProvider>
+    }
+}
+
+/// The site's absolute origin (`PUBLIC_URL`), which the server provides: `hreflang` alternates
+/// must be absolute URLs.
+#[derive(Debug, Clone)]
+pub struct SiteOrigin(pub String);
+
+/// `hreflang` alternates of a public page: the same URL in each language (`?lang=`), and the
+/// plain URL as `x-default` (it follows the visitor's own language).
+#[component]
+fn Alternates() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let origin = use_context::<SiteOrigin>().map(|o| o.0).unwrap_or_default();
+    move || {
+        let path = location.pathname.get();
+        if !crate::bundles::is_public_page(&path) {
+            return None;
+        }
+        let search = location.search.get();
+        let plain: String = search
+            .trim_start_matches('?')
+            .split('&')
+            .filter(|p| !p.is_empty() && p.split('=').next() != Some(locale::QUERY))
+            .collect::<Vec<_>>()
+            .join("&");
+        let default_href = if plain.is_empty() {
+            format!("{origin}{path}")
+        } else {
+            format!("{origin}{path}?{plain}")
+        };
+        let links = [Locale::zh_CN, Locale::en]
+            .into_iter()
+            .map(|l| {
+                let href = format!("{origin}{}", switch_href(&path, &plain, l));
+                view! { <Link rel="alternate" hreflang=l.as_str() href=href /> }
+            })
+            .collect_view();
+        Some(view! {
+            {links}
+            <Link rel="alternate" hreflang="x-default" href=default_href />
+        })
     }
 }
 

@@ -67,8 +67,10 @@ export async function launchBrowser() {
  * Each entry is `{ kind, text, url }`; `kind` is `console` or `pageerror`.
  * Close it with `context.close()` (or `closePage(...)`).
  */
-export async function newPage(browser) {
-  const context = await browser.newContext({ baseURL: BASE_URL });
+export async function newPage(browser, options = {}) {
+  // English unless a spec asks otherwise: the specs read the English pages (the language
+  // spec, i18n.test.mjs, reads both).
+  const context = await browser.newContext({ baseURL: BASE_URL, locale: 'en-US', ...options });
   const page = await context.newPage();
   page.setDefaultTimeout(ACTION_TIMEOUT);
   page.setDefaultNavigationTimeout(Math.max(ACTION_TIMEOUT, 30000));

@@ -75,6 +75,14 @@ pub fn router(state: AppState) -> Router {
         tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
     });
 
+    // `hreflang` alternates are absolute URLs.
+    let origin = app::SiteOrigin(
+        state
+            .settings
+            .public_url
+            .origin()
+            .ascii_serialization(),
+    );
     let app_routes = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -91,9 +99,11 @@ pub fn router(state: AppState) -> Router {
             routes,
             {
                 let services = services.clone();
+                let origin = origin.clone();
                 move || {
                     provide_context(services.clone());
                     provide_context(split);
+                    provide_context(origin.clone());
                     crate::http::request_meta::provide_to_leptos();
                     crate::http::security_headers::set_page_policy();
                 }
@@ -107,6 +117,7 @@ pub fn router(state: AppState) -> Router {
             move || {
                 provide_context(services.clone());
                 provide_context(split);
+                provide_context(origin.clone());
                 crate::http::request_meta::provide_to_leptos();
                 crate::http::security_headers::set_page_policy();
             },
@@ -115,6 +126,8 @@ pub fn router(state: AppState) -> Router {
         .with_state(state.clone());
 
     let [security_a, security_b, security_c] = security_headers::layers();
+    let secure_cookies =
+        crate::http::locale::SecureCookie(state.settings.public_url.scheme() == "https");
     app_routes.layer(
         ServiceBuilder::new()
             // Outermost: every request gets an id (or keeps the one nginx gave it) for the logs.
@@ -142,6 +155,11 @@ pub fn router(state: AppState) -> Router {
                 edge_guards::BodyLimit(state.settings.body_limit),
                 edge_guards::layer,
             ))
+            // Before the page cache, which keeps one page per language.
+            .layer(axum::middleware::from_fn_with_state(
+                secure_cookies,
+                crate::http::locale::layer,
+            ))
             .layer(axum::middleware::from_fn_with_state(
                 state.pages.clone(),
                 page_cache::layer,
@@ -163,7 +181,14 @@ pub fn router(state: AppState) -> Router {
             .layer(axum::middleware::from_fn(
                 crate::http::unavailable::sessions,
             ))
-            .layer(axum::middleware::from_fn(crate::auth::activity::layer)),
+            .layer(axum::middleware::from_fn(
+                crate::http::sign_in_redirect::layer,
+            ))
+            .layer(axum::middleware::from_fn(crate::auth::activity::layer))
+            .layer(axum::middleware::from_fn_with_state(
+                (state.db.clone(), secure_cookies),
+                crate::http::locale::profile_layer,
+            )),
     )
 }
 

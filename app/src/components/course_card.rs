@@ -3,6 +3,8 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::i18n::td_string;
+use crate::locale;
 use crate::dto::CourseCard as Card;
 
 #[component]
@@ -17,6 +19,8 @@ pub fn CourseCard(course: Card) -> impl IntoView {
     } else {
         "price"
     };
+    let loc = locale::current();
+    let learners = i32::try_from(course.enrollment_count).unwrap_or(i32::MAX);
     view! {
         <article class="course-card" data-slug=course.slug.clone()>
             <A href=href>
@@ -30,11 +34,11 @@ pub fn CourseCard(course: Card) -> impl IntoView {
                     <h3 class="course-title">{course.title.clone()}</h3>
                     <p class="summary">{course.summary.clone()}</p>
                     <p class="meta">
-                        <span class="level">{course.level.label()}</span>
+                        <span class="level">{course.level.label(loc)}</span>
                         " · "
                         <span>{course.teacher_name.clone()}</span>
                         " · "
-                        <span class="enrolled">{format!("{} 人学习", course.enrollment_count)}</span>
+                        <span class="enrolled">{td_string!(loc, catalog.learners, count = learners)}</span>
                     </p>
                     <p class="prices">
                         <span class=price_class>{course.price.to_string()}</span>

@@ -14,7 +14,7 @@ pub fn ErrorBox(error: AppError) -> impl IntoView {
     }
     view! {
         <div class="error-box" role="alert">
-            <p>{error.to_string()}</p>
+            <p>{error.message(crate::locale::current())}</p>
         </div>
     }
 }

@@ -13,7 +13,7 @@ pub fn Field(
     label: &'static str,
     #[prop(default = "text")] kind: &'static str,
     #[prop(optional)] autocomplete: &'static str,
-    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional, into)] hint: Option<String>,
     error: FormError,
 ) -> impl IntoView {
     let message = move || error.get().and_then(|e| e.field_message(name));
@@ -40,7 +40,7 @@ pub fn Field(
 pub fn FormMessage(error: FormError) -> impl IntoView {
     let message = move || match error.get() {
         Some(AppError::Validation(_)) | None => None,
-        Some(other) => Some(other.to_string()),
+        Some(other) => Some(other.message(crate::locale::current())),
     };
     view! { <p class="form-error" role="alert">{message}</p> }
 }

@@ -4,6 +4,8 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::i18n::td_string;
+use crate::locale;
 use crate::server_fns::follows::{get_follow_state, SetFollow};
 
 /// `target` is `course` or `path`.
@@ -21,15 +23,16 @@ pub fn FollowButton(target: &'static str, id: i64) -> impl IntoView {
             .and_then(Result::err)
             .map(|e| e.to_string())
     };
+    let loc = locale::current();
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match state.await {
                     Ok(Some(now)) => {
                         let label = match (now.following, now.enrolled) {
-                            (true, _) => "已关注 Following · 取消 Unfollow",
-                            (false, true) => "已静音 Muted · 恢复提醒 Unmute",
-                            (false, false) => "关注更新 Follow",
+                            (true, _) => td_string!(loc, catalog.following_unfollow),
+                            (false, true) => td_string!(loc, catalog.muted_unmute),
+                            (false, false) => td_string!(loc, catalog.follow),
                         };
                         view! {
                             <ActionForm action attr:class="follow-form">
@@ -42,7 +45,7 @@ pub fn FollowButton(target: &'static str, id: i64) -> impl IntoView {
                         }.into_any()
                     }
                     Ok(None) => view! {
-                        <A href="/login" attr:class="button follow">"登录后关注 Sign in to follow"</A>
+                        <A href="/login" attr:class="button follow">{td_string!(loc, catalog.sign_in_to_follow)}</A>
                     }.into_any(),
                     Err(_) => ().into_any(),
                 }

@@ -5,6 +5,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::domain::oauth::{OAuthFailure, Provider};
+use crate::i18n::td_string;
+use crate::locale;
 use crate::server_fns::oauth::oauth_providers;
 
 /// The link that starts a flow. `rel="external"`: the router must let the browser leave.
@@ -17,13 +19,14 @@ pub fn start_href(provider: Provider, bind: bool) -> String {
 #[component]
 pub fn ProviderButtons() -> impl IntoView {
     let providers = Resource::new(|| (), |_| oauth_providers());
+    let loc = locale::current();
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 let list = providers.await.unwrap_or_default();
                 (!list.is_empty()).then(|| view! {
                     <div class="oauth-providers">
-                        <p class="muted">"第三方登录 Or sign in with"</p>
+                        <p class="muted">{td_string!(loc, account.or_sign_in_with)}</p>
                         {list.into_iter().map(|p| view! {
                             <a class=format!("button oauth-button oauth-{}", p.provider.as_str())
                                 href=start_href(p.provider, false) rel="external">{p.label}</a>
@@ -49,7 +52,7 @@ pub fn OAuthNotice() -> impl IntoView {
     let bound = move || {
         query.with(|q| {
             let provider = q.get("oauth_bound").and_then(|p| Provider::parse(&p))?;
-            Some(format!("已绑定 Connected {}.", provider.label()))
+            Some(td_string!(locale::current(), account.connected, name = provider.label()).to_string())
         })
     };
     view! {

@@ -2,12 +2,15 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::td_string;
+use crate::locale;
 use crate::dto::{format_duration, ChapterOutline};
 
 #[component]
 pub fn Outline(chapters: Vec<ChapterOutline>) -> impl IntoView {
     if chapters.is_empty() {
-        return view! { <p class="muted">"课程大纲即将发布 The outline is coming soon."</p> }
+        let loc = locale::current();
+        return view! { <p class="muted">{td_string!(loc, catalog.outline_soon)}</p> }
             .into_any();
     }
     view! {
@@ -32,7 +35,8 @@ fn Chapter(chapter: ChapterOutline, number: usize, open: bool) -> impl IntoView 
         .map(|l| i64::from(l.duration_secs))
         .sum();
     let lessons = chapter.lessons;
-    let lesson_count = lessons.len();
+    let lesson_count = i32::try_from(lessons.len()).unwrap_or(i32::MAX);
+    let loc = locale::current();
     view! {
         <li class="chapter" class:expanded=expanded data-chapter-id=chapter.id>
             <button
@@ -41,9 +45,9 @@ fn Chapter(chapter: ChapterOutline, number: usize, open: bool) -> impl IntoView 
                 aria-expanded=move || expanded.get().to_string()
                 on:click=move |_| set_expanded.update(|e| *e = !*e)
             >
-                <span class="chapter-number">{format!("第 {number} 章")}</span>
+                <span class="chapter-number">{td_string!(loc, catalog.chapter_number, number = number)}</span>
                 <span class="chapter-title">{chapter.title}</span>
-                <span class="chapter-meta">{format!("{lesson_count} 节 · {}", format_duration(total))}</span>
+                <span class="chapter-meta">{td_string!(loc, catalog.chapter_meta, count = lesson_count, duration = format_duration(total))}</span>
             </button>
             <ul class="lessons" hidden=move || !expanded.get()>
                 {lessons
@@ -51,9 +55,9 @@ fn Chapter(chapter: ChapterOutline, number: usize, open: bool) -> impl IntoView 
                     .map(|lesson| {
                         view! {
                             <li class="lesson" data-kind=format!("{:?}", lesson.kind).to_lowercase()>
-                                <span class="lesson-kind">{lesson.kind.label()}</span>
+                                <span class="lesson-kind">{lesson.kind.label(loc)}</span>
                                 <span class="lesson-title">{lesson.title}</span>
-                                {lesson.free_preview.then(|| view! { <span class="badge">"免费试看 Preview"</span> })}
+                                {lesson.free_preview.then(|| view! { <span class="badge">{td_string!(loc, catalog.preview)}</span> })}
                                 <span class="lesson-duration">{format_duration(i64::from(lesson.duration_secs))}</span>
                             </li>
                         }

@@ -3,12 +3,15 @@
 use leptos::prelude::*;
 
 use crate::domain::CourseQuery;
+use crate::i18n::td_string;
+use crate::locale;
 
 #[component]
 pub fn Pagination(query: CourseQuery, page_count: u32) -> impl IntoView {
     if page_count <= 1 {
         return None;
     }
+    let loc = locale::current();
     let current = query.page.min(page_count);
     let start = current.saturating_sub(2).max(1);
     let end = (current + 2).min(page_count);
@@ -25,7 +28,7 @@ pub fn Pagination(query: CourseQuery, page_count: u32) -> impl IntoView {
     };
     let mut items = Vec::new();
     if current > 1 {
-        items.push(link(current - 1, "‹ 上一页".into(), Some("prev")));
+        items.push(link(current - 1, td_string!(loc, common.previous_page).into(), Some("prev")));
     }
     if start > 1 {
         items.push(link(1, "1".into(), None));
@@ -43,7 +46,7 @@ pub fn Pagination(query: CourseQuery, page_count: u32) -> impl IntoView {
         items.push(link(page_count, page_count.to_string(), None));
     }
     if current < page_count {
-        items.push(link(current + 1, "下一页 ›".into(), Some("next")));
+        items.push(link(current + 1, td_string!(loc, common.next_page).into(), Some("next")));
     }
-    Some(view! { <nav class="pagination" aria-label="Pages">{items}</nav> })
+    Some(view! { <nav class="pagination" aria-label=td_string!(loc, common.pages_label)>{items}</nav> })
 }

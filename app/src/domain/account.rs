@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::FieldError;
+use crate::i18n::td_string;
+use crate::locale;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Username(String);
@@ -11,17 +13,18 @@ impl Username {
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let s = raw.trim();
         let problem = |m: &str| Err(FieldError::new("username", m));
+        let loc = locale::current();
         if s.chars().count() < 3 || s.chars().count() > 32 {
-            return problem("3 to 32 characters");
+            return problem(td_string!(loc, errors.username_length));
         }
         if !s.starts_with(|c: char| c.is_ascii_alphabetic()) {
-            return problem("must start with a letter");
+            return problem(td_string!(loc, errors.username_start));
         }
         if !s
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
         {
-            return problem("letters, digits, '_', '-' and '.' only");
+            return problem(td_string!(loc, errors.username_chars));
         }
         Ok(Self(s.to_string()))
     }
@@ -47,12 +50,33 @@ impl Email {
         if valid {
             Ok(Self(s))
         } else {
-            Err(FieldError::new("email", "not a valid e-mail address"))
+            Err(FieldError::new(
+                "email",
+                td_string!(locale::current(), errors.email_invalid),
+            ))
         }
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// Where to go after signing in: `next` when it is a path on this site, else the account
+/// page. Anything that could leave the site (`//evil.test`, `/\evil.test`, a scheme, control
+/// characters) is refused: an open redirect would lend our sign-in page to phishing.
+pub fn local_destination(next: Option<&str>) -> &str {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.starts_with("/\\")
+                && path.len() <= 512
+                && !path.chars().any(|c| c.is_control() || c == '\\') =>
+        {
+            path
+        }
+        _ => "/account",
     }
 }
 
@@ -63,14 +87,15 @@ pub const MAX_PASSWORD_CHARS: usize = 128;
 pub fn check_password(password: &str, username: &str) -> Result<(), FieldError> {
     let chars = password.chars().count();
     let problem = |m: String| Err(FieldError::new("password", m));
+    let loc = locale::current();
     if chars < MIN_PASSWORD_CHARS {
-        return problem(format!("at least {MIN_PASSWORD_CHARS} characters"));
+        return problem(td_string!(loc, errors.password_short, n = MIN_PASSWORD_CHARS).to_string());
     }
     if chars > MAX_PASSWORD_CHARS {
-        return problem(format!("at most {MAX_PASSWORD_CHARS} characters"));
+        return problem(td_string!(loc, errors.password_long, n = MAX_PASSWORD_CHARS).to_string());
     }
     if !username.is_empty() && password.to_lowercase().contains(&username.to_lowercase()) {
-        return problem("must not contain the username".into());
+        return problem(td_string!(loc, errors.password_has_username).into());
     }
     const COMMON: [&str; 8] = [
         "password12",
@@ -85,7 +110,7 @@ pub fn check_password(password: &str, username: &str) -> Result<(), FieldError> 
     if COMMON.iter().any(|c| password.eq_ignore_ascii_case(c))
         || password.chars().all(|c| password.starts_with(c))
     {
-        return problem("too easy to guess".into());
+        return problem(td_string!(loc, errors.password_common).into());
     }
     Ok(())
 }
@@ -113,6 +138,16 @@ pub fn password_strength(password: &str) -> u8 {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn sign_in_goes_back_only_to_paths_on_this_site() {
+        assert_eq!(local_destination(Some("/admin/courses?page=2")), "/admin/courses?page=2");
+        assert_eq!(local_destination(None), "/account");
+        for hostile in ["//evil.test", "/\\evil.test", "https://evil.test", "javascript:x", "/a\nb", ""] {
+            assert_eq!(local_destination(Some(hostile)), "/account", "{hostile}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -96,12 +96,14 @@ impl SortKey {
         }
     }
 
-    pub fn label(&self) -> &'static str {
+    /// The order's name in `locale` (empty for an API-only ordering).
+    pub fn label(&self, locale: crate::locale::Locale) -> &'static str {
+        use crate::i18n::td_string;
         match self {
-            SortKey::Newest => "最新 Newest",
-            SortKey::Popular => "最热 Popular",
-            SortKey::PriceAsc => "价格 ↑ Price",
-            SortKey::PriceDesc => "价格 ↓ Price",
+            SortKey::Newest => td_string!(locale, catalog.sort_newest),
+            SortKey::Popular => td_string!(locale, catalog.sort_popular),
+            SortKey::PriceAsc => td_string!(locale, catalog.sort_price_asc),
+            SortKey::PriceDesc => td_string!(locale, catalog.sort_price_desc),
             SortKey::By(_) => "",
         }
     }
@@ -203,6 +205,8 @@ impl CourseQuery {
     pub fn parse<'a>(
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> (Self, Vec<FieldError>) {
+        use crate::i18n::td_string;
+        let loc = crate::locale::current();
         let mut query = CourseQuery::default();
         let mut problems = Vec::new();
         for (key, raw) in pairs {
@@ -222,7 +226,7 @@ impl CourseQuery {
                     } else {
                         problems.push(FieldError::new(
                             key,
-                            format!("'{value}' is not a valid {key}; the filter was ignored"),
+                            td_string!(loc, errors.filter_invalid, value = value, key = key).to_string(),
                         ));
                     }
                 }
@@ -235,48 +239,46 @@ impl CourseQuery {
                     "paid" => query.price = Some(PriceFilter::Paid),
                     _ => problems.push(FieldError::new(
                         "price",
-                        format!("unknown price filter '{value}': use free or paid"),
+                        td_string!(loc, errors.price_unknown, value = value).to_string(),
                     )),
                 },
                 // Control characters (a NUL above all: PostgreSQL's text cannot hold one) match
                 // no title; the search ignores them and says so.
                 "q" if value.chars().any(char::is_control) => problems.push(FieldError::new(
                     "q",
-                    "the search ignored control characters",
+                    td_string!(loc, errors.search_control),
                 )),
                 "q" => query.q = Some(value.chars().take(MAX_SEARCH_CHARS).collect()),
                 "sort" => match SortKey::parse(value) {
                     Some(sort) => query.sort = sort,
                     None => problems.push(FieldError::new(
                         "sort",
-                        format!(
-                            "unknown sort '{value}': use newest, popular, price_asc or price_desc"
-                        ),
+                        td_string!(loc, errors.sort_unknown, value = value).to_string(),
                     )),
                 },
                 "page" => match value.parse::<u32>() {
-                    Ok(0) => problems.push(FieldError::new("page", "pages start at 1")),
+                    Ok(0) => problems.push(FieldError::new("page", td_string!(loc, errors.page_zero))),
                     Ok(page) => query.page = page,
                     Err(_) => problems.push(FieldError::new(
                         "page",
-                        format!("'{value}' is not a page number"),
+                        td_string!(loc, errors.page_invalid, value = value).to_string(),
                     )),
                 },
                 "per_page" => match value.parse::<u32>() {
                     Ok(0) => {
-                        problems.push(FieldError::new("per_page", "per_page must be at least 1"))
+                        problems.push(FieldError::new("per_page", td_string!(loc, errors.per_page_zero)))
                     }
                     Ok(n) if n > MAX_PER_PAGE => {
                         query.per_page = MAX_PER_PAGE;
                         problems.push(FieldError::new(
                             "per_page",
-                            format!("at most {MAX_PER_PAGE} per page"),
+                            td_string!(loc, errors.per_page_max, n = MAX_PER_PAGE).to_string(),
                         ));
                     }
                     Ok(n) => query.per_page = n,
                     Err(_) => problems.push(FieldError::new(
                         "per_page",
-                        format!("'{value}' is not a number"),
+                        td_string!(loc, errors.number_invalid, value = value).to_string(),
                     )),
                 },
                 _ => {}

@@ -22,11 +22,13 @@ impl Level {
         }
     }
 
-    pub fn label(self) -> &'static str {
+    /// The level's name in `locale`.
+    pub fn label(self, locale: crate::locale::Locale) -> &'static str {
+        use crate::i18n::td_string;
         match self {
-            Level::Beginner => "入门 Beginner",
-            Level::Intermediate => "进阶 Intermediate",
-            Level::Advanced => "高级 Advanced",
+            Level::Beginner => td_string!(locale, catalog.level_beginner),
+            Level::Intermediate => td_string!(locale, catalog.level_intermediate),
+            Level::Advanced => td_string!(locale, catalog.level_advanced),
         }
     }
 }
@@ -44,6 +46,9 @@ impl FromStr for Level {
         Level::ALL
             .into_iter()
             .find(|l| l.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| format!("unknown level '{s}': use beginner, intermediate or advanced"))
+            .ok_or_else(|| {
+                crate::i18n::td_string!(crate::locale::current(), errors.level_unknown, value = s)
+                    .to_string()
+            })
     }
 }

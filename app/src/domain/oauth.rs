@@ -36,11 +36,14 @@ impl Provider {
     }
 
     /// What a person reads on a button.
+    /// In the current request's (or page's) language.
     pub fn label(self) -> &'static str {
+        use crate::i18n::td_string;
+        let loc = crate::locale::current();
         match self {
             Provider::Qq => "QQ",
-            Provider::Wechat => "微信 WeChat",
-            Provider::Weibo => "微博 Weibo",
+            Provider::Wechat => td_string!(loc, account.provider_wechat),
+            Provider::Weibo => td_string!(loc, account.provider_weibo),
             Provider::Github => "GitHub",
         }
     }
@@ -94,28 +97,25 @@ impl OAuthFailure {
 
     /// The message shown on the page, naming the provider when it is known.
     pub fn message(self, provider: Option<Provider>) -> String {
-        let name = provider.map(Provider::label).unwrap_or("the provider");
+        use crate::i18n::td_string;
+        let loc = crate::locale::current();
+        let name = provider
+            .map(Provider::label)
+            .unwrap_or(td_string!(loc, account.the_provider));
         match self {
-            OAuthFailure::Denied => format!("您取消了授权。You did not allow the sign-in at {name}."),
-            OAuthFailure::BadState => {
-                "登录链接已失效，请重试。This sign-in link has expired or was already used; please start again."
-                    .into()
-            }
-            OAuthFailure::CodeUsed => format!(
-                "授权码已被使用，请重新登录。The authorization from {name} was already used; please sign in again."
-            ),
+            OAuthFailure::Denied => td_string!(loc, account.oauth_denied, name = name).to_string(),
+            OAuthFailure::BadState => td_string!(loc, account.oauth_bad_state).into(),
+            OAuthFailure::CodeUsed => td_string!(loc, account.oauth_code_used, name = name).to_string(),
             OAuthFailure::ProviderError => {
-                format!("{name} 返回了错误，请稍后重试。{name} reported an error; please try again later.")
+                td_string!(loc, account.oauth_provider_error, name = name).to_string()
             }
-            OAuthFailure::Unavailable => format!(
-                "暂时无法连接 {name}，请稍后重试。{name} could not be reached; please try again later."
-            ),
-            OAuthFailure::BoundElsewhere => format!(
-                "该 {name} 账号已绑定其他学城账号。This {name} account is already linked to another Xuecheng account."
-            ),
-            OAuthFailure::AccountDisabled => {
-                "该账号已停用。The account linked to this sign-in is disabled.".into()
+            OAuthFailure::Unavailable => {
+                td_string!(loc, account.oauth_unavailable, name = name).to_string()
             }
+            OAuthFailure::BoundElsewhere => {
+                td_string!(loc, account.oauth_bound_elsewhere, name = name).to_string()
+            }
+            OAuthFailure::AccountDisabled => td_string!(loc, account.oauth_disabled).into(),
         }
     }
 }

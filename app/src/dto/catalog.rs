@@ -72,11 +72,13 @@ pub enum LessonKind {
 }
 
 impl LessonKind {
-    pub fn label(self) -> &'static str {
+    /// The kind's name in `locale`.
+    pub fn label(self, locale: crate::locale::Locale) -> &'static str {
+        use crate::i18n::td_string;
         match self {
-            LessonKind::Video => "视频 Video",
-            LessonKind::Article => "图文 Article",
-            LessonKind::Lab => "实验 Lab",
+            LessonKind::Video => td_string!(locale, catalog.kind_video),
+            LessonKind::Article => td_string!(locale, catalog.kind_article),
+            LessonKind::Lab => td_string!(locale, catalog.kind_lab),
         }
     }
 }
@@ -132,10 +134,12 @@ pub struct HomeData {
 
 /// `1 h 05 min`, `12 min`, `45 s`.
 pub fn format_duration(secs: i64) -> String {
+    use crate::i18n::td_string;
+    let locale = crate::locale::current();
     let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
     match (h, m) {
-        (0, 0) => format!("{s} s"),
-        (0, m) => format!("{m} min"),
-        (h, m) => format!("{h} h {m:02} min"),
+        (0, 0) => td_string!(locale, common.duration_seconds, s = s).to_string(),
+        (0, m) => td_string!(locale, common.duration_minutes, m = m).to_string(),
+        (h, m) => td_string!(locale, common.duration_hours, h = h, m = format!("{m:02}")).to_string(),
     }
 }

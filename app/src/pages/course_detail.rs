@@ -6,6 +6,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::{error_box::ErrorBox, follow_button::FollowButton, outline::Outline};
+use crate::i18n::td_string;
+use crate::locale;
 use crate::dto::{format_duration, CourseDetail};
 use crate::error::AppError;
 use crate::pages::NotFound;
@@ -18,8 +20,9 @@ pub fn CourseDetailPage() -> impl IntoView {
         move || params.read().get("slug").unwrap_or_default(),
         get_course,
     );
+    let loc = locale::current();
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Suspense fallback=move || view! { <p class="loading">{td_string!(loc, common.loading)}</p> }>
             {move || Suspend::new(async move {
                 match course.await {
                     Ok(course) => view! { <CourseView course /> }.into_any(),
@@ -33,7 +36,8 @@ pub fn CourseDetailPage() -> impl IntoView {
 
 #[component]
 fn CourseView(course: CourseDetail) -> impl IntoView {
-    let lesson_count = course.lesson_count();
+    let loc = locale::current();
+    let lesson_count = i32::try_from(course.lesson_count()).unwrap_or(i32::MAX);
     let total = format_duration(course.total_secs());
     let CourseDetail {
         card,
@@ -49,11 +53,12 @@ fn CourseView(course: CourseDetail) -> impl IntoView {
     } else {
         "price"
     };
+    let learners = i32::try_from(card.enrollment_count).unwrap_or(i32::MAX);
     view! {
         <Title text=card.title.clone() />
         <Meta name="description" content=card.summary.clone() />
-        <nav class="breadcrumbs" aria-label="Breadcrumb">
-            <A href="/courses">"课程"</A>
+        <nav class="breadcrumbs" aria-label=td_string!(loc, catalog.breadcrumb_label)>
+            <A href="/courses">{td_string!(loc, common.nav_courses)}</A>
             " / "
             <A href=format!("/courses?direction={}", direction.slug)>{direction.name}</A>
             " / "
@@ -64,11 +69,11 @@ fn CourseView(course: CourseDetail) -> impl IntoView {
                 <h1>{card.title.clone()}</h1>
                 <p class="summary">{card.summary.clone()}</p>
                 <p class="meta">
-                    <span class="level">{card.level.label()}</span>
+                    <span class="level">{card.level.label(loc)}</span>
                     " · "
-                    <span>{format!("{lesson_count} 节课 lessons · {total}")}</span>
+                    <span>{td_string!(loc, catalog.lessons_total, count = lesson_count, duration = total.clone())}</span>
                     " · "
-                    <span class="enrolled">{format!("{} 人学习", card.enrollment_count)}</span>
+                    <span class="enrolled">{td_string!(loc, catalog.learners, count = learners)}</span>
                 </p>
                 <p class="prices">
                     <span class=price_class>{card.price.to_string()}</span>
@@ -82,7 +87,7 @@ fn CourseView(course: CourseDetail) -> impl IntoView {
                 <FollowButton target="course" id=card.id />
             </header>
             <section class="teacher">
-                <h2>"讲师 Teacher"</h2>
+                <h2>{td_string!(loc, catalog.teacher)}</h2>
                 <p>
                     <strong>{teacher.name}</strong>
                     " · "
@@ -90,12 +95,12 @@ fn CourseView(course: CourseDetail) -> impl IntoView {
                 </p>
             </section>
             <section class="description">
-                <h2>"课程介绍 About this course"</h2>
+                <h2>{td_string!(loc, catalog.about)}</h2>
                 // Rendered from Markdown and sanitised by the server (ammonia) before it got here.
                 <div class="markdown" inner_html=description_html></div>
             </section>
             <section class="syllabus">
-                <h2>"课程大纲 Outline"</h2>
+                <h2>{td_string!(loc, catalog.outline)}</h2>
                 <Outline chapters />
             </section>
         </article>

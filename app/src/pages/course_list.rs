@@ -6,6 +6,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::{course_card::CourseCard, error_box::ErrorBox, pagination::Pagination};
+use crate::i18n::td_string;
+use crate::locale;
 use crate::domain::{CourseQuery, Level, PriceFilter, SortKey};
 use crate::dto::{CoursePage, DirectionFacet};
 use crate::server_fns::catalog::{get_directions, list_courses, COURSE_QUERY_KEYS};
@@ -23,10 +25,11 @@ pub fn CourseListPage() -> impl IntoView {
     };
     let courses = Resource::new(params, list_courses);
     let directions = Resource::new(|| (), |_| get_directions());
+    let loc = locale::current();
     view! {
-        <Title text="全部课程 Courses" />
+        <Title text=td_string!(loc, catalog.list_title) />
         <div class="catalog">
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <Suspense fallback=move || view! { <p class="loading">{td_string!(loc, common.loading)}</p> }>
                 {move || Suspend::new(async move {
                     let facets = directions.await;
                     match (courses.await, facets) {
@@ -43,18 +46,20 @@ pub fn CourseListPage() -> impl IntoView {
 fn Catalog(page: CoursePage, facets: Vec<DirectionFacet>) -> impl IntoView {
     let page_count = page.page_count();
     let query = page.query.clone();
+    let loc = locale::current();
     let heading = match &query.q {
-        Some(q) => format!("“{q}” 的搜索结果 Results"),
-        None => "全部课程 All courses".to_string(),
+        Some(q) => td_string!(loc, catalog.results_for, q = q).to_string(),
+        None => td_string!(loc, catalog.all_courses).to_string(),
     };
+    let total = i32::try_from(page.total).unwrap_or(i32::MAX);
     view! {
-        <aside class="filters" aria-label="Filters">
+        <aside class="filters" aria-label=td_string!(loc, catalog.filters_label)>
             <Filters query=query.clone() facets />
         </aside>
         <section class="results">
             <header class="results-head">
                 <h1>{heading}</h1>
-                <p class="count" data-total=page.total>{format!("共 {} 门课程 · {} courses", page.total, page.total)}</p>
+                <p class="count" data-total=page.total>{td_string!(loc, catalog.course_count, count = total)}</p>
                 <SortBar query=query.clone() />
             </header>
             {(!page.notices.is_empty())
@@ -68,8 +73,8 @@ fn Catalog(page: CoursePage, facets: Vec<DirectionFacet>) -> impl IntoView {
             {if page.items.is_empty() {
                 view! {
                     <div class="empty">
-                        <p>"没有符合条件的课程。 No course matches these filters."</p>
-                        <A href="/courses">"清除筛选 Clear filters"</A>
+                        <p>{td_string!(loc, catalog.no_match)}</p>
+                        <A href="/courses">{td_string!(loc, catalog.clear_filters)}</A>
                     </div>
                 }
                     .into_any()
@@ -100,13 +105,14 @@ fn option_link(label: String, href: String, active: bool) -> impl IntoView {
 
 #[component]
 fn Filters(query: CourseQuery, facets: Vec<DirectionFacet>) -> impl IntoView {
+    let loc = locale::current();
     let active_direction = facets
         .iter()
         .find(|d| query.direction.as_deref() == Some(d.slug.as_str()))
         .cloned();
     let directions = {
         let mut links = vec![option_link(
-            "全部 All".into(),
+            td_string!(loc, catalog.filter_all).into(),
             query
                 .with(|q| {
                     q.direction = None;
@@ -155,12 +161,12 @@ fn Filters(query: CourseQuery, facets: Vec<DirectionFacet>) -> impl IntoView {
             let href = query
                 .with(|q| q.level = if active { None } else { Some(level) })
                 .href();
-            option_link(level.label().into(), href, active)
+            option_link(level.label(loc).into(), href, active)
         })
         .collect_view();
     let price_links = [
-        (PriceFilter::Free, "免费 Free"),
-        (PriceFilter::Paid, "付费 Paid"),
+        (PriceFilter::Free, td_string!(loc, catalog.price_free)),
+        (PriceFilter::Paid, td_string!(loc, catalog.price_paid)),
     ]
     .into_iter()
     .map(|(price, label)| {
@@ -173,19 +179,19 @@ fn Filters(query: CourseQuery, facets: Vec<DirectionFacet>) -> impl IntoView {
     .collect_view();
     view! {
         <div class="filter-group" data-filter="direction">
-            <h2>"方向 Direction"</h2>
+            <h2>{td_string!(loc, catalog.filter_direction)}</h2>
             <ul>{directions}</ul>
         </div>
         <div class="filter-group" data-filter="category">
-            <h2>"分类 Category"</h2>
+            <h2>{td_string!(loc, catalog.filter_category)}</h2>
             <ul>{category_links}</ul>
         </div>
         <div class="filter-group" data-filter="level">
-            <h2>"难度 Level"</h2>
+            <h2>{td_string!(loc, catalog.filter_level)}</h2>
             <ul>{level_links}</ul>
         </div>
         <div class="filter-group" data-filter="price">
-            <h2>"价格 Price"</h2>
+            <h2>{td_string!(loc, catalog.filter_price)}</h2>
             <ul>{price_links}</ul>
         </div>
     }
@@ -193,14 +199,15 @@ fn Filters(query: CourseQuery, facets: Vec<DirectionFacet>) -> impl IntoView {
 
 #[component]
 fn SortBar(query: CourseQuery) -> impl IntoView {
+    let loc = locale::current();
     view! {
-        <nav class="sort-bar" aria-label="Sort">
+        <nav class="sort-bar" aria-label=td_string!(loc, catalog.sort_label)>
             {SortKey::ALL
                 .into_iter()
                 .map(|key| {
                     let active = query.sort == key;
                     let name = key.name().unwrap_or_default();
-                    let label = key.label();
+                    let label = key.label(loc);
                     let href = query.with(|q| q.sort = key).href();
                     view! {
                         <a href=href class=if active { "sort active" } else { "sort" } data-sort=name>

@@ -3,36 +3,45 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
 
 use crate::components::field::{Field, FormMessage};
 use crate::components::oauth::{OAuthNotice, ProviderButtons};
+use crate::i18n::td_string;
+use crate::locale;
 use crate::server_fns::accounts::Login;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<Login>::new();
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let loc = locale::current();
+    // Where the sign-in was asked for (`/admin` sends anonymous visitors here); the server
+    // checks it is a path on this site before going there.
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
     view! {
-        <Title text="登录 Sign in" />
+        <Title text=td_string!(loc, account.sign_in_title) />
         <section class="auth-card">
-            <h1>"登录 Sign in"</h1>
+            <h1>{td_string!(loc, account.sign_in_title)}</h1>
             <OAuthNotice />
             <ActionForm action attr:class="auth-form" attr:novalidate=true>
-                <Field name="username" label="用户名或邮箱 Username or e-mail" autocomplete="username" error />
-                <Field name="password" label="密码 Password" kind="password" autocomplete="current-password" error />
+                <Field name="username" label=td_string!(loc, account.login_field) autocomplete="username" error />
+                <Field name="password" label=td_string!(loc, account.password) kind="password" autocomplete="current-password" error />
                 <label class="check">
                     <input type="checkbox" name="remember" value="on" />
-                    " 记住我 Remember me"
+                    " "{td_string!(loc, account.remember_me)}
                 </label>
+                <input type="hidden" name="next" prop:value=next />
                 <FormMessage error />
                 <button type="submit" class="button primary" disabled=move || action.pending().get()>
-                    "登录 Sign in"
+                    {td_string!(loc, account.sign_in_title)}
                 </button>
             </ActionForm>
             <ProviderButtons />
-            <p class="muted"><A href="/password/forgot">"忘记密码？ Forgot your password?"</A></p>
+            <p class="muted"><A href="/password/forgot">{td_string!(loc, account.forgot_password)}</A></p>
             <p class="muted">
-                "还没有账号？ No account yet? " <A href="/register">"注册 Register"</A>
+                {td_string!(loc, account.no_account)}" " <A href="/register">{td_string!(loc, common.register)}</A>
             </p>
         </section>
     }

@@ -4,17 +4,21 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
+use crate::i18n::td_string;
+use crate::locale;
+
 #[component]
 pub fn NotFound() -> impl IntoView {
     #[cfg(feature = "ssr")]
     crate::ports::set_status(404);
+    let loc = locale::current();
     view! {
-        <Title text="找不到页面 Not found" />
+        <Title text=td_string!(loc, common.not_found_title) />
         <section class="not-found">
             <h1>"404"</h1>
-            <p>"这个页面不存在。 This page does not exist."</p>
+            <p>{td_string!(loc, common.not_found_text)}</p>
             <p>
-                <A href="/courses">"浏览全部课程 Browse all courses"</A>
+                <A href="/courses">{td_string!(loc, common.browse_all)}</A>
             </p>
         </section>
     }

@@ -9,6 +9,8 @@ use leptos_router::hooks::use_params_map;
 use crate::components::{
     course_card::CourseCard, error_box::ErrorBox, follow_button::FollowButton,
 };
+use crate::i18n::td_string;
+use crate::locale;
 use crate::dto::PathDetail;
 use crate::error::AppError;
 use crate::pages::NotFound;
@@ -17,15 +19,16 @@ use crate::server_fns::follows::{get_path, list_paths};
 #[component]
 pub fn PathListPage() -> impl IntoView {
     let paths = Resource::new(|| (), |_| list_paths());
+    let loc = locale::current();
     view! {
-        <Title text="学习路线 Learning paths" />
+        <Title text=td_string!(loc, catalog.paths_title) />
         <section class="paths">
-            <h1>"学习路线 Learning paths"</h1>
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <h1>{td_string!(loc, catalog.paths_title)}</h1>
+            <Suspense fallback=move || view! { <p class="loading">{td_string!(loc, common.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match paths.await {
                         Ok(paths) if paths.is_empty() => view! {
-                            <p class="empty">"暂无学习路线 No learning paths yet."</p>
+                            <p class="empty">{td_string!(loc, catalog.no_paths)}</p>
                         }.into_any(),
                         Ok(paths) => view! {
                             <ul class="path-list">
@@ -33,7 +36,7 @@ pub fn PathListPage() -> impl IntoView {
                                     <li class="path-item">
                                         <h2><A href=format!("/paths/{}", p.slug)>{p.title}</A></h2>
                                         <p>{p.description}</p>
-                                        <p class="meta">{format!("{} 门课程 courses", p.course_count)}</p>
+                                        <p class="meta">{td_string!(loc, catalog.path_courses, count = i32::try_from(p.course_count).unwrap_or(i32::MAX))}</p>
                                     </li>
                                 }).collect_view()}
                             </ul>
@@ -53,8 +56,9 @@ pub fn PathDetailPage() -> impl IntoView {
         move || params.read().get("slug").unwrap_or_default(),
         get_path,
     );
+    let loc = locale::current();
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Suspense fallback=move || view! { <p class="loading">{td_string!(loc, common.loading)}</p> }>
             {move || Suspend::new(async move {
                 match path.await {
                     Ok(path) => view! { <PathView path /> }.into_any(),
@@ -75,11 +79,12 @@ fn PathView(path: PathDetail) -> impl IntoView {
         courses,
         ..
     } = path;
+    let loc = locale::current();
     view! {
         <Title text=title.clone() />
         <Meta name="description" content=description.clone() />
-        <nav class="breadcrumbs" aria-label="Breadcrumb">
-            <A href="/paths">"学习路线 Paths"</A>
+        <nav class="breadcrumbs" aria-label=td_string!(loc, catalog.breadcrumb_label)>
+            <A href="/paths">{td_string!(loc, common.nav_paths)}</A>
         </nav>
         <article class="path-detail">
             <header>

@@ -30,6 +30,7 @@ pub async fn login(
     username: String,
     password: String,
     remember: Option<String>,
+    next: Option<String>,
 ) -> Result<(), AppError> {
     use crate::dto::LoginInput;
     let services = crate::ports::services()?;
@@ -43,7 +44,7 @@ pub async fn login(
         .accounts
         .login(&crate::ports::session()?, &meta, input)
         .await?;
-    leptos_axum::redirect("/account");
+    leptos_axum::redirect(crate::domain::account::local_destination(next.as_deref()));
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! The account after sign-up: devices (the user's sessions), profile, e-mail verification and
 //! password reset, behind the [`AccountLifecycle`] port.
 
+use app::i18n::td_string;
 use app::domain::account::{check_password, Email};
 use app::domain::RequestMeta;
 use app::dto::{DeviceView, ProfileInput, ProfileView, UserView};
@@ -42,12 +43,12 @@ pub fn parse_profile(
     if nickname.chars().count() > MAX_NICKNAME {
         errors.push(FieldError::new(
             "nickname",
-            format!("at most {MAX_NICKNAME} characters"),
+            td_string!(app::locale::current(), errors.at_most_chars, n = MAX_NICKNAME).to_string(),
         ));
     } else if nickname.chars().any(char::is_control) {
         errors.push(FieldError::new(
             "nickname",
-            "no line breaks or control characters",
+            td_string!(app::locale::current(), errors.no_control_chars),
         ));
     }
     let avatar = input.avatar_url.trim();
@@ -56,7 +57,7 @@ pub fn parse_profile(
     } else if avatar.len() > MAX_AVATAR_URL {
         errors.push(FieldError::new(
             "avatar_url",
-            format!("at most {MAX_AVATAR_URL} characters"),
+            td_string!(app::locale::current(), errors.at_most_chars, n = MAX_AVATAR_URL).to_string(),
         ));
         None
     } else {
@@ -67,7 +68,7 @@ pub fn parse_profile(
             _ => {
                 errors.push(FieldError::new(
                     "avatar_url",
-                    "an http:// or https:// address of an image",
+                    td_string!(app::locale::current(), errors.image_address),
                 ));
                 None
             }
@@ -77,11 +78,11 @@ pub fn parse_profile(
     if bio.chars().count() > MAX_BIO {
         errors.push(FieldError::new(
             "bio",
-            format!("at most {MAX_BIO} characters"),
+            td_string!(app::locale::current(), errors.at_most_chars, n = MAX_BIO).to_string(),
         ));
     } else if bio.contains('\0') {
         // PostgreSQL's text cannot hold U+0000.
-        errors.push(FieldError::new("bio", "must not contain NUL characters"));
+        errors.push(FieldError::new("bio", td_string!(app::locale::current(), errors.no_nul)));
     }
     let email = Email::parse(&input.email).map_err(|e| errors.push(e)).ok();
     match email {
@@ -255,7 +256,7 @@ impl AccountLifecycle for Lifecycle {
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
                 return Err(AppError::Validation(vec![FieldError::new(
                     "email",
-                    "another account uses this address",
+                    td_string!(app::locale::current(), errors.email_in_use),
                 )]));
             }
             Err(e) => return Err(e).db_err("user"),
@@ -289,7 +290,7 @@ impl AccountLifecycle for Lifecycle {
             .ok_or(AppError::Unauthenticated)?;
         if row.email_verified_at.is_some() {
             return Err(AppError::Conflict(
-                "this address is verified already".into(),
+                td_string!(app::locale::current(), errors.already_verified).into(),
             ));
         }
         self.reset_throttle
@@ -307,8 +308,7 @@ impl AccountLifecycle for Lifecycle {
                 .db_err("link")?
                 .ok_or_else(|| {
                     AppError::BadRequest(
-                "this link is invalid, used or expired; ask for a new one from your account page"
-                    .into(),
+                td_string!(app::locale::current(), errors.link_invalid_account).into(),
             )
                 })?;
         users::set_email_verified(&self.db, user_id, now)
@@ -340,7 +340,7 @@ impl AccountLifecycle for Lifecycle {
 
     async fn reset_password(&self, token: &str, password: String) -> Result<(), AppError> {
         let invalid = || {
-            AppError::BadRequest("this link is invalid, used or expired; ask for a new one".into())
+            AppError::BadRequest(td_string!(app::locale::current(), errors.link_invalid).into())
         };
         let hash = hash_token(token);
         let now = Utc::now();

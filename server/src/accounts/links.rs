@@ -5,6 +5,7 @@
 //! visitor sent, and learning how much of a *digest* matched does not help to find a token
 //! that produces it.
 
+use app::i18n::td_string;
 use chrono::{Duration, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -61,9 +62,18 @@ impl Links {
         let jobs = self.jobs.clone();
         // Each request is its own intent: the key makes a redelivery of *this* one a no-op.
         let key = uuid::Uuid::new_v4().simple().to_string();
+        // Read here, in the request: the spawned task does not inherit its language.
+        let locale = Some(app::locale::current());
         tokio::spawn(async move {
             if let Err(error) = jobs
-                .enqueue(&Job::LinkMail { user_id, purpose }, &key)
+                .enqueue(
+                    &Job::LinkMail {
+                        user_id,
+                        purpose,
+                        locale,
+                    },
+                    &key,
+                )
                 .await
             {
                 tracing::error!(user_id, %error, ?purpose, "could not queue a one-time link");
@@ -74,7 +84,12 @@ impl Links {
     /// The job's work: stores a fresh token (older unused ones of the purpose are retired) and
     /// mails the link to the address the account has now. An account that is gone or inactive
     /// gets nothing.
-    pub async fn deliver(&self, user_id: i64, purpose: Purpose) -> Result<(), MailError> {
+    pub async fn deliver(
+        &self,
+        user_id: i64,
+        purpose: Purpose,
+        asked_in: Option<app::locale::Locale>,
+    ) -> Result<(), MailError> {
         let db_error = |e: sqlx::Error| MailError::Transient(format!("database: {e}"));
         let Some(user) = users::find_by_id(&self.db, user_id)
             .await
@@ -89,20 +104,25 @@ impl Links {
         }
         let token = new_token();
         let now = Utc::now();
+        // The profile's language, else the one the request that asked for the mail was in.
+        let lang = user
+            .locale
+            .as_deref()
+            .and_then(app::locale::parse)
+            .or(asked_in)
+            .unwrap_or_default();
         let (ttl, path, subject, text) = match purpose {
             Purpose::ResetPassword => (
                 RESET_TTL,
                 "/password/reset",
-                "学城 Xuecheng: reset your password",
-                "Someone (we hope you) asked to reset the password of your Xuecheng account.\n\
-                 Open this link within one hour to choose a new one:",
+                td_string!(lang, mail.reset_subject),
+                td_string!(lang, mail.reset_text),
             ),
             Purpose::VerifyEmail => (
                 VERIFY_TTL,
                 "/verify-email",
-                "学城 Xuecheng: confirm your e-mail address",
-                "Please confirm that this is your e-mail address by opening this link \
-                 within 24 hours:",
+                td_string!(lang, mail.verify_subject),
+                td_string!(lang, mail.verify_text),
             ),
         };
         email_tokens::retire(&self.db, user_id, purpose, now)
@@ -112,8 +132,9 @@ impl Links {
             .await
             .map_err(db_error)?;
         let body = format!(
-            "{text}\n\n{}\n\nIf you did not ask for this, ignore this mail.\n",
-            self.link(path, &token)
+            "{text}\n\n{}\n\n{}\n",
+            self.link(path, &token),
+            td_string!(lang, mail.not_you)
         );
         self.mailer.send(&user.email, subject, body).await
     }

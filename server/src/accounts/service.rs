@@ -1,5 +1,6 @@
 //! The account service behind the pages' server functions and the REST API's token grant.
 
+use app::i18n::td_string;
 use app::domain::account::{check_password, Email, Username, MAX_PASSWORD_CHARS};
 use app::domain::RequestMeta;
 use app::dto::{LoginInput, RegisterInput, UserView};
@@ -88,6 +89,7 @@ impl Accounts {
             username: user.username.clone(),
             authenticated_at: Utc::now(),
             credential: Some(credential_mark(user.password_hash.as_deref())),
+            locale: user.locale.clone(),
         };
         session
             .insert(USER_KEY, &stored)
@@ -137,17 +139,17 @@ impl Accounts {
         if login.trim().is_empty() || password.is_empty() {
             let mut errors = Vec::new();
             if login.trim().is_empty() {
-                errors.push(FieldError::new("username", "enter your username or e-mail"));
+                errors.push(FieldError::new("username", td_string!(app::locale::current(), errors.enter_login)));
             }
             if password.is_empty() {
-                errors.push(FieldError::new("password", "enter your password"));
+                errors.push(FieldError::new("password", td_string!(app::locale::current(), errors.enter_password)));
             }
             return Err(AppError::Validation(errors));
         }
         let wrong = || {
             AppError::Validation(vec![FieldError::new(
                 "password",
-                "wrong username or password",
+                td_string!(app::locale::current(), errors.wrong_credentials),
             )])
         };
         // No account has such a password (the policy caps it) or such a login (PostgreSQL text
@@ -246,12 +248,16 @@ impl AccountService for Accounts {
         let id = match users::insert(&self.db, &new).await {
             Ok(id) => id,
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                let hint = "an account with this e-mail exists; sign in instead";
+                let hint = td_string!(app::locale::current(), errors.email_taken_sign_in);
                 let field = taken_field(&self.db, &username, hint).await?;
                 return Err(AppError::Validation(vec![field]));
             }
             Err(e) => return Err(e).db_err("user"),
         };
+        // The language the page was in when they registered: their mails start in it.
+        users::set_locale(&self.db, id, app::locale::current().as_str())
+            .await
+            .db_err("user")?;
         let user = users::find_by_id(&self.db, id)
             .await
             .db_err("user")?
@@ -305,7 +311,7 @@ impl AccountService for Accounts {
             .map_err(|e| match e {
                 AppError::Validation(_) => AppError::Validation(vec![FieldError::new(
                     "current_password",
-                    "this is not your current password",
+                    td_string!(app::locale::current(), errors.not_current_password),
                 )]),
                 other => other,
             })?;
@@ -364,7 +370,7 @@ pub(crate) async fn taken_field(
         .db_err("user")?
         .is_some();
     Ok(if taken {
-        FieldError::new("username", "this username is taken")
+        FieldError::new("username", td_string!(app::locale::current(), errors.username_taken))
     } else {
         FieldError::new("email", email_hint)
     })

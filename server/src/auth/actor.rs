@@ -17,6 +17,10 @@ pub struct SessionUser {
     /// before this field carry none and are judged by the other checks alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credential: Option<String>,
+    /// The language kept in the profile (`users.locale`), so a new device starts in it without
+    /// a database read (see `crate::http::locale`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
 }
 
 /// A short, one-way mark of an account's stored password hash (or of having none): equal marks

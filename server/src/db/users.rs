@@ -41,11 +41,13 @@ pub struct UserRow {
     pub email_verified_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Set by an administrator: no permissions until the user chooses a new password.
     pub must_reset_password: bool,
+    /// The language the user chose (`zh-CN`, `en`); none until they choose one.
+    pub locale: Option<String>,
 }
 
 const USER_COLUMNS: &str =
     "id, username, email, password_hash, nickname, avatar_url, is_active, is_staff, \
-     is_superuser, email_verified_at, must_reset_password";
+     is_superuser, email_verified_at, must_reset_password, locale";
 
 /// By username or e-mail, case-insensitively; deleted accounts are never found.
 #[tracing::instrument(skip(db))]
@@ -61,6 +63,12 @@ pub async fn find_by_login(db: &Db, login: &str) -> Result<Option<UserRow>, sqlx
 pub async fn find_by_id(db: &Db, id: i64) -> Result<Option<UserRow>, sqlx::Error> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1 AND deleted_at IS NULL");
     on_pool!(db, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
+}
+
+/// Keeps the user's language (a tag [`app::locale::parse`] accepted).
+pub async fn set_locale(db: &Db, id: i64, locale: &str) -> Result<u64, sqlx::Error> {
+    on_pool!(db, pool => sqlx::query("UPDATE users SET locale = $1 WHERE id = $2")
+        .bind(locale).bind(id).execute(pool).await.map(|r| r.rows_affected()))
 }
 
 pub async fn touch_last_login(db: &Db, id: i64) -> Result<(), sqlx::Error> {

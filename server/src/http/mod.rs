@@ -6,11 +6,13 @@ pub mod client_ip;
 pub mod csrf;
 pub mod edge_guards;
 pub mod health;
+pub mod locale;
 pub mod page_cache;
 pub mod request_meta;
 pub mod response_cache;
 pub mod security_headers;
 pub mod server_fn_status;
+pub mod sign_in_redirect;
 pub mod unavailable;
 
 use axum::{

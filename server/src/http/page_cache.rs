@@ -48,13 +48,7 @@ impl PageCache {
     }
 }
 
-fn is_public_page(path: &str) -> bool {
-    path == "/"
-        || path == "/courses"
-        || path.starts_with("/courses/")
-        || path == "/paths"
-        || path.starts_with("/paths/")
-}
+use app::bundles::is_public_page;
 
 /// The request carries our session cookie (whatever its value): it may be signed in.
 pub fn has_session_cookie(headers: &HeaderMap) -> bool {
@@ -105,7 +99,12 @@ pub async fn layer(State(cache): State<PageCache>, mut request: Request, next: N
         return next.run(request).await;
     }
     let encoding = normalise_encoding(request.headers_mut());
-    let key = format!("{encoding} {}", request.uri());
+    // One entry per language: the locale layer (outside this one) chose it already.
+    let language = request
+        .extensions()
+        .get::<app::locale::RequestLocale>()
+        .map_or("-", |l| l.0.as_str());
+    let key = format!("{encoding} {language} {}", request.uri());
     if let Some(mut hit) = cache.entries.get(&key).await {
         hit.headers_mut()
             .insert("x-cache", HeaderValue::from_static("hit"));

@@ -75,7 +75,11 @@ pub async fn run(ctx: &JobContext, job: &Job, key: &str) -> Result<(), Failure> 
         return Ok(());
     }
     match job {
-        Job::LinkMail { user_id, purpose } => ctx.links.deliver(*user_id, *purpose).await?,
+        Job::LinkMail {
+            user_id,
+            purpose,
+            locale,
+        } => ctx.links.deliver(*user_id, *purpose, *locale).await?,
         Job::Housekeeping { tick } => {
             let swept = crate::housekeeping::sweep(&ctx.db, Utc::now()).await?;
             tracing::info!(tick, ?swept, "housekeeping ran");

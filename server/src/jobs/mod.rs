@@ -51,6 +51,9 @@ pub enum Job {
     LinkMail {
         user_id: i64,
         purpose: crate::db::email_tokens::Purpose,
+        /// The language of the request that asked for it: the mail's, unless the profile
+        /// holds one. Absent in jobs queued before languages existed.
+        locale: Option<app::locale::Locale>,
     },
     /// One housekeeping sweep, for the schedule's tick at `tick` (Unix seconds).
     Housekeeping { tick: i64 },
@@ -105,9 +108,15 @@ impl Job {
 
     fn args(&self) -> serde_json::Value {
         match self {
-            Job::LinkMail { user_id, purpose } => {
-                serde_json::json!({"user_id": user_id, "purpose": purpose.as_str()})
-            }
+            Job::LinkMail {
+                user_id,
+                purpose,
+                locale,
+            } => serde_json::json!({
+                "user_id": user_id,
+                "purpose": purpose.as_str(),
+                "locale": locale.map(|l| l.as_str()),
+            }),
             Job::Housekeeping { tick }
             | Job::ExpiryScan { tick }
             | Job::PaymentReconcile { tick } => {
@@ -162,6 +171,10 @@ impl Job {
                 Job::LinkMail {
                     user_id: int("user_id")?,
                     purpose,
+                    locale: args
+                        .get("locale")
+                        .and_then(serde_json::Value::as_str)
+                        .and_then(app::locale::parse),
                 }
             }
             Kind::Housekeeping => Job::Housekeeping { tick: int("tick")? },
@@ -296,6 +309,7 @@ mod tests {
         let job = Job::LinkMail {
             user_id: 7,
             purpose: Purpose::ResetPassword,
+            locale: Some(app::locale::Locale::en),
         };
         let envelope = job.envelope("k");
         let bytes = serde_json::to_vec(&envelope).unwrap();

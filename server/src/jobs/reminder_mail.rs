@@ -1,14 +1,11 @@
 //! The words of a course-update reminder: the notification's title and summary, and the mail
 //! (plain text and HTML) in Chinese or English.
 
+use app::i18n::td_string;
+use app::locale::Locale;
+
 use crate::db::reminders::Item;
 use crate::html::escape;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    ZhCn,
-    En,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
@@ -20,45 +17,26 @@ pub struct Message {
     pub html: String,
 }
 
-fn item_label(lang: Lang, item: &Item) -> String {
-    match (lang, item.kind.as_str()) {
-        (Lang::ZhCn, "chapter") => format!("新章节：{}", item.title),
-        (Lang::ZhCn, _) => format!("新课时：{}", item.title),
-        (Lang::En, "chapter") => format!("New chapter: {}", item.title),
-        (Lang::En, _) => format!("New lesson: {}", item.title),
+fn item_label(lang: Locale, item: &Item) -> String {
+    let title = item.title.as_str();
+    match item.kind.as_str() {
+        "chapter" => td_string!(lang, mail.new_chapter, title = title).to_string(),
+        _ => td_string!(lang, mail.new_lesson, title = title).to_string(),
     }
 }
 
-/// The reminder of `items` (at least one) added to `course`, linking to `url`.
-pub fn render(lang: Lang, course: &str, items: &[Item], url: &str) -> Message {
-    let n = items.len();
-    let (subject, summary, intro, open, footer) = match lang {
-        Lang::ZhCn => (
-            format!("《{course}》更新了 {n} 项内容"),
-            items
-                .iter()
-                .map(|i| i.title.as_str())
-                .collect::<Vec<_>>()
-                .join("、"),
-            format!("您关注的课程《{course}》有新内容："),
-            "去学习".to_string(),
-            "您收到这封邮件，是因为您关注或报名了这门课程。可在“我的账号”中关闭课程更新邮件。",
-        ),
-        Lang::En => (
-            format!(
-                "{course}: {n} new {}",
-                if n == 1 { "item" } else { "items" }
-            ),
-            items
-                .iter()
-                .map(|i| i.title.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-            format!("A course you follow, {course}, has new content:"),
-            "Open the course".to_string(),
-            "You get this mail because you follow or are enrolled in this course. Turn course-update mail off on your account page.",
-        ),
-    };
+/// The reminder of `items` (at least one) added to `course`, linking to `url`, in `lang`.
+pub fn render(lang: Locale, course: &str, items: &[Item], url: &str) -> Message {
+    let n = i32::try_from(items.len()).unwrap_or(i32::MAX);
+    let subject = td_string!(lang, mail.update_subject, course = course, count = n).to_string();
+    let summary = items
+        .iter()
+        .map(|i| i.title.as_str())
+        .collect::<Vec<_>>()
+        .join(td_string!(lang, mail.list_separator));
+    let intro = td_string!(lang, mail.update_intro, course = course).to_string();
+    let open = td_string!(lang, mail.update_open);
+    let footer = td_string!(lang, mail.update_footer);
     let lines: Vec<String> = items.iter().map(|i| item_label(lang, i)).collect();
     let text = format!(
         "{intro}\n\n{}\n\n{open}: {url}\n\n{footer}\n",
@@ -69,14 +47,15 @@ pub fn render(lang: Lang, course: &str, items: &[Item], url: &str) -> Message {
             .join("\n")
     );
     let html = format!(
-        "<!doctype html><html><body><p>{}</p><ul>{}</ul><p><a href=\"{}\">{}</a></p><p><small>{}</small></p></body></html>",
+        "<!doctype html><html lang=\"{}\"><body><p>{}</p><ul>{}</ul><p><a href=\"{}\">{}</a></p><p><small>{}</small></p></body></html>",
+        lang.as_str(),
         escape(&intro),
         lines
             .iter()
             .map(|l| format!("<li>{}</li>", escape(l)))
             .collect::<String>(),
         escape(url),
-        escape(&open),
+        escape(open),
         escape(footer),
     );
     Message {
@@ -101,13 +80,13 @@ mod tests {
     #[test]
     fn lists_every_item_in_both_parts_and_escapes_html() {
         let items = [lesson("1.1 <script>"), lesson("1.2 Traits & you")];
-        let m = render(Lang::En, "Rust", &items, "http://x.test/courses/rust");
+        let m = render(Locale::en, "Rust", &items, "http://x.test/courses/rust");
         assert_eq!(m.subject, "Rust: 2 new items");
         assert!(m.text.contains("- New lesson: 1.1 <script>"));
         assert!(m.html.contains("<li>New lesson: 1.1 &lt;script&gt;</li>"));
         assert!(m.html.contains("Traits &amp; you"));
         let zh = render(
-            Lang::ZhCn,
+            Locale::zh_CN,
             "Rust",
             &items[..1],
             "http://x.test/courses/rust",

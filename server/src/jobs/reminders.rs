@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use url::Url;
 
 use super::kinds::Failure;
-use super::reminder_mail::{self, Lang};
+use super::reminder_mail;
 use super::{Job, Jobs};
 use crate::db::notifications::NewNotification;
 use crate::db::reminders::{self, ItemKind};
@@ -149,8 +149,12 @@ impl Reminders {
         if items.is_empty() {
             return Ok(());
         }
-        // The users table has no language yet: everyone reads Chinese, the product's default.
-        let lang = Lang::ZhCn;
+        // The language the user chose in their profile; the product's default before that.
+        let lang = user
+            .locale
+            .as_deref()
+            .and_then(app::locale::parse)
+            .unwrap_or_default();
         let path = format!("/courses/{slug}");
         let mut url = self.public_url.clone();
         url.set_path(&path);

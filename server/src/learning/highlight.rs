@@ -81,9 +81,11 @@ fn code_block(lang: &str, code: &str) -> String {
     } else {
         ""
     };
+    // In the language of the page being rendered (the lesson's text is the course's own).
+    let copy = app::i18n::td_string!(app::locale::current(), common.copy);
     format!(
         "<figure class=\"code-block\"><button type=\"button\" class=\"copy-code\" \
-         data-copy=\"1\">复制 Copy</button><pre><code class=\"lang-{label}\">{}</code></pre></figure>",
+         data-copy=\"1\">{copy}</button><pre><code class=\"lang-{label}\">{}</code></pre></figure>",
         highlight(label, code)
     )
 }

@@ -104,7 +104,7 @@ pub async fn problems_only(request: Request, next: Next) -> Response {
     let problem = problem_response(
         status,
         code(status),
-        status.canonical_reason().unwrap_or("Error"),
+        app::error::title_for_status(status.as_u16(), app::locale::current()),
         &detail,
         None,
     );

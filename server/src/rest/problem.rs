@@ -50,7 +50,10 @@ impl IntoResponse for Problem {
         let error = self.0;
         let status =
             StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let title = status.canonical_reason().unwrap_or("Error");
+        // In the request's language (the locale layer chose it); the `type` URI and the
+        // field names stay the same in every language, for programs to branch on.
+        let locale = app::locale::current();
+        let title = error.title(locale);
         let errors = match &error {
             AppError::Validation(fields) => Some(json!(fields
                 .iter()
@@ -59,7 +62,7 @@ impl IntoResponse for Problem {
             _ => None,
         };
         let mut response =
-            problem_response(status, error.code(), title, &error.to_string(), errors);
+            problem_response(status, error.code(), title, &error.message(locale), errors);
         match error {
             AppError::Unauthenticated => {
                 response
@@ -131,7 +134,7 @@ where
                     }
                     _ => (StatusCode::BAD_REQUEST, "bad-request"),
                 };
-                let title = status.canonical_reason().unwrap_or("Error");
+                let title = app::error::title_for_status(status.as_u16(), app::locale::current());
                 let detail = rejection.body_text();
                 // A 422 always lists its errors; serde names no field here, so the body does.
                 let errors = (status == StatusCode::UNPROCESSABLE_ENTITY)

@@ -57,7 +57,7 @@ pub fn refusal(r: Refusal) -> Response {
     // A problem document with a `code` member beside the standard ones: the page branches on it.
     let body = serde_json::json!({
         "type": format!("https://xuecheng.dev/problems/{}", r.code()),
-        "title": status.canonical_reason().unwrap_or("Conflict"),
+        "title": app::error::title_for_status(status.as_u16(), app::locale::current()),
         "status": status.as_u16(),
         "detail": r.message(),
         "code": r.code(),

@@ -307,6 +307,12 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         database_url: database_url.clone(),
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            // The suite's assertions read English; the language tests (languages.rs) send their
+            // own `Accept-Language`, which takes the place of this one.
+            .default_headers(reqwest::header::HeaderMap::from_iter([(
+                reqwest::header::ACCEPT_LANGUAGE,
+                reqwest::header::HeaderValue::from_static("en"),
+            )]))
             .build()
             .expect("client"),
         db,

@@ -140,6 +140,7 @@ async fn a_redelivered_job_whose_effect_happened_does_nothing(backend: Backend) 
     let job = Job::LinkMail {
         user_id: id,
         purpose: Purpose::VerifyEmail,
+        locale: None,
     };
     app.jobs.enqueue(&job, "intent-1").await.unwrap();
     smtp.next_to("yara@example.com").await;
@@ -179,6 +180,7 @@ async fn a_refusing_mail_server_is_retried_with_backoff_and_the_job_shows_why(ba
             &Job::LinkMail {
                 user_id: id,
                 purpose: Purpose::ResetPassword,
+                locale: None,
             },
             "once",
         )
@@ -257,6 +259,7 @@ async fn payloads_that_do_not_parse_fail_with_their_error_and_the_queue_goes_on(
             &Job::LinkMail {
                 user_id: id,
                 purpose: Purpose::VerifyEmail,
+                locale: None,
             },
             "after",
         )

@@ -145,6 +145,7 @@ async fn a_worker_killed_mid_job_leaves_it_to_another_after_the_lease(backend: B
             &Job::LinkMail {
                 user_id: id,
                 purpose: Purpose::ResetPassword,
+                locale: None,
             },
             "kill-me",
         )
@@ -201,6 +202,7 @@ async fn sigterm_gives_running_jobs_the_grace_period_and_leaves_the_rest_queued(
     let mail = |user_id| Job::LinkMail {
         user_id,
         purpose: Purpose::ResetPassword,
+        locale: None,
     };
     app.jobs.enqueue(&mail(one), "first").await.unwrap();
     wait_until("the first job talks to the mail server", || async {

@@ -9,6 +9,7 @@ mod housekeeping;
 mod job_dashboard;
 mod jobs;
 mod jobs_processes;
+mod languages;
 mod learning;
 mod metrics;
 

@@ -9,6 +9,7 @@ mod commerce_admin;
 mod content;
 mod edge;
 mod follows;
+mod languages;
 mod learning;
 mod notifications;
 mod ops;

@@ -40,6 +40,12 @@ impl<'a> Browser<'a> {
             app,
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
+                // The suite's assertions read English; the language tests (languages.rs) send their
+                // own `Accept-Language`, which takes the place of this one.
+                .default_headers(reqwest::header::HeaderMap::from_iter([(
+                    reqwest::header::ACCEPT_LANGUAGE,
+                    reqwest::header::HeaderValue::from_static("en"),
+                )]))
                 .build()
                 .unwrap(),
             cookie: None,
