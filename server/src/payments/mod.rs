@@ -2,8 +2,9 @@
 //! by the gateways (Alipay, WeChat Pay, UnionPay) and by the tests' fake gateways, which sign
 //! and check exactly as the real ones do.
 //!
-//! The cryptographic layer (`keys`, `alipay_sign`, `wechat_sign`) and the gateways on it
-//! (`gateway`: the trait, the configured set, the embedded demo; `alipay`, `wechat`). Orders and their settlement
+//! The cryptographic layer (`keys`, `alipay_sign`, `wechat_sign`, `unionpay_sign` with
+//! `unionpay_certs`) and the gateways on it (`gateway`: the trait, the configured set, the
+//! embedded demo; `alipay`, `wechat`, `unionpay`). Orders and their settlement
 //! are [`crate::orders`]'. Every check that fails is an error the caller must refuse on:
 //! nothing here answers "probably fine".
 
@@ -12,6 +13,8 @@ pub mod alipay_sign;
 pub mod gateway;
 pub mod keys;
 pub mod qr;
+pub mod unionpay_certs;
+pub mod unionpay_sign;
 pub mod wechat;
 pub mod wechat_sign;
 
@@ -28,6 +31,10 @@ pub enum SignatureError {
     Stale(i64),
     #[error("the reply is not what the provider sends: {0}")]
     Shape(String),
+    /// The certificate a message came with is not the provider's (UnionPay's
+    /// `signPubKeyCert`: another root, expired, another CN, a broken chain).
+    #[error("the signing certificate is not trusted: {0}")]
+    Untrusted(String),
 }
 
 /// The gateways this instance offers, and the providers' own handles for their callbacks.
