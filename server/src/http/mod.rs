@@ -12,6 +12,7 @@ pub mod response_cache;
 pub mod security_headers;
 pub mod server_fn_status;
 pub mod unavailable;
+pub mod unionpay_page;
 
 use axum::{
     body::Body,

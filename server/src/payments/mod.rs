@@ -13,6 +13,7 @@ pub mod alipay_sign;
 pub mod gateway;
 pub mod keys;
 pub mod qr;
+pub mod unionpay;
 pub mod unionpay_certs;
 pub mod unionpay_sign;
 pub mod wechat;
@@ -43,6 +44,7 @@ pub struct Configured {
     pub gateways: gateway::Gateways,
     pub alipay: Option<std::sync::Arc<alipay::AlipayGateway>>,
     pub wechat: Option<std::sync::Arc<wechat::WechatGateway>>,
+    pub unionpay: Option<std::sync::Arc<unionpay::UnionpayGateway>>,
 }
 
 /// Builds the configured gateways (reading their keys); a bad key stops start-up.
@@ -59,6 +61,14 @@ pub fn configured(settings: &crate::orders::OrderSettings) -> anyhow::Result<Con
             std::sync::Arc::new(wechat::WechatGateway::load(wechat, &settings.public_url)?);
         out.gateways = out.gateways.with(gateway.clone());
         out.wechat = Some(gateway);
+    }
+    if let Some(unionpay) = &settings.unionpay {
+        let gateway = std::sync::Arc::new(unionpay::UnionpayGateway::load(
+            unionpay,
+            &settings.public_url,
+        )?);
+        out.gateways = out.gateways.with(gateway.clone());
+        out.unionpay = Some(gateway);
     }
     if settings.demo {
         out.gateways = out.gateways.with(std::sync::Arc::new(gateway::DemoGateway));
