@@ -88,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .merge(crate::rest::routes(&state))
         .merge(crate::oauth::routes())
+        .merge(crate::http::unionpay_page::routes())
         .merge(crate::rest::terminals::ws_routes())
         .merge(crate::metrics::endpoint::public_routes(&state))
         .merge(crate::learning::media::routes(

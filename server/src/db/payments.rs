@@ -17,6 +17,11 @@ pub struct PaymentRow {
     pub out_trade_no: String,
     pub amount_cents: i64,
     pub status: String,
+    /// When the payment was first started: UnionPay names a trade by `orderId` and this time.
+    pub created_at: DateTime<Utc>,
+    /// The provider's own number for the trade, once it was paid (UnionPay's `queryId`,
+    /// which its refunds name).
+    pub provider_trade_no: Option<String>,
 }
 
 /// The payment of `order_id` through `provider`, created on first use (one per order and
@@ -37,7 +42,8 @@ pub async fn payment_for(
             .bind(order_id).bind(provider).bind(out_trade_no).bind(amount_cents).bind(now)
             .execute(pool).await?;
         sqlx::query_as(
-            "SELECT id, order_id, provider, out_trade_no, amount_cents, status FROM payments \
+            "SELECT id, order_id, provider, out_trade_no, amount_cents, status, created_at, \
+             provider_trade_no FROM payments \
              WHERE out_trade_no = $1")
             .bind(out_trade_no).fetch_one(pool).await
     })
@@ -48,7 +54,8 @@ pub async fn payment_by_trade_no(
     out_trade_no: &str,
 ) -> Result<Option<PaymentRow>, sqlx::Error> {
     on_pool!(db, pool => sqlx::query_as(
-        "SELECT id, order_id, provider, out_trade_no, amount_cents, status FROM payments \
+        "SELECT id, order_id, provider, out_trade_no, amount_cents, status, created_at, \
+             provider_trade_no FROM payments \
          WHERE out_trade_no = $1")
         .bind(out_trade_no).fetch_optional(pool).await)
 }
@@ -120,7 +127,8 @@ pub async fn code_url(db: &Db, payment_id: i64) -> Result<Option<String>, sqlx::
 /// another payment paid it), for closing their trades at their providers too.
 pub async fn closed_of_order(db: &Db, order_id: i64) -> Result<Vec<PaymentRow>, sqlx::Error> {
     on_pool!(db, pool => sqlx::query_as(
-        "SELECT id, order_id, provider, out_trade_no, amount_cents, status FROM payments \
+        "SELECT id, order_id, provider, out_trade_no, amount_cents, status, created_at, \
+             provider_trade_no FROM payments \
          WHERE order_id = $1 AND provider <> 'demo' AND status = 'closed'")
         .bind(order_id).fetch_all(pool).await)
 }
@@ -128,7 +136,8 @@ pub async fn closed_of_order(db: &Db, order_id: i64) -> Result<Vec<PaymentRow>, 
 /// The payments of order `order_id` started at a provider and not settled or closed yet.
 pub async fn open_of_order(db: &Db, order_id: i64) -> Result<Vec<PaymentRow>, sqlx::Error> {
     on_pool!(db, pool => sqlx::query_as(
-        "SELECT id, order_id, provider, out_trade_no, amount_cents, status FROM payments \
+        "SELECT id, order_id, provider, out_trade_no, amount_cents, status, created_at, \
+             provider_trade_no FROM payments \
          WHERE order_id = $1 AND provider <> 'demo' AND status = 'created' ORDER BY id")
         .bind(order_id).fetch_all(pool).await)
 }
@@ -141,7 +150,8 @@ pub async fn open_before(
     limit: i64,
 ) -> Result<Vec<PaymentRow>, sqlx::Error> {
     on_pool!(db, pool => sqlx::query_as(
-        "SELECT p.id, p.order_id, p.provider, p.out_trade_no, p.amount_cents, p.status \
+        "SELECT p.id, p.order_id, p.provider, p.out_trade_no, p.amount_cents, p.status, \
+                p.created_at, p.provider_trade_no \
          FROM payments p JOIN orders o ON o.id = p.order_id \
          WHERE p.status = 'created' AND p.provider <> 'demo' AND o.status = 'pending' \
            AND p.created_at < $1 ORDER BY p.created_at, p.id LIMIT $2")
@@ -151,7 +161,8 @@ pub async fn open_before(
 /// Every payment of order `order_id`.
 pub async fn of_order(db: &Db, order_id: i64) -> Result<Vec<PaymentRow>, sqlx::Error> {
     on_pool!(db, pool => sqlx::query_as(
-        "SELECT id, order_id, provider, out_trade_no, amount_cents, status FROM payments \
+        "SELECT id, order_id, provider, out_trade_no, amount_cents, status, created_at, \
+             provider_trade_no FROM payments \
          WHERE order_id = $1 ORDER BY id")
         .bind(order_id).fetch_all(pool).await)
 }

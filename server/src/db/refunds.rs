@@ -66,7 +66,8 @@ pub async fn reserve(
              AND status IN ('requested', 'processing') ORDER BY id"))
             .bind(order_id).fetch_all(&mut *tx).await?;
         let payment: Option<PaymentRow> = sqlx::query_as(
-            "SELECT id, order_id, provider, out_trade_no, amount_cents, status FROM payments \
+            "SELECT id, order_id, provider, out_trade_no, amount_cents, status, created_at, \
+             provider_trade_no FROM payments \
              WHERE order_id = $1 AND status = 'succeeded' AND refund_due_at IS NULL \
              ORDER BY paid_at, id LIMIT 1")
             .bind(order_id).fetch_optional(&mut *tx).await?;
@@ -211,7 +212,8 @@ pub async fn open_before(
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let payment: PaymentRow = on_pool!(db, pool => sqlx::query_as(
-            "SELECT id, order_id, provider, out_trade_no, amount_cents, status FROM payments WHERE id = $1")
+            "SELECT id, order_id, provider, out_trade_no, amount_cents, status, created_at, \
+             provider_trade_no FROM payments WHERE id = $1")
             .bind(row.payment_id).fetch_one(pool).await)?;
         out.push((row, payment));
     }

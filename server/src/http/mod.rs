@@ -14,6 +14,7 @@ pub mod security_headers;
 pub mod server_fn_status;
 pub mod sign_in_redirect;
 pub mod unavailable;
+pub mod unionpay_page;
 
 use axum::{
     body::Body,

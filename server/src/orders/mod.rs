@@ -15,6 +15,7 @@ pub mod reconcile;
 pub mod refunds;
 pub mod sale_rules;
 pub mod settings;
+pub mod unionpay;
 pub mod wechat;
 
 use app::domain::RequestMeta;
@@ -44,6 +45,7 @@ pub struct Orders {
     gateways: Gateways,
     alipay: Option<std::sync::Arc<crate::payments::alipay::AlipayGateway>>,
     wechat: Option<std::sync::Arc<crate::payments::wechat::WechatGateway>>,
+    unionpay: Option<std::sync::Arc<crate::payments::unionpay::UnionpayGateway>>,
 }
 
 /// The letter an order number gets per provider to make its `out_trade_no`: one payment per
@@ -71,6 +73,7 @@ impl Orders {
             gateways: payments.gateways,
             alipay: payments.alipay,
             wechat: payments.wechat,
+            unionpay: payments.unionpay,
         }
     }
 
@@ -140,6 +143,11 @@ impl Orders {
     /// Whether WeChat Pay is configured here (its notify route answers 404 otherwise).
     pub fn takes_wechat(&self) -> bool {
         self.wechat.is_some()
+    }
+
+    /// Whether UnionPay is configured here (its notify route answers 404 otherwise).
+    pub fn takes_unionpay(&self) -> bool {
+        self.unionpay.is_some()
     }
 
     /// Keeps a refused notification by the hash of its body, with why.

@@ -64,6 +64,7 @@ pub async fn send(
         out_request_no: &row.out_request_no,
         amount_cents: row.amount_cents,
         reason: &row.reason,
+        requested_at: row.created_at,
     };
     let now = Utc::now();
     match gateway.refund(payment, &request).await {

@@ -1,6 +1,7 @@
 //! Settings of orders and payments: `ORDER_TTL_MINUTES`, `PAYMENTS_DEMO`, and the gateways'
 //! own variables (Alipay's in [`crate::payments::alipay::AlipaySettings`], WeChat Pay's in
-//! [`crate::payments::wechat::WechatSettings`]).
+//! [`crate::payments::wechat::WechatSettings`], UnionPay's in
+//! [`crate::payments::unionpay::UnionpaySettings`]).
 
 use url::Url;
 
@@ -16,6 +17,7 @@ pub struct OrderSettings {
     pub public_url: Url,
     pub alipay: Option<crate::payments::alipay::AlipaySettings>,
     pub wechat: Option<crate::payments::wechat::WechatSettings>,
+    pub unionpay: Option<crate::payments::unionpay::UnionpaySettings>,
 }
 
 impl OrderSettings {
@@ -53,6 +55,7 @@ impl OrderSettings {
             public_url: public_url.clone(),
             alipay: crate::payments::alipay::AlipaySettings::from_lookup(var)?,
             wechat: crate::payments::wechat::WechatSettings::from_lookup(var)?,
+            unionpay: crate::payments::unionpay::UnionpaySettings::from_lookup(var)?,
         })
     }
 }

@@ -50,6 +50,8 @@ pub struct RefundRequest<'a> {
     pub out_request_no: &'a str,
     pub amount_cents: i64,
     pub reason: &'a str,
+    /// When the refund was first asked for (UnionPay names it by number and this time).
+    pub requested_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// What a provider did with a refund.

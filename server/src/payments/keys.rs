@@ -44,6 +44,13 @@ impl SigningKey {
             .map_err(|e| format!("not an RSA private key (PKCS#8 or PKCS#1): {e}"))
     }
 
+    /// A PKCS#8 key's DER (as a PKCS#12 file holds it).
+    pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, String> {
+        RsaKeyPair::from_pkcs8(der)
+            .map(Self)
+            .map_err(|e| format!("not an RSA private key (PKCS#8): {e}"))
+    }
+
     /// Base64 of the SHA256withRSA signature of `message`.
     pub fn sign(&self, message: &[u8]) -> Result<String, String> {
         let mut out = vec![0; self.0.public_modulus_len()];
@@ -85,6 +92,13 @@ impl VerifyingKey {
         ParsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, der)
             .map(|key| Self(std::sync::Arc::new(key)))
             .map_err(|e| format!("not an RSA public key (SubjectPublicKeyInfo or PKCS#1): {e}"))
+    }
+
+    /// Checks the raw signature bytes of `message` (a certificate's signature).
+    pub fn verify_raw(&self, message: &[u8], signature: &[u8]) -> Result<(), SignatureError> {
+        self.0
+            .verify_sig(message, signature)
+            .map_err(|_| SignatureError::Mismatch)
     }
 
     /// Checks the base64 signature `signature_b64` of `message`.

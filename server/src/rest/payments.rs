@@ -1,7 +1,8 @@
-//! Providers' callbacks under `/api/v1/payments`: Alipay's and WeChat Pay's notifications.
-//! They carry no session and no bearer token (the CSRF check lets cookie-less requests
-//! through); what authenticates them is the provider's signature, checked by
-//! [`crate::orders::Orders::alipay_notify`] and [`crate::orders::Orders::wechat_notify`].
+//! Providers' callbacks under `/api/v1/payments`: Alipay's, WeChat Pay's and UnionPay's
+//! notifications. They carry no session and no bearer token (the CSRF check lets cookie-less
+//! requests through); what authenticates them is the provider's signature, checked by
+//! [`crate::orders::Orders::alipay_notify`], [`crate::orders::Orders::wechat_notify`] and
+//! [`crate::orders::Orders::unionpay_notify`].
 
 use app::error::AppError;
 use axum::{
@@ -115,6 +116,42 @@ pub async fn alipay_notify(State(orders): State<Orders>, body: Body) -> Response
     }
 }
 
+/// The bare text `ok` with HTTP 200 once the back notification is committed (a repeat too);
+/// a refusal is a 400 problem, which UnionPay delivers again (the refusal is kept, by hash
+/// and reason). A server without UnionPay answers 404 and keeps nothing.
+pub async fn unionpay_notify(State(orders): State<Orders>, body: Body) -> Response {
+    if !orders.takes_unionpay() {
+        return Problem(AppError::NotFound("payment provider".into())).into_response();
+    }
+    let Ok(body) = axum::body::to_bytes(body, NOTIFY_BODY_LIMIT).await else {
+        return problem_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload-too-large",
+            "Payload Too Large",
+            &format!("a notification is at most {NOTIFY_BODY_LIMIT} bytes"),
+            None,
+        );
+    };
+    let Ok(body) = std::str::from_utf8(&body) else {
+        return Problem(AppError::BadRequest("the notification is not UTF-8".into()))
+            .into_response();
+    };
+    match orders.unionpay_notify(body).await {
+        Ok(Answer::Success) => {
+            let mut response = (StatusCode::OK, "ok").into_response();
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            );
+            response
+        }
+        Ok(Answer::Failure) => {
+            Problem(AppError::BadRequest("the notification was refused".into())).into_response()
+        }
+        Err(error) => Problem(error).into_response(),
+    }
+}
+
 pub fn register(api: &mut super::registry::ApiBuilder) {
     use super::openapi::schema::problem_ref;
     use super::registry::{Auth, Operation};
@@ -170,5 +207,34 @@ pub fn register(api: &mut super::registry::ApiBuilder) {
             .response(413, fail_response("A body over 16 KiB is no notification."))
             .response(500, fail_response("Our failure: WeChat Pay retries."))
             .response(503, fail_response("The database is briefly away: WeChat Pay retries.")),
+    );
+
+    api.route(
+        Method::POST,
+        "/api/v1/payments/unionpay/notify",
+        unionpay_notify,
+        Operation::new(
+            "unionpay_notify",
+            "payments",
+            "UnionPay's back notification",
+        )
+        .auth(Auth::Public)
+        .describe(
+            "A form (`application/x-www-form-urlencoded`, gateway API 5.1.0, \
+                 `signMethod=01`) signed with the certificate it carries in `signPubKeyCert`, \
+                 which must chain to UnionPay's middle and root certificates and bear \
+                 UnionPay's CN; checked against our `merId`, the payment's `txnAmt` in fen \
+                 and `respCode` 00/A6, stored once (by `queryId`) and settled under the \
+                 order's row lock. A repeat answers `ok` again and changes nothing.",
+        )
+        .response(
+            200,
+            json!({"description": "Committed (or committed before).", "content": {"text/plain": {
+                    "schema": {"type": "string", "const": "ok"}}}}),
+        )
+        .response(400, problem_ref(400))
+        // UnionPay is not configured on this server: nothing is kept.
+        .response(404, problem_ref(404))
+        .response(413, problem_ref(413)),
     );
 }

@@ -14,6 +14,7 @@ mod learning;
 mod notifications;
 mod ops;
 mod orders;
+mod payments_unionpay;
 mod payments_wechat;
 mod refunds;
 mod seckill;

@@ -5,10 +5,13 @@ mod alipay;
 mod back_office;
 mod coupons;
 pub mod fake_alipay;
+pub mod fake_unionpay;
 pub mod fake_wechat;
 mod orders;
 mod reconcile;
 pub mod refunds;
+pub mod unionpay;
+pub mod unionpay_pki;
 pub mod wechat;
 
 use reqwest::Method;
