@@ -34,7 +34,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Only errors: its warnings are about the `_one` filled in above, and what they would
     // otherwise say (a missing key) the check above already made a build failure.
     infos.emit_errors();
-    infos.generate_i18n_module(out.join("i18n"))?;
+    // The generated lookups `expect` on values they build themselves; the crate's lints are
+    // for code we write.
+    let allow: proc_macro2::TokenStream = "#![allow(clippy::expect_used, clippy::unwrap_used)]"
+        .parse()
+        .map_err(|e| format!("{e:?}"))?;
+    infos.generate_i18n_module_with_options(
+        out.join("i18n"),
+        leptos_i18n_build::options::CodegenOptions::new().top_level_attributes(Some(allow)),
+    )?;
     Ok(())
 }
 
@@ -71,4 +79,3 @@ fn prepare_for_the_library(
     }
     Ok(())
 }
-

@@ -104,7 +104,9 @@ impl AppError {
             AppError::Validation(_) => td_string!(locale, errors.validation).into(),
             AppError::Unauthenticated => td_string!(locale, errors.unauthenticated).into(),
             AppError::Forbidden => td_string!(locale, errors.forbidden).into(),
-            AppError::NotFound(what) => td_string!(locale, errors.not_found, what = what).to_string(),
+            AppError::NotFound(what) => {
+                td_string!(locale, errors.not_found, what = what).to_string()
+            }
             AppError::Gone(what) => td_string!(locale, errors.gone, what = what).to_string(),
             AppError::RateLimited { retry_after_secs } => {
                 td_string!(locale, errors.rate_limited, secs = retry_after_secs).to_string()
@@ -166,8 +168,12 @@ impl FromServerFnError for AppError {
                 )
             }
             ServerFnErrorErr::MissingArg(msg) => AppError::BadRequest(
-                crate::i18n::td_string!(crate::locale::current(), errors.missing_argument, why = msg)
-                    .to_string(),
+                crate::i18n::td_string!(
+                    crate::locale::current(),
+                    errors.missing_argument,
+                    why = msg
+                )
+                .to_string(),
             ),
             ServerFnErrorErr::UnsupportedRequestMethod(msg) => AppError::BadRequest(msg),
             // Transport failures on the client side (offline, server restarting).

@@ -4,9 +4,9 @@
 //! parameter (the header's switch, and the `hreflang` alternates), else the `xc_locale` cookie
 //! it leaves behind, else `Accept-Language`, else Chinese. The server's locale layer resolves it
 //! once per request ([`RequestLocale`] in the request's extensions, and a task-local for the
-//! services it calls); pages read it through the `i18n` context, which the browser takes over
-//! from `<html lang>` so hydration never swaps text. Switching reloads the page: nothing
-//! re-renders half in one language and half in the other.
+//! services it calls); in the browser, pages read it from `<html lang>`, which the server
+//! wrote, so hydration renders the same words. Switching reloads the page: nothing re-renders
+//! half in one language and half in the other.
 
 pub use crate::i18n::Locale;
 
@@ -76,9 +76,6 @@ pub fn negotiate(accept_language: &str) -> Option<Locale> {
 /// page's life); on the server, the request's; the default outside any request (jobs say
 /// which language they want explicitly).
 pub fn current() -> Locale {
-    if let Some(i18n) = leptos::prelude::use_context::<leptos_i18n::I18nContext<Locale>>() {
-        return i18n.get_locale_untracked();
-    }
     #[cfg(feature = "ssr")]
     if let Some(locale) = server::request_locale() {
         return locale;
@@ -94,10 +91,18 @@ pub fn current() -> Locale {
 /// unit tests of this crate run natively, without a document.
 #[cfg(all(not(feature = "ssr"), target_arch = "wasm32"))]
 fn page_locale() -> Option<Locale> {
-    leptos::prelude::document()
-        .document_element()
-        .and_then(|html| html.get_attribute("lang"))
-        .and_then(|lang| parse(&lang))
+    thread_local! {
+        // Read once: the page's language never changes.
+        static PAGE: std::cell::OnceCell<Option<Locale>> = const { std::cell::OnceCell::new() };
+    }
+    PAGE.with(|page| {
+        *page.get_or_init(|| {
+            leptos::prelude::document()
+                .document_element()
+                .and_then(|html| html.get_attribute("lang"))
+                .and_then(|lang| parse(&lang))
+        })
+    })
 }
 
 /// The other language: what the header's switch offers.
@@ -156,7 +161,10 @@ mod tests {
 
     #[test]
     fn every_language_has_every_message() {
-        assert_eq!(check_every_language_has_every_message(&locales_dir()), Ok(()));
+        assert_eq!(
+            check_every_language_has_every_message(&locales_dir()),
+            Ok(())
+        );
     }
 
     #[test]
@@ -172,7 +180,10 @@ mod tests {
             }
         }
         let problems = check_every_language_has_every_message(&dir).unwrap_err();
-        assert!(problems.contains("en/common.json: `b` is missing"), "{problems}");
+        assert!(
+            problems.contains("en/common.json: `b` is missing"),
+            "{problems}"
+        );
         assert!(problems.contains("`a` takes []"), "{problems}");
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -193,13 +204,16 @@ mod tests {
         // Names that are the same in both, and the switch's label for Chinese.
         let same_in_both = ["QQ", "GitHub", "404", "…", "—", "中文"];
         for ns in NAMESPACES {
-            for (key, text) in texts(&locales_dir().join("en").join(format!("{ns}.json"))).unwrap() {
+            for (key, text) in texts(&locales_dir().join("en").join(format!("{ns}.json"))).unwrap()
+            {
                 assert!(
                     !has_han(&text) || same_in_both.iter().any(|s| text.contains(s)),
                     "en/{ns}.json `{key}` has Chinese in it: {text}"
                 );
             }
-            for (key, text) in texts(&locales_dir().join(LOCALES[0]).join(format!("{ns}.json"))).unwrap() {
+            for (key, text) in
+                texts(&locales_dir().join(LOCALES[0]).join(format!("{ns}.json"))).unwrap()
+            {
                 let without_placeholders: String = text
                     .split("{{")
                     .map(|part| part.split_once("}}").map_or(part, |(_, rest)| rest))

@@ -10,7 +10,7 @@ use leptos_router::{
 };
 
 use crate::components::layout::{switch_href, Layout};
-use crate::i18n::{td_string, I18nContextProvider};
+use crate::i18n::td_string;
 use crate::locale::{self, Locale};
 #[cfg(any(feature = "ssr", feature = "full-bundle"))]
 use crate::pages::{
@@ -61,13 +61,11 @@ fn with_bundle_for_request(options: LeptosOptions) -> LeptosOptions {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // The language was chosen by the server (see `crate::locale`); the provider takes it from
-    // the request there and from `<html lang>` in the browser, and never sets a cookie itself.
+    // The language was chosen by the server (see `crate::locale`): the request's there, the
+    // page's `<html lang>` in the browser. No reactive i18n context: the language never
+    // changes under a page (the switch reloads it), so the bundle carries no locale matching.
     let chosen = locale::current();
-    let header = leptos_i18n::context::UseLocalesOptions::default()
-        .ssr_lang_header_getter(move || Some(chosen.as_str().to_string()));
     view! {
-        <I18nContextProvider set_lang_attr_on_html=false set_dir_attr_on_html=false enable_cookie=false ssr_lang_header_getter=header>
             <Stylesheet id="leptos" href="/pkg/xuecheng.css" />
             <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />
             <Meta name="description" content=td_string!(chosen, common.site_description) />
@@ -81,7 +79,6 @@ pub fn App() -> impl IntoView {
                     <AppRoutes />
                 </Layout>
             </Router>
-        </I18nContextProvider>
     }
 }
 
@@ -102,10 +99,18 @@ fn Alternates() -> impl IntoView {
             return None;
         }
         let search = location.search.get();
+        // The catalogue's own parameters only, each value clipped as the search clips it: an
+        // alternate names this page, not whatever else the URL carried.
+        let max = crate::domain::course_query::MAX_SEARCH_CHARS;
         let plain: String = search
             .trim_start_matches('?')
             .split('&')
-            .filter(|p| !p.is_empty() && p.split('=').next() != Some(locale::QUERY))
+            .filter_map(|pair| {
+                let (key, value) = pair.split_once('=')?;
+                crate::server_fns::catalog::COURSE_QUERY_KEYS
+                    .contains(&key)
+                    .then(|| format!("{key}={}", value.chars().take(max).collect::<String>()))
+            })
             .collect::<Vec<_>>()
             .join("&");
         let default_href = if plain.is_empty() {

@@ -76,13 +76,7 @@ pub fn router(state: AppState) -> Router {
     });
 
     // `hreflang` alternates are absolute URLs.
-    let origin = app::SiteOrigin(
-        state
-            .settings
-            .public_url
-            .origin()
-            .ascii_serialization(),
-    );
+    let origin = app::SiteOrigin(state.settings.public_url.origin().ascii_serialization());
     let app_routes = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

@@ -3,9 +3,9 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::dto::CourseCard as Card;
 use crate::i18n::td_string;
 use crate::locale;
-use crate::dto::CourseCard as Card;
 
 #[component]
 pub fn CourseCard(course: Card) -> impl IntoView {

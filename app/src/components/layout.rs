@@ -107,12 +107,17 @@ fn LanguageSwitch(loc: Locale) -> impl IntoView {
 
 /// `path?query` with `lang=` set to `locale` (any earlier `lang` dropped).
 pub fn switch_href(path: &str, query: &str, locale: Locale) -> String {
-    let mut pairs: Vec<&str> = query
+    // A search is clipped as the page clips it: the link repeats the page, not the URL's excess.
+    let max = crate::domain::course_query::MAX_SEARCH_CHARS;
+    let mut pairs: Vec<String> = query
         .trim_start_matches('?')
         .split('&')
         .filter(|pair| !pair.is_empty() && pair.split('=').next() != Some(locale::QUERY))
+        .map(|pair| match pair.split_once('=') {
+            Some(("q", value)) => format!("q={}", value.chars().take(max).collect::<String>()),
+            _ => pair.to_string(),
+        })
         .collect();
-    let lang = format!("{}={}", locale::QUERY, locale.as_str());
-    pairs.push(&lang);
+    pairs.push(format!("{}={}", locale::QUERY, locale.as_str()));
     format!("{path}?{}", pairs.join("&"))
 }

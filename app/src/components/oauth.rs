@@ -52,7 +52,14 @@ pub fn OAuthNotice() -> impl IntoView {
     let bound = move || {
         query.with(|q| {
             let provider = q.get("oauth_bound").and_then(|p| Provider::parse(&p))?;
-            Some(td_string!(locale::current(), account.connected, name = provider.label()).to_string())
+            Some(
+                td_string!(
+                    locale::current(),
+                    account.connected,
+                    name = provider.label()
+                )
+                .to_string(),
+            )
         })
     };
     view! {

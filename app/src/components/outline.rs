@@ -2,16 +2,15 @@
 
 use leptos::prelude::*;
 
+use crate::dto::{format_duration, ChapterOutline};
 use crate::i18n::td_string;
 use crate::locale;
-use crate::dto::{format_duration, ChapterOutline};
 
 #[component]
 pub fn Outline(chapters: Vec<ChapterOutline>) -> impl IntoView {
     if chapters.is_empty() {
         let loc = locale::current();
-        return view! { <p class="muted">{td_string!(loc, catalog.outline_soon)}</p> }
-            .into_any();
+        return view! { <p class="muted">{td_string!(loc, catalog.outline_soon)}</p> }.into_any();
     }
     view! {
         <ol class="outline">

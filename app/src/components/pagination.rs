@@ -28,7 +28,11 @@ pub fn Pagination(query: CourseQuery, page_count: u32) -> impl IntoView {
     };
     let mut items = Vec::new();
     if current > 1 {
-        items.push(link(current - 1, td_string!(loc, common.previous_page).into(), Some("prev")));
+        items.push(link(
+            current - 1,
+            td_string!(loc, common.previous_page).into(),
+            Some("prev"),
+        ));
     }
     if start > 1 {
         items.push(link(1, "1".into(), None));
@@ -46,7 +50,13 @@ pub fn Pagination(query: CourseQuery, page_count: u32) -> impl IntoView {
         items.push(link(page_count, page_count.to_string(), None));
     }
     if current < page_count {
-        items.push(link(current + 1, td_string!(loc, common.next_page).into(), Some("next")));
+        items.push(link(
+            current + 1,
+            td_string!(loc, common.next_page).into(),
+            Some("next"),
+        ));
     }
-    Some(view! { <nav class="pagination" aria-label=td_string!(loc, common.pages_label)>{items}</nav> })
+    Some(
+        view! { <nav class="pagination" aria-label=td_string!(loc, common.pages_label)>{items}</nav> },
+    )
 }

@@ -141,9 +141,19 @@ mod tests {
 
     #[test]
     fn sign_in_goes_back_only_to_paths_on_this_site() {
-        assert_eq!(local_destination(Some("/admin/courses?page=2")), "/admin/courses?page=2");
+        assert_eq!(
+            local_destination(Some("/admin/courses?page=2")),
+            "/admin/courses?page=2"
+        );
         assert_eq!(local_destination(None), "/account");
-        for hostile in ["//evil.test", "/\\evil.test", "https://evil.test", "javascript:x", "/a\nb", ""] {
+        for hostile in [
+            "//evil.test",
+            "/\\evil.test",
+            "https://evil.test",
+            "javascript:x",
+            "/a\nb",
+            "",
+        ] {
             assert_eq!(local_destination(Some(hostile)), "/account", "{hostile}");
         }
     }

@@ -226,7 +226,8 @@ impl CourseQuery {
                     } else {
                         problems.push(FieldError::new(
                             key,
-                            td_string!(loc, errors.filter_invalid, value = value, key = key).to_string(),
+                            td_string!(loc, errors.filter_invalid, value = value, key = key)
+                                .to_string(),
                         ));
                     }
                 }
@@ -244,10 +245,9 @@ impl CourseQuery {
                 },
                 // Control characters (a NUL above all: PostgreSQL's text cannot hold one) match
                 // no title; the search ignores them and says so.
-                "q" if value.chars().any(char::is_control) => problems.push(FieldError::new(
-                    "q",
-                    td_string!(loc, errors.search_control),
-                )),
+                "q" if value.chars().any(char::is_control) => {
+                    problems.push(FieldError::new("q", td_string!(loc, errors.search_control)))
+                }
                 "q" => query.q = Some(value.chars().take(MAX_SEARCH_CHARS).collect()),
                 "sort" => match SortKey::parse(value) {
                     Some(sort) => query.sort = sort,
@@ -257,7 +257,9 @@ impl CourseQuery {
                     )),
                 },
                 "page" => match value.parse::<u32>() {
-                    Ok(0) => problems.push(FieldError::new("page", td_string!(loc, errors.page_zero))),
+                    Ok(0) => {
+                        problems.push(FieldError::new("page", td_string!(loc, errors.page_zero)))
+                    }
                     Ok(page) => query.page = page,
                     Err(_) => problems.push(FieldError::new(
                         "page",
@@ -265,9 +267,10 @@ impl CourseQuery {
                     )),
                 },
                 "per_page" => match value.parse::<u32>() {
-                    Ok(0) => {
-                        problems.push(FieldError::new("per_page", td_string!(loc, errors.per_page_zero)))
-                    }
+                    Ok(0) => problems.push(FieldError::new(
+                        "per_page",
+                        td_string!(loc, errors.per_page_zero),
+                    )),
                     Ok(n) if n > MAX_PER_PAGE => {
                         query.per_page = MAX_PER_PAGE;
                         problems.push(FieldError::new(

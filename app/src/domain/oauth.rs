@@ -105,7 +105,9 @@ impl OAuthFailure {
         match self {
             OAuthFailure::Denied => td_string!(loc, account.oauth_denied, name = name).to_string(),
             OAuthFailure::BadState => td_string!(loc, account.oauth_bad_state).into(),
-            OAuthFailure::CodeUsed => td_string!(loc, account.oauth_code_used, name = name).to_string(),
+            OAuthFailure::CodeUsed => {
+                td_string!(loc, account.oauth_code_used, name = name).to_string()
+            }
             OAuthFailure::ProviderError => {
                 td_string!(loc, account.oauth_provider_error, name = name).to_string()
             }

@@ -140,6 +140,8 @@ pub fn format_duration(secs: i64) -> String {
     match (h, m) {
         (0, 0) => td_string!(locale, common.duration_seconds, s = s).to_string(),
         (0, m) => td_string!(locale, common.duration_minutes, m = m).to_string(),
-        (h, m) => td_string!(locale, common.duration_hours, h = h, m = format!("{m:02}")).to_string(),
+        (h, m) => {
+            td_string!(locale, common.duration_hours, h = h, m = format!("{m:02}")).to_string()
+        }
     }
 }

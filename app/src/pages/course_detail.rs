@@ -6,10 +6,10 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::{error_box::ErrorBox, follow_button::FollowButton, outline::Outline};
-use crate::i18n::td_string;
-use crate::locale;
 use crate::dto::{format_duration, CourseDetail};
 use crate::error::AppError;
+use crate::i18n::td_string;
+use crate::locale;
 use crate::pages::NotFound;
 use crate::server_fns::catalog::get_course;
 

@@ -6,10 +6,10 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::{course_card::CourseCard, error_box::ErrorBox, pagination::Pagination};
-use crate::i18n::td_string;
-use crate::locale;
 use crate::domain::{CourseQuery, Level, PriceFilter, SortKey};
 use crate::dto::{CoursePage, DirectionFacet};
+use crate::i18n::td_string;
+use crate::locale;
 use crate::server_fns::catalog::{get_directions, list_courses, COURSE_QUERY_KEYS};
 
 #[component]

@@ -5,9 +5,9 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::components::{course_card::CourseCard, error_box::ErrorBox};
+use crate::dto::CourseCard as Card;
 use crate::i18n::td_string;
 use crate::locale;
-use crate::dto::CourseCard as Card;
 use crate::server_fns::catalog::get_home;
 
 #[component]

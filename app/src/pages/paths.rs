@@ -9,10 +9,10 @@ use leptos_router::hooks::use_params_map;
 use crate::components::{
     course_card::CourseCard, error_box::ErrorBox, follow_button::FollowButton,
 };
-use crate::i18n::td_string;
-use crate::locale;
 use crate::dto::PathDetail;
 use crate::error::AppError;
+use crate::i18n::td_string;
+use crate::locale;
 use crate::pages::NotFound;
 use crate::server_fns::follows::{get_path, list_paths};
 

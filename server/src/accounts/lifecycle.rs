@@ -1,11 +1,11 @@
 //! The account after sign-up: devices (the user's sessions), profile, e-mail verification and
 //! password reset, behind the [`AccountLifecycle`] port.
 
-use app::i18n::td_string;
 use app::domain::account::{check_password, Email};
 use app::domain::RequestMeta;
 use app::dto::{DeviceView, ProfileInput, ProfileView, UserView};
 use app::error::{AppError, FieldError};
+use app::i18n::td_string;
 use app::ports::AccountLifecycle;
 use async_trait::async_trait;
 use chrono::Utc;
@@ -43,7 +43,12 @@ pub fn parse_profile(
     if nickname.chars().count() > MAX_NICKNAME {
         errors.push(FieldError::new(
             "nickname",
-            td_string!(app::locale::current(), errors.at_most_chars, n = MAX_NICKNAME).to_string(),
+            td_string!(
+                app::locale::current(),
+                errors.at_most_chars,
+                n = MAX_NICKNAME
+            )
+            .to_string(),
         ));
     } else if nickname.chars().any(char::is_control) {
         errors.push(FieldError::new(
@@ -57,7 +62,12 @@ pub fn parse_profile(
     } else if avatar.len() > MAX_AVATAR_URL {
         errors.push(FieldError::new(
             "avatar_url",
-            td_string!(app::locale::current(), errors.at_most_chars, n = MAX_AVATAR_URL).to_string(),
+            td_string!(
+                app::locale::current(),
+                errors.at_most_chars,
+                n = MAX_AVATAR_URL
+            )
+            .to_string(),
         ));
         None
     } else {
@@ -82,7 +92,10 @@ pub fn parse_profile(
         ));
     } else if bio.contains('\0') {
         // PostgreSQL's text cannot hold U+0000.
-        errors.push(FieldError::new("bio", td_string!(app::locale::current(), errors.no_nul)));
+        errors.push(FieldError::new(
+            "bio",
+            td_string!(app::locale::current(), errors.no_nul),
+        ));
     }
     let email = Email::parse(&input.email).map_err(|e| errors.push(e)).ok();
     match email {
@@ -308,8 +321,8 @@ impl AccountLifecycle for Lifecycle {
                 .db_err("link")?
                 .ok_or_else(|| {
                     AppError::BadRequest(
-                td_string!(app::locale::current(), errors.link_invalid_account).into(),
-            )
+                        td_string!(app::locale::current(), errors.link_invalid_account).into(),
+                    )
                 })?;
         users::set_email_verified(&self.db, user_id, now)
             .await
@@ -339,9 +352,8 @@ impl AccountLifecycle for Lifecycle {
     }
 
     async fn reset_password(&self, token: &str, password: String) -> Result<(), AppError> {
-        let invalid = || {
-            AppError::BadRequest(td_string!(app::locale::current(), errors.link_invalid).into())
-        };
+        let invalid =
+            || AppError::BadRequest(td_string!(app::locale::current(), errors.link_invalid).into());
         let hash = hash_token(token);
         let now = Utc::now();
         // Check the policy before the token is spent, so a too-short password costs no new mail.

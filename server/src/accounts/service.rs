@@ -1,10 +1,10 @@
 //! The account service behind the pages' server functions and the REST API's token grant.
 
-use app::i18n::td_string;
 use app::domain::account::{check_password, Email, Username, MAX_PASSWORD_CHARS};
 use app::domain::RequestMeta;
 use app::dto::{LoginInput, RegisterInput, UserView};
 use app::error::{AppError, FieldError};
+use app::i18n::td_string;
 use app::ports::AccountService;
 use async_trait::async_trait;
 use chrono::Utc;
@@ -139,10 +139,16 @@ impl Accounts {
         if login.trim().is_empty() || password.is_empty() {
             let mut errors = Vec::new();
             if login.trim().is_empty() {
-                errors.push(FieldError::new("username", td_string!(app::locale::current(), errors.enter_login)));
+                errors.push(FieldError::new(
+                    "username",
+                    td_string!(app::locale::current(), errors.enter_login),
+                ));
             }
             if password.is_empty() {
-                errors.push(FieldError::new("password", td_string!(app::locale::current(), errors.enter_password)));
+                errors.push(FieldError::new(
+                    "password",
+                    td_string!(app::locale::current(), errors.enter_password),
+                ));
             }
             return Err(AppError::Validation(errors));
         }
@@ -370,7 +376,10 @@ pub(crate) async fn taken_field(
         .db_err("user")?
         .is_some();
     Ok(if taken {
-        FieldError::new("username", td_string!(app::locale::current(), errors.username_taken))
+        FieldError::new(
+            "username",
+            td_string!(app::locale::current(), errors.username_taken),
+        )
     } else {
         FieldError::new("email", email_hint)
     })

@@ -65,10 +65,7 @@ pub fn resolve(headers: &HeaderMap, query: Option<&str>) -> (Locale, bool) {
             .and_then(|v| v.to_str().ok())
             .and_then(locale::negotiate)
     };
-    (
-        from_cookie.or_else(from_header).unwrap_or_default(),
-        false,
-    )
+    (from_cookie.or_else(from_header).unwrap_or_default(), false)
 }
 
 fn set_cookie(response: &mut Response, chosen: Locale, secure: bool) {
@@ -168,7 +165,10 @@ mod tests {
 
     #[test]
     fn the_query_beats_the_cookie_which_beats_the_header() {
-        let both = headers(&[("cookie", "a=1; xc_locale=en"), ("accept-language", "zh-CN")]);
+        let both = headers(&[
+            ("cookie", "a=1; xc_locale=en"),
+            ("accept-language", "zh-CN"),
+        ]);
         assert_eq!(resolve(&both, Some("lang=zh-CN")), (Locale::zh_CN, true));
         assert_eq!(resolve(&both, Some("q=rust")), (Locale::en, false));
         let header_only = headers(&[("accept-language", "en-US,en;q=0.9")]);

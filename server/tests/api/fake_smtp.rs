@@ -33,9 +33,35 @@ pub struct Mail {
 }
 
 impl Mail {
+    /// The body as text: base64 (how a mail in Chinese is sent) decoded, quoted-printable soft
+    /// breaks joined.
+    pub fn flat(&self) -> String {
+        use base64::Engine;
+        let (headers, body) = self
+            .data
+            .split_once("\r\n\r\n")
+            .unwrap_or(("", self.data.as_str()));
+        if headers
+            .to_ascii_lowercase()
+            .contains("content-transfer-encoding: base64")
+        {
+            let compact: String = body
+                .lines()
+                .take_while(|l| !l.starts_with('.'))
+                .collect::<String>()
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(compact) {
+                return String::from_utf8_lossy(&bytes).into_owned();
+            }
+        }
+        self.data.replace("=\r\n", "")
+    }
+
     /// The one-time token in the mailed link (the body may be quoted-printable: `=3D`).
     pub fn token(&self) -> String {
-        let flat = self.data.replace("=\r\n", "");
+        let flat = self.flat();
         let at = flat.find("token=").expect("a link with a token");
         let rest = &flat[at + "token=".len()..];
         let rest = rest.strip_prefix("3D").unwrap_or(rest);
@@ -43,7 +69,7 @@ impl Mail {
     }
 
     pub fn link_path(&self) -> String {
-        let flat = self.data.replace("=\r\n", "");
+        let flat = self.flat();
         let start = flat.find("http://").expect("a link");
         let after_host = flat[start + 7..].find('/').expect("a path") + start + 7;
         let end = flat[after_host..].find('?').expect("a query") + after_host;

@@ -43,13 +43,24 @@ async fn pages_are_in_the_language_asked_for(backend: Backend) {
     assert_eq!(html_lang(&html), "en");
     assert!(html.contains("<h1>All courses</h1>"), "{html}");
     assert!(html.contains(">Sign in<") && html.contains(">Register<"));
-    assert!(!html.contains("全部课程") && !html.contains(">登录<"), "no Chinese label");
+    assert!(
+        !html.contains("全部课程") && !html.contains(">登录<"),
+        "no Chinese label"
+    );
 
-    let chinese = page(&app, "/courses", &[("accept-language", "zh-CN,zh;q=0.9,en;q=0.5")]).await;
+    let chinese = page(
+        &app,
+        "/courses",
+        &[("accept-language", "zh-CN,zh;q=0.9,en;q=0.5")],
+    )
+    .await;
     let html = chinese.text().await.unwrap();
     assert_eq!(html_lang(&html), "zh-CN");
     assert!(html.contains("<h1>全部课程</h1>"), "{html}");
-    assert!(!html.contains("All courses") && !html.contains(">Sign in<"), "no English label");
+    assert!(
+        !html.contains("All courses") && !html.contains(">Sign in<"),
+        "no English label"
+    );
 
     // Nothing said (or a language we do not speak): Chinese, the product's default.
     for header in ["fr-FR, de;q=0.5", ""] {
@@ -68,12 +79,19 @@ async fn pages_are_in_the_language_asked_for(backend: Backend) {
         .and_then(|s| s.split('"').next())
         .unwrap()
         .to_string();
-    let html = page(&app, &format!("/courses/{slug}"), &[("accept-language", "en")])
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(html.contains("<h2>Outline</h2>") && html.contains("<h2>Teacher</h2>"), "{html}");
+    let html = page(
+        &app,
+        &format!("/courses/{slug}"),
+        &[("accept-language", "en")],
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(
+        html.contains("<h2>Outline</h2>") && html.contains("<h2>Teacher</h2>"),
+        "{html}"
+    );
 }
 
 async fn the_switch_sets_a_cookie_that_wins_over_the_header(backend: Backend) {
@@ -95,7 +113,10 @@ async fn the_switch_sets_a_cookie_that_wins_over_the_header(backend: Backend) {
         .iter()
         .map(|v| v.to_str().unwrap())
         .collect();
-    assert!(vary.iter().any(|v| v.contains("Accept-Language")), "{vary:?}");
+    assert!(
+        vary.iter().any(|v| v.contains("Accept-Language")),
+        "{vary:?}"
+    );
     assert_eq!(html_lang(&switched.text().await.unwrap()), "en");
 
     // Later pages without `?lang=`: the cookie beats the browser's header.
@@ -105,7 +126,10 @@ async fn the_switch_sets_a_cookie_that_wins_over_the_header(backend: Backend) {
         &[("accept-language", "zh-CN"), ("cookie", "xc_locale=en")],
     )
     .await;
-    assert!(later.headers().get(SET_COOKIE).is_none(), "nothing new to remember");
+    assert!(
+        later.headers().get(SET_COOKIE).is_none(),
+        "nothing new to remember"
+    );
     let html = later.text().await.unwrap();
     assert_eq!(html_lang(&html), "en");
     assert!(html.contains("Learning paths"));
@@ -113,17 +137,24 @@ async fn the_switch_sets_a_cookie_that_wins_over_the_header(backend: Backend) {
     let junk = page(
         &app,
         "/",
-        &[("accept-language", "en"), ("cookie", "xc_locale=%3Cscript%3E")],
+        &[
+            ("accept-language", "en"),
+            ("cookie", "xc_locale=%3Cscript%3E"),
+        ],
     )
     .await;
     assert_eq!(junk.status(), 200);
     assert_eq!(html_lang(&junk.text().await.unwrap()), "en");
     // The header's switch links to this page in the other language.
-    let html = page(&app, "/courses?level=beginner", &[("accept-language", "en")])
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = page(
+        &app,
+        "/courses?level=beginner",
+        &[("accept-language", "en")],
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
     assert!(
         html.contains(r#"href="/courses?level=beginner&amp;lang=zh-CN""#),
         "{html}"
@@ -139,7 +170,10 @@ async fn public_pages_carry_hreflang_alternates(backend: Backend) {
         .unwrap();
     let links = alternates(&html);
     let absolute = |href: &str| href.starts_with("http://") || href.starts_with("https://");
-    assert!(links.iter().all(|(_, href)| absolute(href)), "absolute URLs: {links:?}");
+    assert!(
+        links.iter().all(|(_, href)| absolute(href)),
+        "absolute URLs: {links:?}"
+    );
     let paths: Vec<(String, String)> = links
         .iter()
         .map(|(lang, href)| {
@@ -150,7 +184,10 @@ async fn public_pages_carry_hreflang_alternates(backend: Backend) {
     assert_eq!(
         paths,
         [
-            ("zh-CN".to_string(), "/courses?q=rust&amp;lang=zh-CN".to_string()),
+            (
+                "zh-CN".to_string(),
+                "/courses?q=rust&amp;lang=zh-CN".to_string()
+            ),
             ("en".to_string(), "/courses?q=rust&amp;lang=en".to_string()),
             ("x-default".to_string(), "/courses?q=rust".to_string()),
         ]
@@ -163,7 +200,11 @@ async fn public_pages_carry_hreflang_alternates(backend: Backend) {
 /// (hreflang, href) of each `<link rel="alternate">`, in order.
 fn alternates(html: &str) -> Vec<(String, String)> {
     let attribute = |tag: &str, name: &str| {
-        tag.split(&format!("{name}=\"")).nth(1)?.split('"').next().map(str::to_string)
+        tag.split(&format!("{name}=\""))
+            .nth(1)?
+            .split('"')
+            .next()
+            .map(str::to_string)
     };
     html.split("<link ")
         .skip(1)
@@ -312,7 +353,10 @@ async fn a_signed_in_choice_follows_the_user_to_a_new_device(backend: Backend) {
         .iter()
         .map(|v| v.to_str().unwrap().to_string())
         .collect();
-    assert!(set.iter().any(|c| c.starts_with("xc_locale=zh-CN;")), "{set:?}");
+    assert!(
+        set.iter().any(|c| c.starts_with("xc_locale=zh-CN;")),
+        "{set:?}"
+    );
     assert_eq!(html_lang(&first.text().await.unwrap()), "zh-CN");
     // An anonymous visitor's switch touches no profile.
     let _ = page(&app, "/?lang=en", &[]).await;
@@ -333,7 +377,9 @@ fn subject(data: &str) -> String {
     value
         .split_whitespace()
         .map(|word| {
-            let inner = word.strip_prefix("=?utf-8?b?").or(word.strip_prefix("=?UTF-8?B?"));
+            let inner = word
+                .strip_prefix("=?utf-8?b?")
+                .or(word.strip_prefix("=?UTF-8?B?"));
             match inner.and_then(|w| w.strip_suffix("?=")) {
                 Some(b64) => String::from_utf8(
                     base64::engine::general_purpose::STANDARD
@@ -363,7 +409,12 @@ async fn mails_are_in_the_users_language(backend: Backend) {
     // Registered in Chinese: the verification mail is Chinese whatever language asks later.
     register(&app, "mei", "zh-CN").await;
     let verify = smtp.next_to("mei@example.com").await;
-    assert_eq!(subject(&verify.data), "学城：确认你的邮箱地址", "{}", verify.data);
+    assert_eq!(
+        subject(&verify.data),
+        "学城：确认你的邮箱地址",
+        "{}",
+        verify.data
+    );
     let reset = app
         .client
         .post(app.url("/api/v1/auth/password-reset"))
@@ -389,7 +440,11 @@ async fn mails_are_in_the_users_language(backend: Backend) {
     assert_eq!(reset.status(), 202);
     let mail = smtp.next_to("ann@example.com").await;
     assert_eq!(subject(&mail.data), "Xuecheng: reset your password");
-    assert!(mail.data.contains("If you did not ask for this"), "{}", mail.data);
+    assert!(
+        mail.data.contains("If you did not ask for this"),
+        "{}",
+        mail.data
+    );
 }
 
 async fn anonymous_back_office_visitors_are_sent_to_sign_in_and_back(backend: Backend) {

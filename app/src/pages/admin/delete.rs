@@ -8,7 +8,7 @@ use leptos_router::hooks::use_params_map;
 use super::AdminError;
 use crate::components::field::FormMessage;
 use crate::i18n::td_string;
-use crate::locale;
+use crate::locale::{self, Locale};
 use crate::server_fns::admin::{load_delete_preview, DeleteRecord};
 
 #[component]
@@ -41,7 +41,7 @@ pub fn DeletePage() -> impl IntoView {
                                 <p>{td_string!(loc, admin.dependents_intro)}</p>
                                 <ul class="dependents">
                                     {p.dependents.into_iter().map(|d| view! {
-                                        <li>{td_string!(loc, admin.dependent_line, n = d.count, label = &d.label_plural, examples = d.examples.join(td_string!(loc, admin.list_separator))).to_string()}</li>
+                                        <li>{td_string!(loc, admin.dependent_line, n = d.count, label = &d.label_plural, examples = d.examples.join(list_separator(loc))).to_string()}</li>
                                     }).collect_view()}
                                 </ul>
                             }.into_any()
@@ -58,5 +58,13 @@ pub fn DeletePage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// How a list of names is run together in `locale`'s prose.
+fn list_separator(locale: Locale) -> &'static str {
+    match locale {
+        Locale::zh_CN => "、",
+        Locale::en => ", ",
     }
 }

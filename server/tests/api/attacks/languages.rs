@@ -31,7 +31,10 @@ async fn a_crafted_lang_injects_nothing(backend: Backend) {
             .collect();
         assert!(cookies.is_empty(), "{hostile} set {cookies:?}");
         let html = response.text().await.unwrap();
-        assert!(!html.contains("<script>alert(1)"), "{hostile} reflected markup");
+        assert!(
+            !html.contains("<script>alert(1)"),
+            "{hostile} reflected markup"
+        );
     }
     // A flood of language ranges is read up to a bound, not choked on.
     let flood = vec!["x-klingon;q=0.9"; 5000].join(",") + ",en";
@@ -42,7 +45,11 @@ async fn a_crafted_lang_injects_nothing(backend: Backend) {
         .send()
         .await
         .unwrap();
-    assert!(response.status().is_success() || response.status() == 431, "{}", response.status());
+    assert!(
+        response.status().is_success() || response.status() == 431,
+        "{}",
+        response.status()
+    );
 }
 
 async fn the_cache_never_serves_one_language_for_another(backend: Backend) {

@@ -101,7 +101,7 @@ async fn bind_while_signed_in_and_unbind_never_the_last_way_in(backend: Backend)
     assert_eq!(
         audit,
         [
-            ("create".to_string(), "微博 Weibo".to_string()),
+            ("create".to_string(), "Weibo".to_string()),
             ("delete".to_string(), "GitHub".to_string())
         ]
     );
