@@ -114,7 +114,13 @@ impl Cluster {
                     .args(["-p", &port.to_string(), "cluster", "info"])
                     .output()
                     .unwrap();
-                if String::from_utf8_lossy(&info.stdout).contains("cluster_state:ok") {
+                // "ok" alone can come before every node knows every other one (a command
+                // sent then can meet CLUSTERDOWN): wait for all slots and all three nodes too.
+                let info = String::from_utf8_lossy(&info.stdout);
+                if info.contains("cluster_state:ok")
+                    && info.contains("cluster_slots_ok:16384")
+                    && info.contains("cluster_known_nodes:3")
+                {
                     break;
                 }
                 assert!(Instant::now() < deadline, "the cluster never came up");
