@@ -119,5 +119,8 @@ pub fn switch_href(path: &str, query: &str, locale: Locale) -> String {
         })
         .collect();
     pairs.push(format!("{}={}", locale::QUERY, locale.as_str()));
+    // The path as the visitor typed it may start `//host` or `/\host`, which a browser reads as
+    // another site: the link must stay on this one.
+    let path = format!("/{}", path.trim_start_matches(['/', '\\']));
     format!("{path}?{}", pairs.join("&"))
 }
