@@ -84,35 +84,9 @@ pub async fn alipay_notify(State(orders): State<Orders>, body: Body) -> Response
     if !orders.takes_alipay() {
         return Problem(AppError::NotFound("payment provider".into())).into_response();
     }
-    let body = match axum::body::to_bytes(body, NOTIFY_BODY_LIMIT).await {
-        Ok(bytes) => bytes,
-        Err(_) => {
-            return problem_response(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload-too-large",
-                "Payload Too Large",
-                &format!("a notification is at most {NOTIFY_BODY_LIMIT} bytes"),
-                None,
-            )
-        }
-    };
-    let Ok(body) = std::str::from_utf8(&body) else {
-        return Problem(AppError::BadRequest("the notification is not UTF-8".into()))
-            .into_response();
-    };
-    match orders.alipay_notify(body).await {
-        Ok(Answer::Success) => {
-            let mut response = (StatusCode::OK, "success").into_response();
-            response.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/plain; charset=utf-8"),
-            );
-            response
-        }
-        Ok(Answer::Failure) => {
-            Problem(AppError::BadRequest("the notification was refused".into())).into_response()
-        }
-        Err(error) => Problem(error).into_response(),
+    match notify_text(body).await {
+        Ok(body) => acknowledge(orders.alipay_notify(&body).await, "success"),
+        Err(refused) => refused,
     }
 }
 
@@ -123,22 +97,35 @@ pub async fn unionpay_notify(State(orders): State<Orders>, body: Body) -> Respon
     if !orders.takes_unionpay() {
         return Problem(AppError::NotFound("payment provider".into())).into_response();
     }
-    let Ok(body) = axum::body::to_bytes(body, NOTIFY_BODY_LIMIT).await else {
-        return problem_response(
+    match notify_text(body).await {
+        Ok(body) => acknowledge(orders.unionpay_notify(&body).await, "ok"),
+        Err(refused) => refused,
+    }
+}
+
+/// A form-encoded notification's text: at most [`NOTIFY_BODY_LIMIT`] bytes (413 beyond, read
+/// no further) and UTF-8 (400 otherwise).
+async fn notify_text(body: Body) -> Result<String, Response> {
+    let Ok(bytes) = axum::body::to_bytes(body, NOTIFY_BODY_LIMIT).await else {
+        return Err(problem_response(
             StatusCode::PAYLOAD_TOO_LARGE,
             "payload-too-large",
             "Payload Too Large",
             &format!("a notification is at most {NOTIFY_BODY_LIMIT} bytes"),
             None,
-        );
+        ));
     };
-    let Ok(body) = std::str::from_utf8(&body) else {
-        return Problem(AppError::BadRequest("the notification is not UTF-8".into()))
-            .into_response();
-    };
-    match orders.unionpay_notify(body).await {
+    String::from_utf8(bytes.to_vec()).map_err(|_| {
+        Problem(AppError::BadRequest("the notification is not UTF-8".into())).into_response()
+    })
+}
+
+/// What the provider is told: its own word for "received" as plain text, or a problem it
+/// answers by delivering again.
+fn acknowledge(outcome: Result<Answer, AppError>, received: &'static str) -> Response {
+    match outcome {
         Ok(Answer::Success) => {
-            let mut response = (StatusCode::OK, "ok").into_response();
+            let mut response = (StatusCode::OK, received).into_response();
             response.headers_mut().insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("text/plain; charset=utf-8"),
