@@ -48,6 +48,13 @@ pub fn websocket_origin_ok(headers: &HeaderMap, public_origin: &str) -> bool {
     origin == public_origin || same_host(&origin, headers)
 }
 
+/// Pages a payment provider's own site posts the buyer back to (UnionPay's `frontUrl`): the
+/// POST comes from the provider's origin by design, and the page changes nothing (it sends the
+/// buyer on to a page that asks the provider), so there is nothing to forge.
+fn provider_return(path: &str) -> bool {
+    path.starts_with("/pay/unionpay/return/")
+}
+
 pub async fn layer(
     State(allowed): State<AllowedOrigins>,
     request: Request,
@@ -56,7 +63,8 @@ pub async fn layer(
     if matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
-    ) {
+    ) || provider_return(request.uri().path())
+    {
         return next.run(request).await;
     }
     let headers = request.headers();
@@ -100,6 +108,14 @@ pub async fn layer(
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
+
+    #[test]
+    fn only_the_provider_return_pages_are_exempt() {
+        assert!(provider_return("/pay/unionpay/return/X1"));
+        assert!(!provider_return("/pay/unionpay/X1"));
+        assert!(!provider_return("/fn/accounts/login"));
+        assert!(!provider_return("/api/v1/orders"));
+    }
 
     #[test]
     fn origin_falls_back_to_referer() {

@@ -211,10 +211,13 @@ async fn a_purchase_is_paid_by_the_notification_once(b: Backend) {
     .await;
     assert_eq!(kept, 1, "UnionPay's queryId is the payment's trade number");
 
-    // UnionPay's frontUrl sends the buyer on to the page that confirms by query.
+    // UnionPay's frontUrl sends the buyer on to the page that confirms by query. The browser
+    // posts it from UnionPay's cashier, so it names UnionPay's origin, not ours.
     let back = app
         .client
         .post(app.url(&format!("/pay/unionpay/return/{out}")))
+        .header("origin", "https://gateway.95516.com")
+        .header("cookie", &cookie)
         .form(&[("respCode", "00")])
         .send()
         .await
