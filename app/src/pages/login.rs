@@ -32,7 +32,7 @@ pub fn LoginPage() -> impl IntoView {
                     <input type="checkbox" name="remember" value="on" />
                     " "{td_string!(loc, account.remember_me)}
                 </label>
-                <input type="hidden" name="next" prop:value=next />
+                <input type="hidden" name="next" value=next />
                 <FormMessage error />
                 <button type="submit" class="button primary" disabled=move || action.pending().get()>
                     {td_string!(loc, account.sign_in_title)}

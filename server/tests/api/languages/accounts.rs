@@ -236,6 +236,13 @@ async fn anonymous_back_office_visitors_are_sent_to_sign_in_and_back(backend: Ba
         assert_eq!(response.status(), 303, "{path}");
         assert_eq!(response.headers()[LOCATION], format!("/login?next={next}"));
     }
+    // The sign-in page carries the way back in its form, also before (or without) JavaScript.
+    let login = page(&app, "/login?next=%2Fadmin", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(login.contains(r#"name="next" value="/admin""#), "{login}");
     // Signing in from that page goes back to where the visitor was going.
     let root = app.superuser().await;
     let response = app
