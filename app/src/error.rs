@@ -105,9 +105,13 @@ impl AppError {
             AppError::Unauthenticated => td_string!(locale, errors.unauthenticated).into(),
             AppError::Forbidden => td_string!(locale, errors.forbidden).into(),
             AppError::NotFound(what) => {
+                let what = noun(what, locale);
                 td_string!(locale, errors.not_found, what = what).to_string()
             }
-            AppError::Gone(what) => td_string!(locale, errors.gone, what = what).to_string(),
+            AppError::Gone(what) => {
+                let what = noun(what, locale);
+                td_string!(locale, errors.gone, what = what).to_string()
+            }
             AppError::RateLimited { retry_after_secs } => {
                 td_string!(locale, errors.rate_limited, secs = retry_after_secs).to_string()
             }
@@ -130,6 +134,36 @@ impl AppError {
                 .map(|e| e.message.clone()),
             _ => None,
         }
+    }
+}
+
+/// The thing a [`AppError::NotFound`] or [`AppError::Gone`] names, in `locale`. Services name
+/// it in English ("course"), the words the API's clients match on; a noun this table does not
+/// know is shown as given.
+pub fn noun(what: &str, locale: crate::locale::Locale) -> &str {
+    use crate::i18n::td_string;
+    match what {
+        "course" => td_string!(locale, errors.noun_course),
+        "payment provider" => td_string!(locale, errors.noun_payment_provider),
+        "user" => td_string!(locale, errors.noun_user),
+        "seckill event" => td_string!(locale, errors.noun_seckill_event),
+        "payment" => td_string!(locale, errors.noun_payment),
+        "lesson" => td_string!(locale, errors.noun_lesson),
+        "order" => td_string!(locale, errors.noun_order),
+        "failed job" => td_string!(locale, errors.noun_failed_job),
+        "terminal session" => td_string!(locale, errors.noun_terminal_session),
+        "session" => td_string!(locale, errors.noun_session),
+        "role" => td_string!(locale, errors.noun_role),
+        "host" => td_string!(locale, errors.noun_host),
+        "export" => td_string!(locale, errors.noun_export),
+        "export file" => td_string!(locale, errors.noun_export_file),
+        "page" => td_string!(locale, errors.noun_page),
+        "notification" => td_string!(locale, errors.noun_notification),
+        "model" => td_string!(locale, errors.noun_model),
+        "learning path" => td_string!(locale, errors.noun_learning_path),
+        "connected account" => td_string!(locale, errors.noun_connected_account),
+        "this download link" => td_string!(locale, errors.noun_download_link),
+        other => other,
     }
 }
 

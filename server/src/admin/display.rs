@@ -6,18 +6,29 @@ use app::admin::{FieldKind, FieldSpec};
 use app::domain::Cents;
 use serde_json::Value;
 
-/// A cell in a list: keys shown by name, money in yuan, flags as yes/no.
+use super::labels::{self, tr};
+
+/// A cell in a list: keys shown by name, money in yuan, flags as yes/no and choices in the
+/// request's language.
 pub fn cell(field: &FieldSpec, value: Option<&Value>, labels: &HashMap<i64, String>) -> String {
     let Some(value) = value.filter(|v| !v.is_null()) else {
         return "—".into();
     };
     match field.kind {
-        FieldKind::Bool => if value.as_bool() == Some(true) {
-            "Yes"
+        FieldKind::Bool => tr(if value.as_bool() == Some(true) {
+            labels::YES
         } else {
-            "No"
-        }
+            labels::NO
+        })
         .into(),
+        FieldKind::Choice(values) => {
+            let stored = plain(value);
+            // Only a declared value has a translation; anything else is shown as stored.
+            match values.iter().find(|v| **v == stored) {
+                Some(v) => tr(v).into(),
+                None => stored,
+            }
+        }
         FieldKind::Cents => value
             .as_i64()
             .map(|c| Cents(c).to_string())

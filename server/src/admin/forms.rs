@@ -7,6 +7,7 @@ use app::dto::admin::{AdminField, AdminForm, AdminInline};
 use app::error::AppError;
 use serde_json::Value;
 
+use super::labels::{self, tr};
 use super::{display, Admin};
 use crate::model_engine::{Filter, FilterOp, ListQuery, Record};
 
@@ -50,7 +51,7 @@ impl Admin {
         }
         Ok(AdminForm {
             plural: spec.plural.into(),
-            label: spec.label.into(),
+            label: tr(spec.label).into(),
             id,
             repr: record
                 .as_ref()
@@ -73,10 +74,7 @@ impl Admin {
         record: Option<&Record>,
     ) -> Result<AdminField, AppError> {
         let options = match field.kind {
-            FieldKind::Choice(values) => values
-                .iter()
-                .map(|v| (v.to_string(), v.to_string()))
-                .collect(),
+            FieldKind::Choice(values) => labels::choice_options(values),
             FieldKind::ForeignKey(target) => match app::admin::find(target) {
                 Some(target) => self.choices(who, target).await?,
                 None => Vec::new(),
@@ -84,13 +82,13 @@ impl Admin {
             _ => Vec::new(),
         };
         let help = if field.kind.is_masked() && record.is_some() {
-            "Leave blank to keep the current password.".to_string()
+            tr(labels::KEEP_SECRET).to_string()
         } else {
-            field.help.to_string()
+            tr(field.help).to_string()
         };
         Ok(AdminField {
             name: field.name.into(),
-            label: field.label.into(),
+            label: tr(field.label).into(),
             input: display::input_kind(field).into(),
             value: display::input_value(record.and_then(|r| r.get(field.name))),
             options,
@@ -141,7 +139,7 @@ impl Admin {
         }
         Ok(AdminInline {
             plural: child.plural.into(),
-            label_plural: child.label_plural.into(),
+            label_plural: tr(child.label_plural).into(),
             parent_field: parent_field.into(),
             rows,
             new_row,

@@ -7,6 +7,7 @@ use app::dto::admin::{
 };
 use app::error::AppError;
 
+use super::labels::{self, tr};
 use super::{display, Admin, PER_PAGE};
 use crate::db::records;
 use crate::error::ResultExt;
@@ -61,15 +62,15 @@ impl Admin {
             .collect();
         Ok(AdminList {
             plural: spec.plural.into(),
-            label: spec.label.into(),
-            label_plural: spec.label_plural.into(),
+            label: tr(spec.label).into(),
+            label_plural: tr(spec.label_plural).into(),
             columns: spec
                 .list_display
                 .iter()
                 .filter_map(|name| spec.field(name))
                 .map(|f| AdminColumn {
                     name: f.name.into(),
-                    label: f.label.into(),
+                    label: tr(f.label).into(),
                     sortable: spec.ordering.contains(&f.name),
                 })
                 .collect(),
@@ -84,7 +85,7 @@ impl Admin {
                 .filter(|a| who.has(a.permission))
                 .map(|a| AdminActionView {
                     name: a.name.into(),
-                    label: a.label.into(),
+                    label: tr(a.label).into(),
                     confirm: a.confirm,
                 })
                 .collect(),
@@ -108,12 +109,12 @@ impl Admin {
             };
             let options = match field.kind {
                 FieldKind::Bool => {
-                    vec![("true".into(), "Yes".into()), ("false".into(), "No".into())]
+                    vec![
+                        ("true".into(), tr(labels::YES).into()),
+                        ("false".into(), tr(labels::NO).into()),
+                    ]
                 }
-                FieldKind::Choice(values) => values
-                    .iter()
-                    .map(|v| (v.to_string(), v.to_string()))
-                    .collect(),
+                FieldKind::Choice(values) => labels::choice_options(values),
                 FieldKind::ForeignKey(target) => match app::admin::find(target) {
                     Some(target) => {
                         let options = self.choices(who, target).await?;
@@ -133,7 +134,7 @@ impl Admin {
             };
             out.push(AdminFilter {
                 field: field.name.into(),
-                label: field.label.into(),
+                label: tr(field.label).into(),
                 options,
             });
         }

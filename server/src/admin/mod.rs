@@ -9,6 +9,7 @@ pub(crate) mod charts;
 mod dashboard;
 mod display;
 mod forms;
+pub(crate) mod labels;
 mod lists;
 mod service;
 

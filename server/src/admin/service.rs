@@ -10,6 +10,7 @@ use app::error::AppError;
 use app::ports::AdminService;
 use async_trait::async_trait;
 
+use super::labels::tr;
 use super::{display, Admin};
 
 #[async_trait]
@@ -23,7 +24,7 @@ impl AdminService for Admin {
             .filter(|m| who.has(&m.permission("view")))
             .map(|m| MenuEntry {
                 plural: m.plural.into(),
-                label_plural: m.label_plural.into(),
+                label_plural: tr(m.label_plural).into(),
                 can_add: who.has(&m.permission("add")) && m.writable().next().is_some(),
             })
             .collect();
@@ -86,13 +87,13 @@ impl AdminService for Admin {
         let record = self.models.get(Some(who), spec.name, id).await?;
         Ok(DeletePreview {
             plural: spec.plural.into(),
-            label: spec.label.into(),
+            label: tr(spec.label).into(),
             id,
             repr: display::input_value(record.get(spec.repr)),
             dependents: dependents
                 .into_iter()
                 .map(|d| DependentView {
-                    label_plural: d.label_plural.into(),
+                    label_plural: tr(d.label_plural).into(),
                     count: d.count,
                     examples: d.examples,
                 })

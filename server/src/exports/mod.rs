@@ -15,6 +15,7 @@ pub mod build;
 use app::domain::{Principal, RequestMeta};
 use app::dto::ops::{ExportRequest, ExportView};
 use app::error::{AppError, FieldError};
+use app::i18n::td_string;
 use chrono::{DateTime, Utc};
 use subtle::ConstantTimeEq;
 
@@ -62,14 +63,19 @@ impl Exports {
         if request.kind != COURSE_LEARNERS {
             return Err(AppError::Validation(vec![FieldError::new(
                 "kind",
-                format!("unknown export kind (known: {COURSE_LEARNERS})"),
+                td_string!(
+                    app::locale::current(),
+                    errors.export_kind_unknown,
+                    known = COURSE_LEARNERS
+                )
+                .to_string(),
             )]));
         }
         who.require("enrollment.view")?;
         let Some(course_id) = request.course_id else {
             return Err(AppError::Validation(vec![FieldError::new(
                 "course_id",
-                "name the course to export",
+                td_string!(app::locale::current(), errors.export_course_required),
             )]));
         };
         if !db::exports::course_exists(&self.db, course_id)
@@ -78,7 +84,7 @@ impl Exports {
         {
             return Err(AppError::Validation(vec![FieldError::new(
                 "course_id",
-                "no such course",
+                td_string!(app::locale::current(), errors.export_course_unknown),
             )]));
         }
         let now = Utc::now();

@@ -11,6 +11,7 @@ pub mod publish;
 use app::domain::mail::MailKind;
 use app::dto::{FollowState, FollowTarget, MailSetting, PathDetail, PathSummary};
 use app::error::{AppError, FieldError};
+use app::i18n::td_string;
 use app::ports::{FollowService, PathService};
 use async_trait::async_trait;
 use chrono::Utc;
@@ -163,7 +164,7 @@ impl FollowService for Follows {
         let Some(kind) = MailKind::parse(kind) else {
             return Err(AppError::Validation(vec![FieldError::new(
                 "kind",
-                "not a kind of mail we send",
+                td_string!(app::locale::current(), errors.mail_kind_unknown),
             )]));
         };
         mail_settings::set(&self.db, user_id, kind, enabled, Utc::now())

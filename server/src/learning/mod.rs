@@ -21,6 +21,7 @@ use app::dto::{
     ReviewPage, ReviewView,
 };
 use app::error::{AppError, FieldError};
+use app::i18n::td_string;
 use app::ports::LearningService;
 use async_trait::async_trait;
 use chrono::Utc;
@@ -112,7 +113,12 @@ fn check_input(input: &ProgressInput) -> Result<(), AppError> {
         if !(0..=MAX_SECS).contains(&value) {
             errors.push(FieldError::new(
                 field,
-                format!("must be from 0 to {MAX_SECS} seconds"),
+                td_string!(
+                    app::locale::current(),
+                    errors.lesson_secs_range,
+                    max = MAX_SECS
+                )
+                .to_string(),
             ));
         }
     }

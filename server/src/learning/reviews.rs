@@ -4,6 +4,7 @@
 use app::domain::Principal;
 use app::dto::{ReviewInput, ReviewPage, ReviewView};
 use app::error::{AppError, FieldError};
+use app::i18n::td_string;
 use chrono::Utc;
 
 use crate::db::reviews::ReviewRow;
@@ -73,13 +74,16 @@ pub async fn save(
     public_course(db, course_id).await?;
     let mut errors = Vec::new();
     if !(1..=5).contains(&input.rating) {
-        errors.push(FieldError::new("rating", "a whole number from 1 to 5"));
+        errors.push(FieldError::new(
+            "rating",
+            td_string!(app::locale::current(), errors.review_rating_range),
+        ));
     }
     let body = input.body.trim();
     if body.chars().count() > MAX_BODY {
         errors.push(FieldError::new(
             "body",
-            format!("at most {MAX_BODY} characters"),
+            td_string!(app::locale::current(), errors.at_most_chars, n = MAX_BODY).to_string(),
         ));
     }
     if !errors.is_empty() {

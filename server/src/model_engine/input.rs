@@ -4,6 +4,7 @@
 use app::admin::{FieldKind, FieldSpec, ModelSpec};
 use app::domain::account::Email;
 use app::error::FieldError;
+use app::i18n::td_string;
 use serde_json::Value;
 
 use super::sql::SqlValue;
@@ -25,7 +26,10 @@ pub fn parse(spec: &ModelSpec, input: &Record, mode: Mode) -> Result<Assignments
     let mut errors = Vec::new();
     for key in input.keys() {
         if key != "id" && spec.field(key).is_none() {
-            errors.push(FieldError::new(key.as_str(), "unknown field"));
+            errors.push(FieldError::new(
+                key.as_str(),
+                td_string!(app::locale::current(), errors.field_unknown),
+            ));
         }
     }
     let mut out = Vec::new();
@@ -36,7 +40,10 @@ pub fn parse(spec: &ModelSpec, input: &Record, mode: Mode) -> Result<Assignments
                 let needed = field.required
                     && (mode == Mode::Create || (mode == Mode::Replace && !field.kind.is_masked()));
                 if needed {
-                    errors.push(FieldError::new(field.name, "this field is required"));
+                    errors.push(FieldError::new(
+                        field.name,
+                        td_string!(app::locale::current(), errors.field_required),
+                    ));
                 }
             }
             Some(raw) => match value(field, raw) {
@@ -57,16 +64,16 @@ fn value(field: &FieldSpec, raw: &Value) -> Result<SqlValue, String> {
         return if field.nullable {
             Ok(SqlValue::Null)
         } else if field.required {
-            Err("this field is required".into())
+            Err(td_string!(app::locale::current(), errors.field_required).into())
         } else {
-            Err("may not be empty".into())
+            Err(td_string!(app::locale::current(), errors.field_not_empty).into())
         };
     }
     match field.kind {
         FieldKind::Text { max } => {
             let s = text(raw)?.trim().to_string();
             if s.is_empty() && field.required {
-                return Err("this field is required".into());
+                return Err(td_string!(app::locale::current(), errors.field_required).into());
             }
             within(&s, max)?;
             Ok(SqlValue::Text(s))
@@ -74,7 +81,7 @@ fn value(field: &FieldSpec, raw: &Value) -> Result<SqlValue, String> {
         FieldKind::LongText { max } => {
             let s = text(raw)?;
             if s.trim().is_empty() && field.required {
-                return Err("this field is required".into());
+                return Err(td_string!(app::locale::current(), errors.field_required).into());
             }
             within(s, max)?;
             Ok(SqlValue::Text(s.replace("\r\n", "\n")))
@@ -92,26 +99,32 @@ fn value(field: &FieldSpec, raw: &Value) -> Result<SqlValue, String> {
             if ok {
                 Ok(SqlValue::Text(s.to_string()))
             } else {
-                Err("use lower-case letters, digits and single dashes (at most 80)".into())
+                Err(td_string!(app::locale::current(), errors.slug_invalid).into())
             }
         }
         FieldKind::Bool => match raw {
             Value::Bool(b) => Ok(SqlValue::Bool(*b)),
             Value::String(s) if s == "true" || s == "on" => Ok(SqlValue::Bool(true)),
             Value::String(s) if s == "false" || s == "off" => Ok(SqlValue::Bool(false)),
-            _ => Err("must be true or false".into()),
+            _ => Err(td_string!(app::locale::current(), errors.must_bool).into()),
         },
         FieldKind::Int { min, max } => {
             let n = integer(raw)?;
             if n < min || n > max {
-                return Err(format!("must be between {min} and {max}"));
+                return Err(td_string!(
+                    app::locale::current(),
+                    errors.int_between,
+                    min = min,
+                    max = max
+                )
+                .to_string());
             }
             Ok(SqlValue::Int(n))
         }
         FieldKind::Cents => {
             let n = integer(raw)?;
             if !(0..=10_000_000_000).contains(&n) {
-                return Err("must be a whole number of cents between 0 and 10000000000".into());
+                return Err(td_string!(app::locale::current(), errors.cents_range).into());
             }
             Ok(SqlValue::Int(n))
         }
@@ -120,13 +133,19 @@ fn value(field: &FieldSpec, raw: &Value) -> Result<SqlValue, String> {
             if options.contains(&s) {
                 Ok(SqlValue::Text(s.to_string()))
             } else {
-                Err(format!("must be one of: {}", options.join(", ")))
+                let options = options.join(", ");
+                Err(td_string!(
+                    app::locale::current(),
+                    errors.choice_one_of,
+                    options = options
+                )
+                .to_string())
             }
         }
         FieldKind::ForeignKey(_) => {
             let n = integer(raw)?;
             if n < 1 {
-                return Err("must be the id of an existing record".into());
+                return Err(td_string!(app::locale::current(), errors.fk_invalid).into());
             }
             Ok(SqlValue::Int(n))
         }
@@ -134,7 +153,7 @@ fn value(field: &FieldSpec, raw: &Value) -> Result<SqlValue, String> {
             let s = text(raw)?.trim();
             let scheme_ok = s.starts_with("https://") || s.starts_with("http://");
             if !scheme_ok || s.len() > 2000 || s.chars().any(char::is_whitespace) {
-                return Err("must be an http:// or https:// address without spaces".into());
+                return Err(td_string!(app::locale::current(), errors.url_invalid).into());
             }
             Ok(SqlValue::Text(s.to_string()))
         }
@@ -157,23 +176,25 @@ fn value(field: &FieldSpec, raw: &Value) -> Result<SqlValue, String> {
                     chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").map(|t| t.and_utc())
                 })
                 .map(SqlValue::Time)
-                .map_err(|_| "must be a date and time (RFC 3339, e.g. 2026-12-01T08:00:00Z)".into())
+                .map_err(|_| td_string!(app::locale::current(), errors.datetime_invalid).into())
         }
     }
 }
 
 fn text(raw: &Value) -> Result<&str, String> {
-    let s = raw.as_str().ok_or_else(|| "must be text".to_string())?;
+    let s = raw
+        .as_str()
+        .ok_or_else(|| td_string!(app::locale::current(), errors.must_text).to_string())?;
     // PostgreSQL's text cannot hold U+0000; refuse it on both backends alike.
     if s.contains('\0') {
-        return Err("must not contain NUL characters".into());
+        return Err(td_string!(app::locale::current(), errors.no_nul).into());
     }
     Ok(s)
 }
 
 fn within(s: &str, max: usize) -> Result<(), String> {
     if s.chars().count() > max {
-        Err(format!("at most {max} characters"))
+        Err(td_string!(app::locale::current(), errors.at_most_chars, n = max).to_string())
     } else {
         Ok(())
     }
@@ -183,12 +204,12 @@ fn integer(raw: &Value) -> Result<i64, String> {
     match raw {
         Value::Number(n) => n
             .as_i64()
-            .ok_or_else(|| "must be a whole number".to_string()),
+            .ok_or_else(|| td_string!(app::locale::current(), errors.whole_number).to_string()),
         Value::String(s) => s
             .trim()
             .parse()
-            .map_err(|_| "must be a whole number".to_string()),
-        _ => Err("must be a whole number".into()),
+            .map_err(|_| td_string!(app::locale::current(), errors.whole_number).to_string()),
+        _ => Err(td_string!(app::locale::current(), errors.whole_number).into()),
     }
 }
 
@@ -237,9 +258,10 @@ mod tests {
 
     #[test]
     fn nul_characters_are_refused_in_text() {
+        // Outside a request the messages are in the default language.
         assert_eq!(
             text(&json!("a\0b")),
-            Err("must not contain NUL characters".into())
+            Err(td_string!(app::locale::Locale::default(), errors.no_nul).into())
         );
         assert_eq!(text(&json!("ab")), Ok("ab"));
     }

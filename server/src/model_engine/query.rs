@@ -3,6 +3,7 @@
 
 use app::admin::{FieldKind, FieldSpec, ModelSpec};
 use app::error::{AppError, FieldError};
+use app::i18n::td_string;
 
 use super::list::{Filter, FilterOp, ListQuery};
 use super::sql::{like_pattern, Columns, Params, SqlValue};
@@ -117,26 +118,40 @@ pub(crate) fn filter_value(
     let field = spec
         .field(&filter.field)
         .filter(|f| spec.filters.contains(&f.name))
-        .ok_or_else(|| format!("cannot filter by {}", filter.field))?;
+        .ok_or_else(|| {
+            let field = &filter.field;
+            td_string!(
+                app::locale::current(),
+                errors.filter_field_unknown,
+                field = field
+            )
+            .to_string()
+        })?;
     let raw = filter.value.trim();
     let value = match field.kind {
         FieldKind::Bool => match raw {
             "true" | "1" => SqlValue::Bool(true),
             "false" | "0" => SqlValue::Bool(false),
-            _ => return Err("must be true or false".into()),
+            _ => return Err(td_string!(app::locale::current(), errors.must_bool).into()),
         },
         FieldKind::Int { .. } | FieldKind::Cents | FieldKind::ForeignKey(_) => SqlValue::Int(
             raw.parse()
-                .map_err(|_| "must be a whole number".to_string())?,
+                .map_err(|_| td_string!(app::locale::current(), errors.whole_number).to_string())?,
         ),
         FieldKind::Choice(options) if !options.contains(&raw) => {
-            return Err(format!("must be one of: {}", options.join(", ")))
+            let options = options.join(", ");
+            return Err(td_string!(
+                app::locale::current(),
+                errors.choice_one_of,
+                options = options
+            )
+            .to_string());
         }
         _ => SqlValue::Text(raw.to_string()),
     };
     let numeric = matches!(field.kind, FieldKind::Int { .. } | FieldKind::Cents);
     if filter.op != FilterOp::Eq && !numeric {
-        return Err("only numbers have _min and _max".into());
+        return Err(td_string!(app::locale::current(), errors.min_max_numbers).into());
     }
     Ok((field, value))
 }
@@ -151,13 +166,16 @@ pub fn order_clause(spec: &ModelSpec, order: &[(String, bool)]) -> Result<String
     let mut parts = Vec::new();
     for (field, descending) in &keys {
         if !spec.ordering.contains(&field.as_str()) {
-            return Err(AppError::Validation(vec![FieldError::new(
-                "sortby",
-                format!(
-                    "cannot sort by {field}; choose from {}",
-                    spec.ordering.join(", ")
-                ),
-            )]));
+            return Err(AppError::Validation(vec![FieldError::new("sortby", {
+                let options = spec.ordering.join(", ");
+                td_string!(
+                    app::locale::current(),
+                    errors.sort_field_unknown,
+                    field = field,
+                    options = options
+                )
+                .to_string()
+            })]));
         }
         parts.push(format!(
             "{field} {}",

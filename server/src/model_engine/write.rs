@@ -3,6 +3,7 @@
 use app::admin::{FieldKind, ModelSpec};
 use app::domain::Principal;
 use app::error::AppError;
+use app::i18n::td_string;
 use chrono::Utc;
 use serde_json::{json, Value};
 
@@ -215,10 +216,21 @@ impl ModelService {
             .actions
             .iter()
             .find(|a| a.name == action)
-            .ok_or_else(|| AppError::BadRequest(format!("unknown action {action}")))?;
+            .ok_or_else(|| {
+                AppError::BadRequest(
+                    td_string!(
+                        app::locale::current(),
+                        errors.action_unknown,
+                        action = action
+                    )
+                    .to_string(),
+                )
+            })?;
         who.require(action.permission)?;
         if ids.is_empty() {
-            return Err(AppError::BadRequest("select at least one row".into()));
+            return Err(AppError::BadRequest(
+                td_string!(app::locale::current(), errors.select_rows).into(),
+            ));
         }
         let mut done = 0;
         for &id in ids {
@@ -269,10 +281,14 @@ impl ModelService {
                 .await
                 .db_err(target.name)?;
             if n == 0 {
-                errors.push(app::error::FieldError::new(
-                    field.name,
-                    format!("no {} with id {id}", target.label.to_lowercase()),
-                ));
+                errors.push(app::error::FieldError::new(field.name, {
+                    let locale = app::locale::current();
+                    let what = match locale {
+                        app::locale::Locale::en => target.label.to_lowercase(),
+                        other => crate::admin::labels::tr_in(other, target.label).to_string(),
+                    };
+                    td_string!(locale, errors.fk_missing, what = what, id = id).to_string()
+                }));
             }
         }
         if errors.is_empty() {

@@ -5,6 +5,7 @@
 
 use app::dto::{NotificationPage, NotificationQuery, NotificationView, ReadTarget};
 use app::error::{AppError, FieldError};
+use app::i18n::td_string;
 use app::ports::NotificationService;
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -46,12 +47,13 @@ fn count(n: i64) -> u64 {
 
 /// The ids, sorted and without repeats; 422 for none, too many or one that cannot be an id.
 fn checked_ids(mut ids: Vec<i64>) -> Result<Vec<i64>, AppError> {
+    let locale = app::locale::current();
     let problem = if ids.is_empty() {
-        Some("name at least one notification".to_string())
+        Some(td_string!(locale, errors.notification_ids_empty).to_string())
     } else if ids.len() > MAX_IDS {
-        Some(format!("at most {MAX_IDS} at once; or mark all read"))
+        Some(td_string!(locale, errors.notification_ids_too_many, n = MAX_IDS).to_string())
     } else if ids.iter().any(|id| *id < 1) {
-        Some("ids are positive whole numbers".to_string())
+        Some(td_string!(locale, errors.notification_ids_invalid).to_string())
     } else {
         None
     };
@@ -80,11 +82,20 @@ impl NotificationService for Centre {
         if !(1..=MAX_PAGE).contains(&query.limit) {
             return Err(AppError::Validation(vec![FieldError::new(
                 "limit",
-                format!("from 1 to {MAX_PAGE}"),
+                td_string!(
+                    app::locale::current(),
+                    errors.notification_limit_range,
+                    max = MAX_PAGE
+                )
+                .to_string(),
             )]));
         }
-        let offset = i64::try_from(query.offset)
-            .map_err(|_| AppError::Validation(vec![FieldError::new("offset", "too large")]))?;
+        let offset = i64::try_from(query.offset).map_err(|_| {
+            AppError::Validation(vec![FieldError::new(
+                "offset",
+                td_string!(app::locale::current(), errors.notification_offset_too_large),
+            )])
+        })?;
         let what = "notification";
         let items = rows::list(
             &self.db,

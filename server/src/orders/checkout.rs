@@ -5,6 +5,7 @@
 use app::domain::RequestMeta;
 use app::dto::{CheckoutItem, CheckoutRequest, OrderView};
 use app::error::{AppError, FieldError};
+use app::i18n::td_string;
 use app::ports::OrderService as _;
 use chrono::Utc;
 
@@ -35,10 +36,15 @@ impl Orders {
                 .await
                 .db_err("enrolment")?
             {
-                return Err(AppError::Conflict(format!(
-                    "you already own \u{201c}{}\u{201d}",
-                    course.title
-                )));
+                let title = &course.title;
+                return Err(AppError::Conflict(
+                    td_string!(
+                        app::locale::current(),
+                        errors.order_already_owned,
+                        title = title
+                    )
+                    .to_string(),
+                ));
             }
             let policies = price_policies::for_course(&self.db, course.id)
                 .await
@@ -85,8 +91,12 @@ impl Orders {
             AppError::Validation(vec![FieldError::new(
                 "coupon_code",
                 match refusal {
-                    repo::CouponRefusal::UsedUp => "this coupon has been used up",
-                    repo::CouponRefusal::LimitReached => "you have used this coupon already",
+                    repo::CouponRefusal::UsedUp => {
+                        td_string!(app::locale::current(), errors.coupon_used_up)
+                    }
+                    repo::CouponRefusal::LimitReached => {
+                        td_string!(app::locale::current(), errors.coupon_limit_reached)
+                    }
                 },
             )])
         })?;
@@ -120,7 +130,10 @@ impl Orders {
             .await
             .db_err("coupon")?
             .ok_or_else(|| {
-                AppError::Validation(vec![FieldError::new("coupon_code", "no such coupon")])
+                AppError::Validation(vec![FieldError::new(
+                    "coupon_code",
+                    td_string!(app::locale::current(), errors.coupon_unknown),
+                )])
             })?;
         let lines: Vec<(i64, i64)> = items.iter().map(|i| (i.course_id, i.price_cents)).collect();
         let discount_cents = super::coupons::discount(&coupon, &lines, now)
@@ -162,7 +175,7 @@ pub fn price(
             }),
             Some(_) => Err(FieldError::new(
                 format!("{field}.price_policy_id"),
-                "this course is free: send no price policy",
+                td_string!(app::locale::current(), errors.order_free_no_policy),
             )),
         };
     }
@@ -170,7 +183,7 @@ pub fn price(
         Some(id) => policies.iter().find(|p| p.id == id).ok_or_else(|| {
             FieldError::new(
                 format!("{field}.price_policy_id"),
-                "not a price policy of this course",
+                td_string!(app::locale::current(), errors.price_policy_foreign),
             )
         })?,
         None => policies
@@ -180,7 +193,7 @@ pub fn price(
             .ok_or_else(|| {
                 FieldError::new(
                     format!("{field}.course_id"),
-                    "this course is not for sale yet",
+                    td_string!(app::locale::current(), errors.order_not_for_sale),
                 )
             })?,
     };
@@ -194,19 +207,27 @@ pub fn price(
 /// Refuses an empty, oversized or repetitive list before anything is read.
 pub fn check_items(items: &[CheckoutItem]) -> Result<(), FieldError> {
     if items.is_empty() {
-        return Err(FieldError::new("items", "choose at least one course"));
+        return Err(FieldError::new(
+            "items",
+            td_string!(app::locale::current(), errors.order_no_items),
+        ));
     }
     if items.len() > MAX_ITEMS {
         return Err(FieldError::new(
             "items",
-            format!("at most {MAX_ITEMS} courses in one order"),
+            td_string!(
+                app::locale::current(),
+                errors.order_too_many_items,
+                n = MAX_ITEMS
+            )
+            .to_string(),
         ));
     }
     for (i, item) in items.iter().enumerate() {
         if items[..i].iter().any(|o| o.course_id == item.course_id) {
             return Err(FieldError::new(
                 format!("items[{i}].course_id"),
-                "this course is in the order twice",
+                td_string!(app::locale::current(), errors.order_item_twice),
             ));
         }
     }

@@ -3,6 +3,7 @@
 //! per user, atomically) happens in the order's transaction ([`crate::db::orders::create`]).
 
 use app::error::FieldError;
+use app::i18n::td_string;
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -36,17 +37,28 @@ pub fn discount(
     now: DateTime<Utc>,
 ) -> Result<i64, FieldError> {
     if now < coupon.starts_at || now >= coupon.ends_at {
-        return Err(refuse("this coupon is not valid now"));
+        return Err(refuse(td_string!(
+            app::locale::current(),
+            errors.coupon_not_valid_now
+        )));
     }
     if coupon.reserved >= coupon.total_quantity {
-        return Err(refuse("this coupon has been used up"));
+        return Err(refuse(td_string!(
+            app::locale::current(),
+            errors.coupon_used_up
+        )));
     }
     let base = match coupon.course_id {
         Some(course) => items
             .iter()
             .find(|(id, _)| *id == course)
             .map(|(_, price)| *price)
-            .ok_or_else(|| refuse("this coupon is for another course"))?,
+            .ok_or_else(|| {
+                refuse(td_string!(
+                    app::locale::current(),
+                    errors.coupon_other_course
+                ))
+            })?,
         None => items.iter().map(|(_, price)| price).sum(),
     };
     let off = match coupon.kind.as_str() {
@@ -54,12 +66,22 @@ pub fn discount(
         "percent" => base * i64::from(coupon.percent_off) / 100,
         "threshold" if base >= coupon.min_total_cents => coupon.amount_cents,
         "threshold" => {
-            return Err(refuse(format!(
-                "this coupon applies from {}",
-                app::domain::Cents(coupon.min_total_cents)
+            let amount = app::domain::Cents(coupon.min_total_cents);
+            return Err(refuse(
+                td_string!(
+                    app::locale::current(),
+                    errors.coupon_min_total,
+                    amount = amount
+                )
+                .to_string(),
+            ));
+        }
+        _ => {
+            return Err(refuse(td_string!(
+                app::locale::current(),
+                errors.coupon_unusable
             )))
         }
-        _ => return Err(refuse("this coupon cannot be used")),
     };
     Ok(off.clamp(0, base))
 }

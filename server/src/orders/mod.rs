@@ -24,6 +24,7 @@ use app::dto::{
     PricePolicyView, PurchaseOptions,
 };
 use app::error::{AppError, FieldError};
+use app::i18n::td_string;
 use app::ports::OrderService;
 use async_trait::async_trait;
 use chrono::Utc;
@@ -246,10 +247,15 @@ impl OrderService for Orders {
         }
         let fresh = self.own_order(user_id, order_no).await?;
         if !closed {
-            return Err(AppError::Conflict(format!(
-                "this order is {} and cannot be cancelled",
-                fresh.status
-            )));
+            let status = &fresh.status;
+            return Err(AppError::Conflict(
+                td_string!(
+                    app::locale::current(),
+                    errors.order_not_cancellable,
+                    status = status
+                )
+                .to_string(),
+            ));
         }
         self.view(fresh).await
     }
@@ -262,24 +268,30 @@ impl OrderService for Orders {
         provider: &str,
     ) -> Result<PaymentStart, AppError> {
         let Some(gateway) = self.gateways.get(provider) else {
+            let options = self.gateways.providers().join(", ");
             return Err(AppError::Validation(vec![FieldError::new(
                 "provider",
-                format!(
-                    "not offered here; choose one of: {}",
-                    self.gateways.providers().join(", ")
-                ),
+                td_string!(
+                    app::locale::current(),
+                    errors.pay_provider_unknown,
+                    options = options
+                )
+                .to_string(),
             )]));
         };
         let order = self.own_order(user_id, order_no).await?;
         let now = Utc::now();
         if order.status != "pending" {
-            return Err(AppError::Conflict(format!(
-                "this order is {}",
-                order.status
-            )));
+            let status = &order.status;
+            return Err(AppError::Conflict(
+                td_string!(app::locale::current(), errors.order_status, status = status)
+                    .to_string(),
+            ));
         }
         if order.expires_at <= now {
-            return Err(AppError::Conflict("this order has expired".into()));
+            return Err(AppError::Conflict(
+                td_string!(app::locale::current(), errors.order_expired).into(),
+            ));
         }
         let out_trade_no = format!("{}{}", order.order_no, provider_suffix(provider));
         let payment = crate::db::payments::payment_for(

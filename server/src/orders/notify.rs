@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use app::dto::OrderView;
 use app::error::AppError;
+use app::i18n::td_string;
 
 use super::Orders;
 use crate::db::orders::{self as repo, Settled, Settlement};
@@ -116,7 +117,9 @@ impl Orders {
         // The demo stands for the provider, and a provider does not take money for a trade
         // that was closed (the order's cancel or expiry closed it there).
         if payment.status == "closed" {
-            return Err(AppError::Conflict("this payment was closed".into()));
+            return Err(AppError::Conflict(
+                td_string!(app::locale::current(), errors.pay_closed).into(),
+            ));
         }
         let body = serde_json::json!({
             "out_trade_no": payment.out_trade_no, "amount_cents": payment.amount_cents
@@ -133,7 +136,9 @@ impl Orders {
             })
             .await?;
         if settled == Settled::Closed {
-            return Err(AppError::Conflict("this order was closed".into()));
+            return Err(AppError::Conflict(
+                td_string!(app::locale::current(), errors.order_closed).into(),
+            ));
         }
         let fresh = repo::by_id(&self.db, order.id)
             .await

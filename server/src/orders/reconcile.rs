@@ -14,6 +14,7 @@
 
 use app::dto::OrderView;
 use app::error::AppError;
+use app::i18n::td_string;
 use chrono::{DateTime, Utc};
 
 use super::Orders;
@@ -308,7 +309,9 @@ impl Orders {
                 .db_err("payment")?
             {
                 Asked::Settled(Settled::Closed) => {
-                    return Err(AppError::Conflict("this order was closed".into()))
+                    return Err(AppError::Conflict(
+                        td_string!(app::locale::current(), errors.order_closed).into(),
+                    ))
                 }
                 Asked::Unavailable(_) => return Err(AppError::Unavailable),
                 Asked::Settled(_) | Asked::Unpaid => {}

@@ -14,6 +14,7 @@
 use app::domain::{Principal, RequestMeta};
 use app::dto::{RefundCreate, RefundView};
 use app::error::{AppError, FieldError};
+use app::i18n::td_string;
 use chrono::Utc;
 
 use super::Orders;
@@ -134,13 +135,14 @@ impl Orders {
         if reason.chars().count() > REASON_MAX {
             return Err(AppError::Validation(vec![FieldError::new(
                 "reason",
-                format!("at most {REASON_MAX} characters"),
+                td_string!(app::locale::current(), errors.at_most_chars, n = REASON_MAX)
+                    .to_string(),
             )]));
         }
         if body.amount_cents <= 0 {
             return Err(AppError::Validation(vec![FieldError::new(
                 "amount_cents",
-                "must be a positive number of cents",
+                td_string!(app::locale::current(), errors.refund_amount_positive),
             )]));
         }
         let order = repo::by_no(&self.db, order_no)
@@ -161,19 +163,29 @@ impl Orders {
         let (row, payment) = match reserved {
             Reserved::Ready(ready) => *ready,
             Reserved::NotPaid(status) => {
-                return Err(AppError::Conflict(format!(
-                    "this order is {status}: only a paid order is refunded"
-                )))
+                return Err(AppError::Conflict(
+                    td_string!(
+                        app::locale::current(),
+                        errors.refund_not_paid,
+                        status = status
+                    )
+                    .to_string(),
+                ))
             }
             Reserved::TooMuch { refundable } => {
                 return Err(AppError::Validation(vec![FieldError::new(
                     "amount_cents",
-                    format!("at most {refundable} cents are left to refund"),
+                    td_string!(
+                        app::locale::current(),
+                        errors.refund_too_much,
+                        refundable = refundable
+                    )
+                    .to_string(),
                 )]))
             }
             Reserved::NoPayment => {
                 return Err(AppError::Conflict(
-                    "this order has no settled payment to refund".into(),
+                    td_string!(app::locale::current(), errors.refund_no_payment).into(),
                 ))
             }
         };
@@ -182,9 +194,9 @@ impl Orders {
             .db_err("refund")?;
         match error {
             None => Ok(view(&after, &order.order_no, &payment.provider)),
-            Some(GatewayError::Declined(why)) => Err(AppError::Conflict(format!(
-                "the payment provider declined the refund: {why}"
-            ))),
+            Some(GatewayError::Declined(why)) => Err(AppError::Conflict(
+                td_string!(app::locale::current(), errors.refund_declined, why = why).to_string(),
+            )),
             Some(_) => Err(AppError::Unavailable),
         }
     }

@@ -5,6 +5,7 @@
 //! reserved, which a checkout racing the edit can only meet there: a 409).
 
 use app::error::{AppError, FieldError};
+use app::i18n::td_string;
 use chrono::{DateTime, FixedOffset};
 use serde_json::Value;
 
@@ -53,13 +54,13 @@ pub fn price_policy(before: Option<&Record>, values: &mut Assignments) -> Result
     if !VALID_MONTHS.contains(&months) {
         errors.push(FieldError::new(
             "valid_months",
-            "one of 0 (for good), 1, 3, 6 or 12",
+            td_string!(app::locale::current(), errors.price_policy_months),
         ));
     }
     if int(before, values, "price_cents") <= 0 {
         errors.push(FieldError::new(
             "price_cents",
-            "must be more than 0 (a free course needs no price policy)",
+            td_string!(app::locale::current(), errors.price_policy_positive),
         ));
     }
     verdict(errors)
@@ -75,7 +76,10 @@ pub fn coupon(before: Option<&Record>, values: &mut Assignments) -> Result<(), A
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if !code_ok {
-        errors.push(FieldError::new("code", "3 to 32 letters, digits, - or _"));
+        errors.push(FieldError::new(
+            "code",
+            td_string!(app::locale::current(), errors.coupon_code_format),
+        ));
     }
     let kind = effective(before, values, "kind")
         .and_then(|v| v.as_str().map(str::to_string))
@@ -84,18 +88,24 @@ pub fn coupon(before: Option<&Record>, values: &mut Assignments) -> Result<(), A
     match kind.as_str() {
         "fixed" if amount <= 0 => errors.push(FieldError::new(
             "amount_cents",
-            "a fixed coupon takes an amount off",
+            td_string!(app::locale::current(), errors.coupon_fixed_amount),
         )),
-        "percent" if !(1..=100).contains(&int(before, values, "percent_off")) => errors.push(
-            FieldError::new("percent_off", "a percent coupon takes 1 to 100 percent off"),
-        ),
+        "percent" if !(1..=100).contains(&int(before, values, "percent_off")) => {
+            errors.push(FieldError::new(
+                "percent_off",
+                td_string!(app::locale::current(), errors.coupon_percent_range),
+            ))
+        }
         "threshold" if amount <= 0 => errors.push(FieldError::new(
             "amount_cents",
-            "a threshold coupon takes an amount off",
+            td_string!(app::locale::current(), errors.coupon_threshold_amount),
         )),
-        "threshold" if int(before, values, "min_total_cents") <= amount => errors.push(
-            FieldError::new("min_total_cents", "must be more than the amount off"),
-        ),
+        "threshold" if int(before, values, "min_total_cents") <= amount => {
+            errors.push(FieldError::new(
+                "min_total_cents",
+                td_string!(app::locale::current(), errors.coupon_threshold_min),
+            ))
+        }
         _ => {}
     }
     if let (Some(from), Some(until)) = (
@@ -103,14 +113,22 @@ pub fn coupon(before: Option<&Record>, values: &mut Assignments) -> Result<(), A
         time(before, values, "ends_at"),
     ) {
         if until <= from {
-            errors.push(FieldError::new("ends_at", "must be after the start"));
+            errors.push(FieldError::new(
+                "ends_at",
+                td_string!(app::locale::current(), errors.ends_after_start),
+            ));
         }
     }
     let reserved = int(before, values, "reserved");
     if int(before, values, "total_quantity") < reserved {
         errors.push(FieldError::new(
             "total_quantity",
-            format!("{reserved} are reserved or used already: not fewer than that"),
+            td_string!(
+                app::locale::current(),
+                errors.coupon_quantity_reserved,
+                reserved = reserved
+            )
+            .to_string(),
         ));
     }
     verdict(errors)

@@ -3,6 +3,7 @@
 //! Refusals are kept by hash and reason ([`Orders::refuse`]), as Alipay's are.
 
 use app::error::AppError;
+use app::i18n::td_string;
 
 use super::notify::{form_fields, Answer};
 use super::Orders;
@@ -66,13 +67,20 @@ impl Orders {
         };
         let (payment, order) = self.own_payment(user_id, out_trade_no, "unionpay").await?;
         if order.status != "pending" || payment.status != "created" {
-            return Err(AppError::Conflict(format!(
-                "this order is {}: there is nothing to pay",
-                order.status
-            )));
+            let status = &order.status;
+            return Err(AppError::Conflict(
+                td_string!(
+                    app::locale::current(),
+                    errors.order_nothing_to_pay,
+                    status = status
+                )
+                .to_string(),
+            ));
         }
         if order.expires_at <= chrono::Utc::now() {
-            return Err(AppError::Conflict("this order has expired".into()));
+            return Err(AppError::Conflict(
+                td_string!(app::locale::current(), errors.order_expired).into(),
+            ));
         }
         unionpay
             .pay_form(&payment, mobile, order.expires_at)

@@ -5,6 +5,7 @@
 
 use app::dto::PaymentCode;
 use app::error::AppError;
+use app::i18n::td_string;
 use chrono::Utc;
 
 use super::notify::Answer;
@@ -96,10 +97,15 @@ impl Orders {
         // A code shown for an order already paid or closed (or whose WeChat trade was closed
         // because another provider paid it) could take the money twice.
         if order.status != "pending" || payment.status != "created" {
-            return Err(AppError::Conflict(format!(
-                "this order is {}: there is nothing to pay",
-                order.status
-            )));
+            let status = &order.status;
+            return Err(AppError::Conflict(
+                td_string!(
+                    app::locale::current(),
+                    errors.order_nothing_to_pay,
+                    status = status
+                )
+                .to_string(),
+            ));
         }
         let code_url = crate::db::payments::code_url(&self.db, payment.id)
             .await

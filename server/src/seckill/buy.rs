@@ -3,6 +3,7 @@
 //! transaction in embedded mode (the order written at once). And the buyer's claims.
 
 use app::error::AppError;
+use app::i18n::td_string;
 use chrono::{DateTime, Utc};
 use fred::prelude::*;
 use serde::Serialize;
@@ -32,12 +33,14 @@ impl Refusal {
         }
     }
 
+    /// The refusal's text in the request's language.
     pub fn message(self) -> &'static str {
+        let locale = app::locale::current();
         match self {
-            Refusal::NotStarted => "the sale has not started yet",
-            Refusal::Ended => "the sale has ended",
-            Refusal::SoldOut => "sold out: every seat has been taken",
-            Refusal::LimitReached => "you already hold as many seats as one buyer may",
+            Refusal::NotStarted => td_string!(locale, errors.seckill_not_started),
+            Refusal::Ended => td_string!(locale, errors.seckill_ended),
+            Refusal::SoldOut => td_string!(locale, errors.seckill_sold_out),
+            Refusal::LimitReached => td_string!(locale, errors.seckill_limit_reached),
         }
     }
 }

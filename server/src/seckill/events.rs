@@ -4,6 +4,7 @@
 
 use app::domain::Principal;
 use app::error::{AppError, FieldError};
+use app::i18n::td_string;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
@@ -41,7 +42,13 @@ fn ranged(errors: &mut Vec<FieldError>, field: &str, value: i64, min: i64, max: 
     if !(min..=max).contains(&value) {
         errors.push(FieldError::new(
             field,
-            format!("must be between {min} and {max}"),
+            td_string!(
+                app::locale::current(),
+                errors.int_between,
+                min = min,
+                max = max
+            )
+            .to_string(),
         ));
     }
     i32::try_from(value.clamp(min, max)).unwrap_or(i32::MAX)
@@ -53,7 +60,7 @@ fn time(errors: &mut Vec<FieldError>, field: &str, raw: &str) -> Option<DateTime
         Err(_) => {
             errors.push(FieldError::new(
                 field,
-                "expected an RFC 3339 time such as 2027-01-15T12:00:00Z",
+                td_string!(app::locale::current(), errors.seckill_time_invalid),
             ));
             None
         }
@@ -69,7 +76,10 @@ impl Seckill {
     ) -> Result<EventFields, AppError> {
         let mut errors = Vec::new();
         let missing = |errors: &mut Vec<FieldError>, field: &str| {
-            errors.push(FieldError::new(field, "this field is required"));
+            errors.push(FieldError::new(
+                field,
+                td_string!(app::locale::current(), errors.field_required),
+            ));
         };
         let course_id = match (input.course_id, before) {
             (Some(id), _) => id,
@@ -85,7 +95,10 @@ impl Seckill {
             (None, None) => String::new(),
         };
         if title.is_empty() || title.chars().count() > 120 {
-            errors.push(FieldError::new("title", "1 to 120 characters"));
+            errors.push(FieldError::new(
+                "title",
+                td_string!(app::locale::current(), errors.seckill_title_length),
+            ));
         }
         let price_cents = match (input.price_cents, before) {
             (Some(p), _) => p,
@@ -98,7 +111,12 @@ impl Seckill {
         if !(1..=MAX_PRICE_CENTS).contains(&price_cents) {
             errors.push(FieldError::new(
                 "price_cents",
-                format!("must be between 1 and {MAX_PRICE_CENTS} cents"),
+                td_string!(
+                    app::locale::current(),
+                    errors.seckill_price_range,
+                    max = MAX_PRICE_CENTS
+                )
+                .to_string(),
             ));
         }
         let stock = match (input.stock, before) {
@@ -143,18 +161,29 @@ impl Seckill {
         };
         if let (Some(s), Some(e)) = (starts_at, ends_at) {
             if e <= s {
-                errors.push(FieldError::new("ends_at", "must be after starts_at"));
+                errors.push(FieldError::new(
+                    "ends_at",
+                    td_string!(app::locale::current(), errors.seckill_ends_after_start),
+                ));
             } else if e - s > chrono::Duration::days(MAX_DAYS) {
                 errors.push(FieldError::new(
                     "ends_at",
-                    format!("a sale lasts at most {MAX_DAYS} days"),
+                    td_string!(
+                        app::locale::current(),
+                        errors.seckill_too_long,
+                        n = MAX_DAYS
+                    )
+                    .to_string(),
                 ));
             }
         }
         let status = match (input.status.as_deref(), before) {
             (Some(s @ ("draft" | "published")), _) => s.to_string(),
             (Some(_), _) => {
-                errors.push(FieldError::new("status", "either draft or published"));
+                errors.push(FieldError::new(
+                    "status",
+                    td_string!(app::locale::current(), errors.seckill_status_invalid),
+                ));
                 String::new()
             }
             (None, Some(b)) => b.status.clone(),
@@ -172,7 +201,10 @@ impl Seckill {
                 .await
                 .db_err("course")?
             {
-                None => errors.push(FieldError::new("course_id", "no such public course")),
+                None => errors.push(FieldError::new(
+                    "course_id",
+                    td_string!(app::locale::current(), errors.seckill_course_unknown),
+                )),
                 Some(_) => {
                     let policies = price_policies::for_course(&self.core.db, course_id)
                         .await
@@ -191,22 +223,25 @@ impl Seckill {
                         Some(p) => {
                             price_policy_id = p.id;
                             if price_cents > p.price_cents {
+                                let price = p.price_cents;
                                 errors.push(FieldError::new(
                                     "price_cents",
-                                    format!(
-                                        "a seckill price is below the normal price ({} cents)",
-                                        p.price_cents
-                                    ),
+                                    td_string!(
+                                        app::locale::current(),
+                                        errors.seckill_price_not_below,
+                                        price = price
+                                    )
+                                    .to_string(),
                                 ));
                             }
                         }
                         None if input.price_policy_id.is_some() => errors.push(FieldError::new(
                             "price_policy_id",
-                            "not a price policy of this course",
+                            td_string!(app::locale::current(), errors.price_policy_foreign),
                         )),
                         None => errors.push(FieldError::new(
                             "course_id",
-                            "this course has no price policy to sell under",
+                            td_string!(app::locale::current(), errors.seckill_no_policy),
                         )),
                     }
                 }
@@ -254,7 +289,7 @@ impl Seckill {
         let started = before.status == "published" && now >= before.starts_at;
         if started && input.stock.is_some_and(|s| s != i64::from(before.stock)) {
             return Err(AppError::Conflict(
-                "the sale has started: its stock can no longer change".into(),
+                td_string!(app::locale::current(), errors.seckill_stock_frozen).into(),
             ));
         }
         // Moving the start back into the future would lift every guard below (and reload
@@ -265,12 +300,12 @@ impl Seckill {
         });
         if started && moves_start {
             return Err(AppError::Conflict(
-                "the sale has started: its start can no longer change".into(),
+                td_string!(app::locale::current(), errors.seckill_start_frozen).into(),
             ));
         }
         if started && input.status.as_deref() == Some("draft") {
             return Err(AppError::Conflict(
-                "the sale has started: it can no longer go back to draft".into(),
+                td_string!(app::locale::current(), errors.seckill_no_back_to_draft).into(),
             ));
         }
         if started
@@ -280,7 +315,7 @@ impl Seckill {
                 || input.course_id.is_some_and(|c| c != before.course_id))
         {
             return Err(AppError::Conflict(
-                "the sale has started: its course and per-user limit can no longer change".into(),
+                td_string!(app::locale::current(), errors.seckill_terms_frozen).into(),
             ));
         }
         let fields = self.fields(Some(&before), input).await?;
@@ -289,7 +324,7 @@ impl Seckill {
             .db_err("seckill event")?
         {
             return Err(AppError::Conflict(
-                "the sale has started: its stock can no longer change".into(),
+                td_string!(app::locale::current(), errors.seckill_stock_frozen).into(),
             ));
         }
         self.after_write(id).await

@@ -6,6 +6,7 @@
 
 use app::admin::{FieldKind, FieldSpec};
 use app::error::{AppError, FieldError};
+use app::i18n::td_string;
 use serde_json::Value;
 
 use super::secrets::SecretBox;
@@ -101,8 +102,7 @@ pub fn before_write(
         if russh::keys::decode_secret_key(pem, pass.as_deref()).is_err() {
             errors.push(FieldError::new(
                 "private_key",
-                "not an OpenSSH private key this server can use (Ed25519 or ECDSA), \
-                 or the passphrase is wrong",
+                td_string!(app::locale::current(), errors.ssh_private_key_invalid),
             ));
         }
     }
@@ -110,7 +110,7 @@ pub fn before_write(
         if !is_fingerprint(fp) {
             errors.push(FieldError::new(
                 "host_key_fingerprint",
-                "must be SHA256:… as `ssh-keygen -lf` prints it",
+                td_string!(app::locale::current(), errors.ssh_fingerprint_format),
             ));
         }
     }
@@ -157,7 +157,7 @@ pub fn grant(before: Option<&Record>, values: &mut Assignments) -> Result<(), Ap
     if role.is_some() == user.is_some() {
         errors.push(FieldError::new(
             "role_id",
-            "name a role or a user (exactly one)",
+            td_string!(app::locale::current(), errors.ssh_grant_target),
         ));
     }
     let time = |name: &str| {
@@ -167,7 +167,10 @@ pub fn grant(before: Option<&Record>, values: &mut Assignments) -> Result<(), Ap
     };
     if let (Some(from), Some(until)) = (time("starts_at"), time("ends_at")) {
         if until <= from {
-            errors.push(FieldError::new("ends_at", "must be after the start"));
+            errors.push(FieldError::new(
+                "ends_at",
+                td_string!(app::locale::current(), errors.ends_after_start),
+            ));
         }
     }
     if errors.is_empty() {

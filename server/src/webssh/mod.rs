@@ -33,6 +33,7 @@ use std::time::Instant;
 use app::domain::Principal;
 use app::dto::{TerminalSize, TerminalTicket};
 use app::error::AppError;
+use app::i18n::td_string;
 use app::ports::TerminalService;
 use async_trait::async_trait;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
@@ -285,16 +286,27 @@ impl Terminals {
                 .transpose()
                 .map_err(|e| crate::error::internal(e, "opening a host secret"))
         };
-        let missing =
-            |what: &str| AppError::Conflict(format!("host {} has no {what} stored", host.name));
+        let name = host.name.as_str();
         if host.auth_kind == "key" {
-            let pem = open("private_key_enc", &host.private_key_enc)?
-                .ok_or_else(|| missing("private key"))?;
+            let pem = open("private_key_enc", &host.private_key_enc)?.ok_or_else(|| {
+                AppError::Conflict(
+                    td_string!(
+                        app::locale::current(),
+                        errors.ssh_no_private_key,
+                        host = name
+                    )
+                    .to_string(),
+                )
+            })?;
             let passphrase = open("passphrase_enc", &host.passphrase_enc)?;
             Ok(ssh::Credential::Key { pem, passphrase })
         } else {
-            let password =
-                open("password_enc", &host.password_enc)?.ok_or_else(|| missing("password"))?;
+            let password = open("password_enc", &host.password_enc)?.ok_or_else(|| {
+                AppError::Conflict(
+                    td_string!(app::locale::current(), errors.ssh_no_password, host = name)
+                        .to_string(),
+                )
+            })?;
             Ok(ssh::Credential::Password(password))
         }
     }
@@ -305,7 +317,9 @@ impl Terminals {
         size: (u16, u16),
     ) -> Result<ssh::Shell, AppError> {
         let db = &self.inner.db;
-        let port = u16::try_from(host.port).map_err(|_| AppError::Conflict("bad port".into()))?;
+        let port = u16::try_from(host.port).map_err(|_| {
+            AppError::Conflict(td_string!(app::locale::current(), errors.ssh_bad_port).into())
+        })?;
         let target = ssh::Target {
             hostname: host.hostname.clone(),
             port,
@@ -320,18 +334,38 @@ impl Terminals {
                     .await
                     .db_err("host")?;
                 tracing::warn!(host = host.id, %trusted, %offered, "refused a changed host key");
-                return Err(AppError::Conflict(format!(
-                    "the host key of {} changed: trusted {trusted}, offered {offered}; \
-                     staff must accept the new key before anyone connects",
-                    host.name
-                )));
+                let name = host.name.as_str();
+                return Err(AppError::Conflict(
+                    td_string!(
+                        app::locale::current(),
+                        errors.ssh_host_key_changed,
+                        host = name,
+                        trusted = trusted,
+                        offered = offered
+                    )
+                    .to_string(),
+                ));
             }
             Err(e) => {
                 tracing::info!(host = host.id, error = %e, "terminal connection failed");
-                return Err(AppError::Conflict(format!(
-                    "cannot open a terminal on {}: {e}",
-                    host.name
-                )));
+                let locale = app::locale::current();
+                let why = match &e {
+                    ssh::ConnectError::AuthRefused => {
+                        td_string!(locale, errors.ssh_auth_refused).to_string()
+                    }
+                    ssh::ConnectError::BadKey => td_string!(locale, errors.ssh_bad_key).to_string(),
+                    ssh::ConnectError::Unreachable(detail) => {
+                        td_string!(locale, errors.ssh_unreachable, detail = detail).to_string()
+                    }
+                    ssh::ConnectError::Timeout => {
+                        td_string!(locale, errors.ssh_timeout).to_string()
+                    }
+                    ssh::ConnectError::KeyChanged { .. } => e.to_string(),
+                };
+                let name = host.name.as_str();
+                return Err(AppError::Conflict(
+                    td_string!(locale, errors.ssh_cannot_open, host = name, why = why).to_string(),
+                ));
             }
         };
         if host.host_key_fingerprint.is_none() {
@@ -340,10 +374,15 @@ impl Terminals {
                 .await
                 .db_err("host")?;
             if trusted.as_deref() != Some(shell.fingerprint.as_str()) {
-                return Err(AppError::Conflict(format!(
-                    "the host key of {} changed while connecting; try again",
-                    host.name
-                )));
+                let name = host.name.as_str();
+                return Err(AppError::Conflict(
+                    td_string!(
+                        app::locale::current(),
+                        errors.ssh_host_key_raced,
+                        host = name
+                    )
+                    .to_string(),
+                ));
             }
         }
         Ok(shell)

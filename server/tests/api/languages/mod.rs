@@ -1,9 +1,11 @@
 //! One language at a time: the request's language picked from `?lang=`, the `xc_locale` cookie
 //! and `Accept-Language`, and used for pages (`pages`), errors, problem+json and mails, a
 //! signed-in user's choice kept in the profile, and the back office sending an anonymous visitor
-//! to sign in (`accounts`).
+//! to sign in (`accounts`); the back office's labels and the model engine's field errors
+//! (`back_office`).
 
 mod accounts;
+mod back_office;
 mod pages;
 
 use crate::helpers::TestApp;
