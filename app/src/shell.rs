@@ -32,6 +32,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <HydrationScripts options=with_bundle_for_request(options) />
+                // Times in the visitor's zone (components/local_time.rs), on every page.
+                <script src="/local-time.js" defer="defer" nonce=leptos::nonce::use_nonce()></script>
                 <MetaTags />
             </head>
             <body>

@@ -30,7 +30,8 @@ describe('checkout', () => {
       if (Array.isArray(policies) && policies.length >= 4) { course = candidate; break; }
     }
     assert.ok(course, 'a priced public course with its price policies');
-    const handle = await newPage(browser);
+    // A visitor in China: times are shown in their zone, not the server's UTC.
+    const handle = await newPage(browser, { timezoneId: 'Asia/Shanghai' });
     const { page, consoleErrors } = handle;
     try {
       const username = unique();
@@ -51,6 +52,15 @@ describe('checkout', () => {
       await page.click('form.buy-box button.buy');
       await page.waitForURL(/\/checkout\/XC[0-9A-Z]+$/);
       assert.match(await page.textContent('.order-discount'), /10\.00/, 'the coupon is applied');
+      // "Pay before" in the visitor's zone (UTC+8, no daylight saving), the UTC kept as title.
+      const payBefore = page.locator('.pay-before time[data-local]');
+      await page.waitForFunction(() => document.querySelector('.pay-before time')?.dataset.localised);
+      const utc = new Date(await payBefore.getAttribute('datetime'));
+      const shanghai = new Date(utc.getTime() + 8 * 3600 * 1000).toISOString();
+      assert.equal(await payBefore.textContent(),
+        `${shanghai.slice(0, 10)} ${shanghai.slice(11, 16)} GMT+8`);
+      assert.equal(await payBefore.getAttribute('title'),
+        `${utc.toISOString().slice(0, 10)} ${utc.toISOString().slice(11, 16)} UTC`);
       await page.waitForSelector('form.pay-form');
       if (!(await page.locator('label.provider.demo').count())) {
         t.skip('the demo gateway is off (PAYMENTS_DEMO)');

@@ -6,6 +6,7 @@ pub mod field;
 pub mod follow_button;
 pub mod layout;
 pub mod live_count;
+pub mod local_time;
 pub mod oauth;
 pub mod outline;
 pub mod pagination;

@@ -11,6 +11,7 @@ use leptos_router::components::{Redirect, A};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::error_box::ErrorBox;
+use crate::components::local_time::LocalTime;
 use crate::domain::Cents;
 use crate::dto::{validity_label, OrderView, PurchaseOptions};
 use crate::error::AppError;
@@ -160,7 +161,7 @@ fn OrderBox(
         <dl class="order-facts">
             <dt>{td_string!(loc, commerce.order_no)}</dt><dd class="order-no">{order.order_no.clone()}</dd>
             <dt>{td_string!(loc, commerce.status)}</dt><dd class="order-status" data-status=order.status.clone()>{status_label(&order.status, loc)}</dd>
-            <dt>{td_string!(loc, commerce.pay_before)}</dt><dd>{order.expires_at.format("%Y-%m-%d %H:%M UTC").to_string()}</dd>
+            <dt>{td_string!(loc, commerce.pay_before)}</dt><dd class="pay-before"><LocalTime at=order.expires_at /></dd>
         </dl>
         <ul class="order-items">
             {order.items.iter().map(|i| view! {

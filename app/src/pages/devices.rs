@@ -5,6 +5,7 @@ use leptos_meta::Title;
 use leptos_router::components::{Redirect, A};
 
 use crate::components::error_box::ErrorBox;
+use crate::components::local_time::LocalTimeText;
 use crate::dto::DeviceView;
 use crate::error::AppError;
 use crate::i18n::td_string;
@@ -76,7 +77,7 @@ fn DeviceRow(device: DeviceView, one: ServerAction<SignOutDevice>) -> impl IntoV
             " · "
             <span class="device-ip">{ip}</span>
             " · "
-            <span class="device-seen">{td_string!(loc, account.last_seen)}" "<time datetime=last_seen.clone()>{last_seen.replace('T', " ").replace('Z', " UTC")}</time></span>
+            <span class="device-seen">{td_string!(loc, account.last_seen)}" "<LocalTimeText at=last_seen /></span>
             {if current {
                 view! { <strong class="this-device">" "{td_string!(loc, account.this_device)}</strong> }.into_any()
             } else {

@@ -8,6 +8,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::components::error_box::ErrorBox;
 use crate::components::live_count;
+use crate::components::local_time::LocalTimeText;
 use crate::dto::{NotificationPage, NotificationView};
 use crate::error::AppError;
 use crate::i18n::td_string;
@@ -149,7 +150,7 @@ fn Row(n: NotificationView, one: ServerAction<MarkNotificationRead>) -> impl Int
         <li class="notification" class:unread=unread data-id=id>
             {title}
             <p class="notification-body">{body}</p>
-            <time datetime=created_at.clone()>{created_at.replace('T', " ").replace('Z', " UTC")}</time>
+            <LocalTimeText at=created_at />
             {unread.then(move || view! {
                 <ActionForm action=one attr:class="mark-read">
                     <input type="hidden" name="id" value=id />
