@@ -14,10 +14,22 @@
     });
   }
 
+  // A status line in the page's language: the page renders each as a data-say-* attribute
+  // (app/src/pages/terminal/mod.rs); the English here is only a fallback for an old page.
+  function words(el, key, fallback, values) {
+    var text = el.dataset['say' + key] || fallback;
+    Object.keys(values || {}).forEach(function (name) {
+      text = text.split('{' + name + '}').join(String(values[name]));
+    });
+    return text;
+  }
+
   async function mount(el) {
     el.dataset.mounted = '1';
     var status = document.getElementById('xc-terminal-status');
-    function say(text) { if (status) status.textContent = text; }
+    function say(key, fallback, values) {
+      if (status) status.textContent = words(el, key, fallback, values);
+    }
     if (!window.Terminal) await load('/webssh/vendor/xterm.js');
     if (!window.FitAddon) await load('/webssh/vendor/addon-fit.js');
     var term = new window.Terminal({ cursorBlink: true });
@@ -59,29 +71,30 @@
     function retry() {
       attempt += 1;
       var left = Math.min(30, Math.pow(2, Math.min(attempt - 1, 5)));
-      say('Reconnecting in ' + left + ' s');
+      say('ReconnectIn', 'Reconnecting in {s} s', { s: left });
       var timer = setInterval(function () {
         left -= 1;
-        if (left > 0) { say('Reconnecting in ' + left + ' s'); return; }
+        if (left > 0) { say('ReconnectIn', 'Reconnecting in {s} s', { s: left }); return; }
         clearInterval(timer);
         connect();
       }, 1000);
     }
 
     async function connect() {
-      say(attempt ? 'Reconnecting…' : 'Connecting…');
+      if (attempt) say('Reconnecting', 'Reconnecting…');
+      else say('Connecting', 'Connecting…');
       var t;
       try {
         t = await ticket();
       } catch (e) {
         if (session && e.status === 404) {
           ended = true;
-          say('Ended: the session is over');
+          say('Over', 'Ended: the session is over');
           return;
         }
         if (e.status && e.status < 500 && e.status !== 429) {
           ended = true;
-          say('Cannot connect: ' + e.message);
+          say('CannotConnect', 'Cannot connect: {why}', { why: e.message });
           return;
         }
         retry();
@@ -93,7 +106,7 @@
       ws.onopen = function () {
         attempt = 0;
         lastSeen = Date.now();
-        say('Connected');
+        say('Connected', 'Connected');
         send({ type: 'resize', cols: term.cols, rows: term.rows });
         term.focus();
       };
@@ -107,8 +120,9 @@
         if (message.type === 'ping') send({ type: 'pong' });
         if (message.type === 'exit') {
           ended = true;
-          var code = message.code === null || message.code === undefined ? '' : ' (exit code ' + message.code + ')';
-          say('Ended: ' + message.reason + code);
+          var code = message.code === null || message.code === undefined
+            ? '' : words(el, 'ExitCode', ' (exit code {code})', { code: message.code });
+          say('Ended', 'Ended: {why}', { why: message.reason + code });
         }
       };
       ws.onclose = function () {
@@ -138,7 +152,10 @@
         button.hidden = true;
         mount(el).catch(function (e) {
           var status = document.getElementById('xc-terminal-status');
-          if (status) status.textContent = 'Cannot start the terminal: ' + e.message;
+          if (status) {
+            status.textContent = words(el, 'CannotStart', 'Cannot start the terminal: {why}',
+              { why: e.message });
+          }
         });
       });
     } else if (!el && tries > 0) {

@@ -36,7 +36,26 @@ pub fn TerminalPage() -> impl IntoView {
             <button type="button" class="terminal-connect" id="xc-terminal-connect">
                 {td_string!(loc, learn.connect)}
             </button>
-            <div class="terminal-screen" id="xc-terminal" data-host=host></div>
+            // The script's status lines, in the page's language; `{s}`, `{why}` and `{code}` are
+            // filled in by the script.
+            <div
+                class="terminal-screen"
+                id="xc-terminal"
+                data-host=host
+                data-say-connecting=td_string!(loc, learn.term_connecting)
+                data-say-reconnecting=td_string!(loc, learn.term_reconnecting)
+                data-say-reconnect-in=td_string!(loc, learn.term_reconnect_in, secs = "{s}")
+                    .to_string()
+                data-say-connected=td_string!(loc, learn.term_connected)
+                data-say-over=td_string!(loc, learn.term_over)
+                data-say-cannot-connect=td_string!(loc, learn.term_cannot_connect, why = "{why}")
+                    .to_string()
+                data-say-ended=td_string!(loc, learn.term_ended, why = "{why}").to_string()
+                data-say-exit-code=td_string!(loc, learn.term_exit_code, code = "{code}")
+                    .to_string()
+                data-say-cannot-start=td_string!(loc, learn.term_cannot_start, why = "{why}")
+                    .to_string()
+            ></div>
         </section>
     }
 }
