@@ -181,7 +181,11 @@ pub fn router(state: AppState) -> Router {
             ))
             .layer(axum::middleware::from_fn(crate::auth::activity::layer))
             .layer(axum::middleware::from_fn_with_state(
-                (state.db.clone(), secure_cookies),
+                (
+                    state.db.clone(),
+                    secure_cookies,
+                    crate::http::locale::SessionAbsolute(state.settings.auth.session_absolute),
+                ),
                 crate::http::locale::profile_layer,
             )),
     )

@@ -105,8 +105,16 @@ pub async fn layer(
     response
 }
 
+/// The absolute session lifetime, to judge a session the way sign-in checks do.
+#[derive(Clone, Copy)]
+pub struct SessionAbsolute(pub std::time::Duration);
+
 pub async fn profile_layer(
-    State((db, SecureCookie(secure))): State<(Db, SecureCookie)>,
+    State((db, SecureCookie(secure), SessionAbsolute(absolute))): State<(
+        Db,
+        SecureCookie,
+        SessionAbsolute,
+    )>,
     mut request: Request,
     next: Next,
 ) -> Response {
@@ -121,7 +129,14 @@ pub async fn profile_layer(
         return next.run(request).await;
     };
     if let Some(Chosen(chosen)) = request.extensions().get::<Chosen>().copied() {
-        if user.locale.as_deref() != Some(chosen.as_str()) {
+        // Writing the profile is for a session every other path would accept (active account,
+        // same password, within its lifetime), not for any record that reads as a user.
+        if user.locale.as_deref() != Some(chosen.as_str())
+            && matches!(
+                crate::auth::actor::signed_in_user(&session, &db, absolute).await,
+                Ok(Some(ref row)) if row.id == user.id
+            )
+        {
             remember(&db, &session, &mut user, chosen).await;
         }
         return next.run(request).await;
