@@ -30,6 +30,7 @@ pub const FULL_BUNDLE_PREFIXES: &[&str] = &[
     "/checkout",
     "/pay",
     "/learn",
+    "/seckill",
 ];
 
 /// Provided by the server to every page: whether the site holds both bundles. A site built by

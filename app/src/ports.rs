@@ -29,9 +29,11 @@ use crate::error::{AppError, FieldError};
 
 mod commerce;
 mod learning;
+mod seckill;
 mod terminal;
 pub use commerce::OrderService;
 pub use learning::{FollowService, LearningService, PathService};
+pub use seckill::SeckillService;
 pub use terminal::TerminalService;
 
 #[async_trait]
@@ -311,6 +313,7 @@ pub struct Services {
     pub ops: Arc<dyn OpsService>,
     pub orders: Arc<dyn OrderService>,
     pub learning: Arc<dyn LearningService>,
+    pub seckill: Arc<dyn SeckillService>,
 }
 
 /// The services of the current request (provided by the server for every render and call).

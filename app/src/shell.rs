@@ -25,6 +25,11 @@ use crate::pages::{
 
 /// The whole document, rendered on the server around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // The policy allows scripts by this response's nonce (the server's `nonce` feature).
+    #[cfg(feature = "ssr")]
+    let nonce = leptos::nonce::use_nonce().map(|n| n.to_string());
+    #[cfg(not(feature = "ssr"))]
+    let nonce: Option<String> = None;
     view! {
         <!DOCTYPE html>
         <html lang=locale::current().as_str()>
@@ -33,7 +38,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <HydrationScripts options=with_bundle_for_request(options) />
                 // Times in the visitor's zone (components/local_time.rs), on every page.
-                <script src="/local-time.js" defer="defer" nonce=leptos::nonce::use_nonce()></script>
+                <script src="/local-time.js" defer="defer" nonce=nonce></script>
                 <MetaTags />
             </head>
             <body>
@@ -194,6 +199,7 @@ fn SignedInRoutes() -> impl MatchNestedRoutes + Clone {
         <Route path=path!("/pay/demo/:out_trade_no") view=DemoPayPage ssr=SsrMode::Async />
         <Route path=path!("/pay/wechat/:out_trade_no") view=WechatPayPage ssr=SsrMode::Async />
         <Route path=path!("/pay/alipay/return") view=PaymentReturnPage ssr=SsrMode::Async />
+        <Route path=path!("/seckill/:id") view=crate::pages::SeckillPage ssr=SsrMode::Async />
         <ParentRoute path=path!("/admin") view=admin::AdminLayout ssr=SsrMode::Async>
             <Route path=path!("") view=admin::DashboardPage />
             <Route path=path!("/audit") view=admin::AuditLogPage />

@@ -95,6 +95,7 @@ impl AppState {
             ops: Arc::new(self.ops.clone()),
             orders: Arc::new(self.orders.clone()),
             learning: Arc::new(self.learning.clone()),
+            seckill: Arc::new(self.seckill.clone()),
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod lifecycle;
 pub mod notifications;
 pub mod oauth;
 pub mod ops;
+pub mod seckill;
 pub mod terminal;
 
 pub use account::*;
@@ -18,4 +19,5 @@ pub use learning::*;
 pub use lifecycle::*;
 pub use notifications::*;
 pub use oauth::*;
+pub use seckill::*;
 pub use terminal::*;

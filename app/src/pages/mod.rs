@@ -19,6 +19,7 @@ mod password_reset;
 mod paths;
 mod profile;
 mod register;
+mod seckill;
 pub mod terminal;
 
 pub use account::AccountPage;
@@ -37,3 +38,4 @@ pub use password_reset::{ForgotPasswordPage, ResetPasswordPage};
 pub use paths::{PathDetailPage, PathListPage};
 pub use profile::{ProfilePage, VerifyEmailPage};
 pub use register::RegisterPage;
+pub use seckill::SeckillPage;

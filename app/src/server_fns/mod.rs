@@ -18,3 +18,4 @@ pub mod notifications;
 pub mod oauth;
 pub mod ops;
 pub mod orders;
+pub mod seckill;

@@ -27,6 +27,15 @@ pub async fn public_course(db: &Db, course_id: i64) -> Result<Option<SaleCourse>
     on_pool!(db, pool => sqlx::query_as(&sql).bind(course_id).fetch_optional(pool).await)
 }
 
+/// A public course's `(slug, title)`, for pages that link to it (the sale page).
+pub async fn public_course_link(
+    db: &Db,
+    course_id: i64,
+) -> Result<Option<(String, String)>, sqlx::Error> {
+    let sql = format!("SELECT c.slug, c.title FROM courses c WHERE c.id = $1 AND {PUBLIC_COURSE}");
+    on_pool!(db, pool => sqlx::query_as(&sql).bind(course_id).fetch_optional(pool).await)
+}
+
 /// Shortest validity first, permanent (0) last.
 pub async fn for_course(db: &Db, course_id: i64) -> Result<Vec<PolicyRow>, sqlx::Error> {
     on_pool!(db, pool => sqlx::query_as(

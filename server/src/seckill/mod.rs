@@ -15,6 +15,7 @@
 pub mod buy;
 pub mod consumer;
 pub mod events;
+pub mod port;
 pub mod release;
 pub mod script;
 pub mod settings;

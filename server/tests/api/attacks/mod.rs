@@ -18,6 +18,7 @@ mod payments_unionpay;
 mod payments_wechat;
 mod refunds;
 mod seckill;
+mod seckill_page;
 mod webssh;
 mod webssh_access;
 
