@@ -17,7 +17,9 @@ const ADMIN_PASSWORD = process.env.E2E_ADMIN_PASSWORD;
 const PASSWORD = 'correct horse battery staple';
 const unique = () => `s${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 // How far ahead the sale starts: long enough to see the countdown and the disabled button.
-const LEAD_MS = 8000;
+const LEAD_MS = 12000;
+// The browser's clock is set this far behind the server's: the page must count by the server.
+const SKEW_MS = 3600 * 1000;
 
 async function api(base, method, path, token, body) {
   const res = await fetch(`${base}${path}`, {
@@ -67,6 +69,8 @@ describe('seckill', { skip }, () => {
 
       const handle = await newPage(browser, { baseURL: base });
       const { page, consoleErrors } = handle;
+      // An hour slow, and running: a countdown by this clock would show an hour too much.
+      await handle.context.clock.install({ time: Date.now() - SKEW_MS });
       try {
         const username = unique();
         await page.goto(`${base}/register`);
@@ -98,13 +102,19 @@ describe('seckill', { skip }, () => {
         await page.evaluate(() => { window.__sameDocument = true; });
         const button = page.locator('button.seckill-buy');
         assert.equal(await page.locator('.seckill-box').getAttribute('data-phase'), 'upcoming');
-        assert.match(await page.textContent('.seckill-countdown'), /^Starts in 00:0\d$/);
+        // Within the lead (by the server's clock), not an hour more (by the browser's).
+        const browserNow = await page.evaluate(() => Date.now());
+        assert.ok(Date.now() - browserNow > SKEW_MS - 60000, 'the browser clock is an hour behind');
+        assert.match(await page.textContent('.seckill-countdown'), /^Starts in 00:(0\d|1[0-2])$/);
         assert.ok(await button.isDisabled(), 'no buying before the start');
         assert.match(await page.textContent('.seckill-stock'), /^3 of 3 seats left$/);
 
         // The start: the countdown ends and the button enables, in the same document.
         await page.waitForFunction(() => !document.querySelector('button.seckill-buy')?.disabled,
-          null, { timeout: LEAD_MS + 10000 });
+          null, { timeout: LEAD_MS + 10000 }).catch(async (error) => {
+          const box = await page.textContent('.seckill-box').catch(() => '(no box)');
+          throw new Error(`the button never enabled; the page shows: ${box}; console: ${JSON.stringify(consoleErrors)}`, { cause: error });
+        });
         assert.equal(await page.locator('.seckill-box').getAttribute('data-phase'), 'open');
         assert.match(await page.textContent('.seckill-countdown'), /^Ends in \d\d:\d\d$/);
         assert.equal(await page.evaluate(() => window.__sameDocument), true, 'the page did not reload');

@@ -28,11 +28,11 @@ pub struct SeckillEventView {
     pub server_time: DateTime<Utc>,
 }
 
-/// A buy token: the sale's address, handed out only once it is open.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SeckillToken {
-    pub token: String,
-    pub expires_in: u32,
+/// What the page asks again every few seconds: the seats left and the server's clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeckillStock {
+    pub stock_left: i64,
+    pub server_time: DateTime<Utc>,
 }
 
 /// What a buy came to: `queued` (a seat is being written for the buyer), or why not:

@@ -18,7 +18,7 @@ use crate::dto::{SeckillClaimList, SeckillClaimView, SeckillEventView};
 use crate::error::AppError;
 use crate::i18n::td_string;
 use crate::locale::{self, Locale};
-use crate::server_fns::seckill::{seckill_buy, seckill_claims, seckill_event};
+use crate::server_fns::seckill::{seckill_buy, seckill_claims, seckill_event, seckill_live};
 
 /// How often the seats left and the clock are asked again, and a claim in line.
 const EVENT_POLL_MS: u64 = 2_000;
@@ -95,59 +95,31 @@ fn Sale(event: SeckillEventView, claims: Option<SeckillClaimList>) -> impl IntoV
     let loc = locale::current();
     let id = event.id;
     let signed_in = claims.is_some();
-    // The server's clock, as the browser estimates it from the last answer.
+    // The server's clock, as the browser estimates it: the offset from the last answer, taken
+    // at the middle of its round trip. The first guess (from the rendered page) is off by the
+    // load and hydration time; the first poll, made at once, corrects it.
     let offset = StoredValue::new(event.server_time.timestamp_millis() - browser_ms());
     let now = RwSignal::new(event.server_time.timestamp_millis());
-    let live = RwSignal::new(event.clone());
+    let (starts, ends) = (
+        event.starts_at.timestamp_millis(),
+        event.ends_at.timestamp_millis(),
+    );
+    let per_user = usize::try_from(event.per_user_limit).unwrap_or(1);
+    let stock_left = RwSignal::new(event.stock_left);
     let mine = RwSignal::new(claims.map(|c| c.claims).unwrap_or_default());
     let outcome = RwSignal::new(None::<String>);
     let failure = RwSignal::new(None::<AppError>);
     let pending = RwSignal::new(false);
 
-    let resync = move |server_time: DateTime<Utc>| {
-        offset.set_value(server_time.timestamp_millis() - browser_ms());
+    // Timer callbacks run outside the reactive tree and can fire after the page is gone: they
+    // use the `try_` accessors (a disposed value is a no-op, never a panic, which would abort
+    // the whole wasm module), and the page's own cleanup clears them.
+    let resync = move |server_time: DateTime<Utc>, sent: i64| {
+        let midpoint = sent + (browser_ms() - sent) / 2;
+        offset.try_set_value(server_time.timestamp_millis() - midpoint);
     };
-    // The clock ticks in the browser only (effects do not run on the server).
-    Effect::new(move |_| {
-        let tick = set_interval_with_handle(
-            move || now.set(browser_ms() + offset.get_value()),
-            std::time::Duration::from_millis(250),
-        );
-        let poll = set_interval_with_handle(
-            move || {
-                leptos::task::spawn_local(async move {
-                    if let Ok(fresh) = seckill_event(id).await {
-                        resync(fresh.server_time);
-                        live.set(fresh);
-                    }
-                });
-            },
-            std::time::Duration::from_millis(EVENT_POLL_MS),
-        );
-        let handles: Vec<IntervalHandle> = [tick, poll].into_iter().flatten().collect();
-        on_cleanup(move || handles.iter().for_each(IntervalHandle::clear));
-    });
-    // A claim in line is asked after until it is written (held, paid or returned).
-    Effect::new(move |_| {
-        if !mine.with(|m| m.iter().any(|c| c.status == "queued")) {
-            return;
-        }
-        set_timeout(
-            move || {
-                leptos::task::spawn_local(async move {
-                    if let Ok(fresh) = seckill_claims(id).await {
-                        resync(fresh.server_time);
-                        mine.set(fresh.claims);
-                    }
-                });
-            },
-            std::time::Duration::from_millis(CLAIM_POLL_MS),
-        );
-    });
-
-    let phase = move || {
-        let (starts, ends) =
-            live.with(|e| (e.starts_at.timestamp_millis(), e.ends_at.timestamp_millis()));
+    // Changes only at the start and the end, so what hangs on it is not redrawn every tick.
+    let phase = Memo::new(move |_| {
         let t = now.get();
         if t < starts {
             Phase::Upcoming
@@ -156,12 +128,82 @@ fn Sale(event: SeckillEventView, claims: Option<SeckillClaimList>) -> impl IntoV
         } else {
             Phase::Ended
         }
+    });
+    // One poll at a time, none once the sale is over.
+    let polling = StoredValue::new(false);
+    let refresh = move || {
+        if polling.try_get_value() != Some(false)
+            || phase.try_get_untracked().is_none_or(|p| p == Phase::Ended)
+        {
+            return;
+        }
+        polling.try_set_value(true);
+        leptos::task::spawn_local(async move {
+            let sent = browser_ms();
+            if let Ok(fresh) = seckill_live(id).await {
+                resync(fresh.server_time, sent);
+                stock_left.try_set(fresh.stock_left);
+            }
+            polling.try_set_value(false);
+        });
     };
-    let sold_out = move || live.with(|e| e.stock_left <= 0);
-    let holds_all = move || {
-        mine.with(|m| m.iter().filter(|c| c.status != "returned").count())
-            >= usize::try_from(live.with(|e| e.per_user_limit)).unwrap_or(1)
-    };
+    let intervals = std::sync::Arc::new(std::sync::Mutex::new(Vec::<IntervalHandle>::new()));
+    {
+        let intervals = intervals.clone();
+        on_cleanup(move || {
+            if let Ok(mut handles) = intervals.lock() {
+                handles.drain(..).for_each(|h| h.clear());
+            }
+        });
+    }
+    // The clock ticks in the browser only (effects do not run on the server).
+    Effect::new(move |_| {
+        refresh();
+        let tick = set_interval_with_handle(
+            move || {
+                if let Some(offset) = offset.try_get_value() {
+                    now.try_set(browser_ms() + offset);
+                }
+            },
+            std::time::Duration::from_millis(250),
+        );
+        let poll =
+            set_interval_with_handle(refresh, std::time::Duration::from_millis(EVENT_POLL_MS));
+        if let Ok(mut handles) = intervals.lock() {
+            handles.extend([tick, poll].into_iter().flatten());
+        }
+    });
+    // A claim in line is asked after until it is written (held, paid or returned); a failed
+    // ask is retried on the next round. One round at a time.
+    let claim_round = RwSignal::new(0_u32);
+    let asking = StoredValue::new(false);
+    Effect::new(move |_| {
+        claim_round.track();
+        if asking.get_value() || !mine.with(|m| m.iter().any(|c| c.status == "queued")) {
+            return;
+        }
+        asking.set_value(true);
+        set_timeout(
+            move || {
+                leptos::task::spawn_local(async move {
+                    let sent = browser_ms();
+                    let answer = seckill_claims(id).await;
+                    asking.try_set_value(false);
+                    if let Ok(fresh) = answer {
+                        resync(fresh.server_time, sent);
+                        mine.try_set(fresh.claims);
+                    }
+                    // The next round: it ends at once unless a claim is still in line.
+                    claim_round.try_update(|n| *n += 1);
+                });
+            },
+            std::time::Duration::from_millis(CLAIM_POLL_MS),
+        );
+    });
+
+    let sold_out = move || stock_left.get() <= 0;
+    let holds_all =
+        move || mine.with(|m| m.iter().filter(|c| c.status != "returned").count()) >= per_user;
     let buy = move |_| {
         if pending.get_untracked() {
             return;
@@ -173,8 +215,9 @@ fn Sale(event: SeckillEventView, claims: Option<SeckillClaimList>) -> impl IntoV
                 Ok(answer) => {
                     outcome.set(Some(answer.status.clone()));
                     if answer.status == "queued" || answer.status == "limit_reached" {
+                        let sent = browser_ms();
                         if let Ok(fresh) = seckill_claims(id).await {
-                            resync(fresh.server_time);
+                            resync(fresh.server_time, sent);
                             mine.set(fresh.claims);
                         }
                     }
@@ -187,19 +230,19 @@ fn Sale(event: SeckillEventView, claims: Option<SeckillClaimList>) -> impl IntoV
 
     let countdown = move || {
         let t = now.get();
-        match phase() {
+        match phase.get() {
             Phase::Upcoming => {
-                let left = span_text(live.with(|e| e.starts_at.timestamp_millis()) - t);
+                let left = span_text(starts - t);
                 td_string!(loc, commerce.seckill_starts_in, time = left).to_string()
             }
             Phase::Open => {
-                let left = span_text(live.with(|e| e.ends_at.timestamp_millis()) - t);
+                let left = span_text(ends - t);
                 td_string!(loc, commerce.seckill_ends_in, time = left).to_string()
             }
             Phase::Ended => td_string!(loc, commerce.seckill_ended).to_string(),
         }
     };
-    let phase_name = move || match phase() {
+    let phase_name = move || match phase.get() {
         Phase::Upcoming => "upcoming",
         Phase::Open => "open",
         Phase::Ended => "ended",
@@ -212,13 +255,14 @@ fn Sale(event: SeckillEventView, claims: Option<SeckillClaimList>) -> impl IntoV
             }
             .into_any();
         }
-        let label = match phase() {
+        let label = match phase.get() {
             Phase::Upcoming => td_string!(loc, commerce.seckill_soon),
             Phase::Ended => td_string!(loc, commerce.seckill_closed),
             Phase::Open if sold_out() => td_string!(loc, commerce.seckill_none_left),
             Phase::Open => td_string!(loc, commerce.seckill_buy),
         };
-        let disabled = move || phase() != Phase::Open || sold_out() || holds_all() || pending.get();
+        let disabled =
+            move || phase.get() != Phase::Open || sold_out() || holds_all() || pending.get();
         view! {
             <button type="button" class="button buy seckill-buy" disabled=disabled on:click=buy>
                 {label}
@@ -244,6 +288,7 @@ fn Sale(event: SeckillEventView, claims: Option<SeckillClaimList>) -> impl IntoV
 
     let e = event;
     let slug = e.course_slug.clone();
+    let stock = e.stock;
     let per_buyer = td_string!(
         loc,
         commerce.seckill_rules,
@@ -267,9 +312,9 @@ fn Sale(event: SeckillEventView, claims: Option<SeckillClaimList>) -> impl IntoV
             <p class="seckill-window">
                 <LocalTime at=e.starts_at />" – "<LocalTime at=e.ends_at />
             </p>
-            <p class="seckill-stock" data-left=move || live.with(|e| e.stock_left).to_string()>
+            <p class="seckill-stock" data-left=move || stock_left.get().to_string()>
                 {move || {
-                    let (left, stock) = live.with(|e| (e.stock_left, e.stock));
+                    let left = stock_left.get();
                     td_string!(loc, commerce.seckill_stock, left = left, stock = stock).to_string()
                 }}
             </p>

@@ -1,11 +1,11 @@
-//! The flash-sale page's calls: the event (live stock, the server's clock), the buy token, the
-//! buy and the caller's claims. Thin calls into the seckill service the REST API shares; all
-//! but the event need a signed-in user.
+//! The flash-sale page's calls: the event, the seats left and the server's clock (polled), the
+//! buy and the caller's claims. Thin calls into the seckill service the REST API shares; the
+//! buy and the claims need a signed-in user.
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
-use crate::dto::{SeckillBuyOutcome, SeckillClaimList, SeckillEventView};
+use crate::dto::{SeckillBuyOutcome, SeckillClaimList, SeckillEventView, SeckillStock};
 use crate::error::AppError;
 
 #[server(prefix = "/fn", endpoint = "seckill/event", input = Json)]
@@ -13,20 +13,18 @@ pub async fn seckill_event(event_id: i64) -> Result<SeckillEventView, AppError> 
     crate::ports::services()?.seckill.event(event_id).await
 }
 
-/// Asks for the sale's token, then buys with it: two steps on the server as in the API, so a
-/// buy without a token issued after the start is refused the same way.
+#[server(prefix = "/fn", endpoint = "seckill/live", input = Json)]
+pub async fn seckill_live(event_id: i64) -> Result<SeckillStock, AppError> {
+    crate::ports::services()?.seckill.live(event_id).await
+}
+
 #[server(prefix = "/fn", endpoint = "seckill/buy", input = Json)]
 pub async fn seckill_buy(event_id: i64) -> Result<SeckillBuyOutcome, AppError> {
     let services = crate::ports::services()?;
     let user = crate::ports::signed_in_user(&services).await?;
-    let meta = crate::ports::request_meta();
-    let token = match services.seckill.token(user.id, &meta, event_id).await? {
-        Ok(token) => token,
-        Err(refused) => return Ok(refused),
-    };
     services
         .seckill
-        .buy(user.id, &meta, event_id, &token.token)
+        .buy(user.id, &crate::ports::request_meta(), event_id)
         .await
 }
 

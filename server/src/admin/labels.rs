@@ -18,17 +18,27 @@ static ZH_CN: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
     serde_json::from_str(include_str!("../../locales/admin.zh-CN.json")).unwrap_or_default()
 });
 
-/// `english` in the request's language.
-pub fn tr(english: &'static str) -> &'static str {
+/// `english` in the request's language (a declared label, or a stored choice value such as an
+/// order's status).
+pub fn tr(english: &str) -> &str {
     tr_in(app::locale::current(), english)
 }
 
 /// `english` in `locale`: itself in English, its table entry in Chinese (itself when missing,
 /// which the tests do not let happen for declared strings).
-pub fn tr_in(locale: Locale, english: &'static str) -> &'static str {
+pub fn tr_in(locale: Locale, english: &str) -> &str {
     match locale {
         Locale::en => english,
         Locale::zh_CN => ZH_CN.get(english).map_or(english, String::as_str),
+    }
+}
+
+/// A model's rows as a not-found error names them: `price policy` in English, 价格方案 in
+/// Chinese (the error's `what`, which [`app::error::noun`] passes through as given).
+pub fn noun(spec: &app::admin::ModelSpec) -> String {
+    match app::locale::current() {
+        Locale::en => spec.label.to_lowercase(),
+        other => tr_in(other, spec.label).to_string(),
     }
 }
 

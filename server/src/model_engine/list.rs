@@ -172,7 +172,7 @@ impl ModelService {
             .await
             .db_err(spec.name)?;
         match rows.pop() {
-            None => Err(AppError::NotFound(spec.name.into())),
+            None => Err(AppError::NotFound(crate::admin::labels::noun(spec))),
             Some(d) if d.deleted => Err(AppError::Gone(spec.name.into())),
             Some(d) => Ok(d.record),
         }

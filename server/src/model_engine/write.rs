@@ -282,12 +282,14 @@ impl ModelService {
                 .db_err(target.name)?;
             if n == 0 {
                 errors.push(app::error::FieldError::new(field.name, {
-                    let locale = app::locale::current();
-                    let what = match locale {
-                        app::locale::Locale::en => target.label.to_lowercase(),
-                        other => crate::admin::labels::tr_in(other, target.label).to_string(),
-                    };
-                    td_string!(locale, errors.fk_missing, what = what, id = id).to_string()
+                    let what = crate::admin::labels::noun(target);
+                    td_string!(
+                        app::locale::current(),
+                        errors.fk_missing,
+                        what = what,
+                        id = id
+                    )
+                    .to_string()
                 }));
             }
         }

@@ -247,7 +247,7 @@ impl OrderService for Orders {
         }
         let fresh = self.own_order(user_id, order_no).await?;
         if !closed {
-            let status = &fresh.status;
+            let status = crate::admin::labels::tr(&fresh.status);
             return Err(AppError::Conflict(
                 td_string!(
                     app::locale::current(),
@@ -282,7 +282,7 @@ impl OrderService for Orders {
         let order = self.own_order(user_id, order_no).await?;
         let now = Utc::now();
         if order.status != "pending" {
-            let status = &order.status;
+            let status = crate::admin::labels::tr(&order.status);
             return Err(AppError::Conflict(
                 td_string!(app::locale::current(), errors.order_status, status = status)
                     .to_string(),

@@ -163,6 +163,7 @@ impl Orders {
         let (row, payment) = match reserved {
             Reserved::Ready(ready) => *ready,
             Reserved::NotPaid(status) => {
+                let status = crate::admin::labels::tr(&status);
                 return Err(AppError::Conflict(
                     td_string!(
                         app::locale::current(),
@@ -170,7 +171,7 @@ impl Orders {
                         status = status
                     )
                     .to_string(),
-                ))
+                ));
             }
             Reserved::TooMuch { refundable } => {
                 return Err(AppError::Validation(vec![FieldError::new(

@@ -67,7 +67,7 @@ impl Orders {
         };
         let (payment, order) = self.own_payment(user_id, out_trade_no, "unionpay").await?;
         if order.status != "pending" || payment.status != "created" {
-            let status = &order.status;
+            let status = crate::admin::labels::tr(&order.status);
             return Err(AppError::Conflict(
                 td_string!(
                     app::locale::current(),

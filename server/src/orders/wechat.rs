@@ -97,7 +97,7 @@ impl Orders {
         // A code shown for an order already paid or closed (or whose WeChat trade was closed
         // because another provider paid it) could take the money twice.
         if order.status != "pending" || payment.status != "created" {
-            let status = &order.status;
+            let status = crate::admin::labels::tr(&order.status);
             return Err(AppError::Conflict(
                 td_string!(
                     app::locale::current(),

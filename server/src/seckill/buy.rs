@@ -159,7 +159,33 @@ impl Seckill {
         token: Option<&str>,
     ) -> Result<ClaimAccepted, BuyError> {
         let result = self.decide(user_id, ip, event_id, token).await;
-        let outcome = match &result {
+        self.count(&result);
+        result
+    }
+
+    /// The sale page's buy: the API's token and buy in one call, for a caller our session and
+    /// CSRF checks already vouch for. The limits are counted once (a click is one request, as
+    /// an API client's token-then-buy is two), the window checked, then the same decision.
+    pub async fn buy_now(
+        &self,
+        user_id: i64,
+        ip: Option<&str>,
+        event_id: i64,
+    ) -> Result<ClaimAccepted, BuyError> {
+        let result = async {
+            self.limit(user_id, ip).await?;
+            let event = self.published(event_id).await?;
+            let now = Utc::now();
+            window(&event, now)?;
+            self.take(&event, user_id, ip, now).await
+        }
+        .await;
+        self.count(&result);
+        result
+    }
+
+    fn count(&self, result: &Result<ClaimAccepted, BuyError>) {
+        let outcome = match result {
             Ok(_) => "queued",
             Err(BuyError::Refused(refusal)) => refusal.code(),
             Err(BuyError::App(AppError::RateLimited { .. })) => "throttled",
@@ -170,7 +196,6 @@ impl Seckill {
             .seckill_requests
             .get_or_create(&OutcomeLabels { outcome })
             .inc();
-        result
     }
 
     async fn decide(
@@ -189,6 +214,18 @@ impl Seckill {
         if !valid {
             return Err(AppError::Forbidden.into());
         }
+        self.take(&event, user_id, ip, now).await
+    }
+
+    /// The decision, once the limits, the window and the token have passed: the script with
+    /// Redis, one transaction without.
+    async fn take(
+        &self,
+        event: &EventRow,
+        user_id: i64,
+        ip: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<ClaimAccepted, BuyError> {
         let seat = match &self.core.redis {
             Some(redis) => {
                 let keys = self.core.keys(event.id);
@@ -209,21 +246,24 @@ impl Seckill {
                     _ => {
                         // Published but not in Redis (flushed, or a restart without its data):
                         // load it again from the database and let the buyer retry.
-                        tracing::warn!(event_id, "seckill event missing in Redis: reloading");
-                        super::load(&self.core, &event).await?;
+                        tracing::warn!(
+                            event_id = event.id,
+                            "seckill event missing in Redis: reloading"
+                        );
+                        super::load(&self.core, event).await?;
                         return Err(AppError::Unavailable.into());
                     }
                 }
             }
             None => {
-                let title = super::release::item_title(&self.core.db, &event).await?;
-                let months = super::release::valid_months(&self.core.db, &event).await?;
+                let title = super::release::item_title(&self.core.db, event).await?;
+                let months = super::release::valid_months(&self.core.db, event).await?;
                 let order_no = crate::orders::checkout::order_no(now);
                 let expires_at =
                     now + chrono::Duration::minutes(i64::from(event.pay_window_minutes));
                 let taken = repo::take_seat(
                     &self.core.db,
-                    &event,
+                    event,
                     user_id,
                     None,
                     &SeatOrder {

@@ -248,6 +248,18 @@ pub async fn load(core: &SeckillCore, event: &EventRow) -> Result<(), AppError> 
         .map_err(fail)?;
     let stock = event.stock_left.to_string();
     if Utc::now() < event.starts_at {
+        // Before the start nothing can have been claimed: whatever Redis holds under these keys
+        // is another life's (a database restored or recreated beside a Redis that kept its
+        // data, event ids counting from 1 again), and would count as this sale's buyers.
+        let _: i64 = pool
+            .del(vec![
+                keys.buyers.clone(),
+                keys.claims.clone(),
+                keys.returned.clone(),
+                keys.stream.clone(),
+            ])
+            .await
+            .map_err(fail)?;
         let () = pool
             .set(&keys.stock, stock, None, None, false)
             .await

@@ -4,7 +4,7 @@
 
 use app::domain::RequestMeta;
 use app::dto::{
-    SeckillBuyOutcome, SeckillClaimList, SeckillClaimView, SeckillEventView, SeckillToken,
+    SeckillBuyOutcome, SeckillClaimList, SeckillClaimView, SeckillEventView, SeckillStock,
 };
 use app::error::AppError;
 use async_trait::async_trait;
@@ -57,20 +57,12 @@ impl app::ports::SeckillService for Seckill {
         })
     }
 
-    async fn token(
-        &self,
-        user_id: i64,
-        meta: &RequestMeta,
-        event_id: i64,
-    ) -> Result<Result<SeckillToken, SeckillBuyOutcome>, AppError> {
-        match Seckill::token(self, user_id, meta.ip().as_deref(), event_id).await {
-            Ok(t) => Ok(Ok(SeckillToken {
-                token: t.token,
-                expires_in: t.expires_in,
-            })),
-            Err(BuyError::Refused(r)) => Ok(Err(refused(r))),
-            Err(BuyError::App(e)) => Err(e),
-        }
+    async fn live(&self, event_id: i64) -> Result<SeckillStock, AppError> {
+        let row = self.published(event_id).await?;
+        Ok(SeckillStock {
+            stock_left: self.stock_left(&row).await?,
+            server_time: chrono::Utc::now(),
+        })
     }
 
     async fn buy(
@@ -78,9 +70,8 @@ impl app::ports::SeckillService for Seckill {
         user_id: i64,
         meta: &RequestMeta,
         event_id: i64,
-        token: &str,
     ) -> Result<SeckillBuyOutcome, AppError> {
-        match Seckill::buy(self, user_id, meta.ip().as_deref(), event_id, Some(token)).await {
+        match self.buy_now(user_id, meta.ip().as_deref(), event_id).await {
             Ok(accepted) => Ok(SeckillBuyOutcome {
                 status: accepted.status.into(),
                 claim_id: Some(accepted.claim_id),

@@ -107,11 +107,13 @@ impl Resource {
         ids: &Ids,
     ) -> Result<Record, AppError> {
         self.check_parent(state, who, ids.parent).await?;
-        let id = ids.id.ok_or(AppError::NotFound(self.spec.name.into()))?;
+        let id = ids
+            .id
+            .ok_or(AppError::NotFound(crate::admin::labels::noun(self.spec)))?;
         let record = state.models.get(who, self.spec.name, id).await?;
         if let (Some((_, fk)), Some(parent)) = (self.parent, ids.parent) {
             if record.get(fk).and_then(Value::as_i64) != Some(parent) {
-                return Err(AppError::NotFound(self.spec.name.into()));
+                return Err(AppError::NotFound(crate::admin::labels::noun(self.spec)));
             }
         }
         Ok(record)
@@ -229,7 +231,9 @@ pub async fn retrieve(
     };
     let who = actor.principal(&state).await?;
     if from_catalogue(r, who.as_ref()) {
-        let id = ids.id.ok_or(AppError::NotFound(r.spec.name.into()))?;
+        let id = ids
+            .id
+            .ok_or(AppError::NotFound(crate::admin::labels::noun(r.spec)))?;
         return super::courses::retrieve(&state, id, &headers).await;
     }
     let record = r.current(&state, who.as_ref(), &ids).await?;

@@ -56,7 +56,8 @@ async fn the_page_calls_keep_the_apis_rules(b: Backend) {
     let (status, body) = page_call(&app, Some(&alice), "buy", json!({"event_id": draft_id})).await;
     assert_eq!(status, 404, "{body}");
 
-    let event = sale(&app, &staff, 5, Duration::from_secs(2), json!({})).await;
+    // Far enough ahead for the checks before the start on a slow machine.
+    let event = sale(&app, &staff, 5, Duration::from_secs(5), json!({})).await;
     let id = event["id"].as_i64().unwrap();
     let (status, view) = page_call(&app, None, "event", json!({"event_id": id})).await;
     assert_eq!(status, 200, "{view}");
@@ -80,7 +81,7 @@ async fn the_page_calls_keep_the_apis_rules(b: Backend) {
         (200, Some("not_started")),
         "{body}"
     );
-    // A cross-site form post with Alice's cookie (no Origin of ours) is refused before the call.
+    // A cross-site post with Alice's cookie (another site's Origin) is refused before the call.
     let response = app
         .client
         .post(app.url("/fn/seckill/buy"))
@@ -111,6 +112,14 @@ async fn the_page_calls_keep_the_apis_rules(b: Backend) {
     assert_eq!(theirs["claims"], json!([]), "{theirs}");
     let (_, view) = page_call(&app, None, "event", json!({"event_id": id})).await;
     assert_eq!(view["stock_left"], 4);
+    let (status, live) = page_call(&app, None, "live", json!({"event_id": id})).await;
+    assert_eq!(
+        (status, live["stock_left"].as_i64()),
+        (200, Some(4)),
+        "{live}"
+    );
+    let (status, _) = page_call(&app, None, "live", json!({"event_id": draft_id})).await;
+    assert_eq!(status, 404, "a draft's stock is not public either");
 }
 
 async fn parallel_clicks_by_one_user_get_one_seat(b: Backend) {

@@ -203,4 +203,18 @@ async fn model_field_errors_speak_the_request_language(backend: Backend) {
     };
     assert_eq!(missing("en").await, "no teacher with id 999999");
     assert_eq!(missing("zh-CN").await, "不存在 id 为 999999 的讲师");
+
+    // A row that is not there is named by its model's label, in the request's language.
+    for (lang, detail) in [("en", "direction not found"), ("zh-CN", "找不到方向")] {
+        let response = app
+            .client
+            .get(app.url("/api/v1/directions/999999"))
+            .header(ACCEPT_LANGUAGE, lang)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 404);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["detail"], detail, "{lang}");
+    }
 }
