@@ -178,7 +178,10 @@ fn has_expired_agrees_with_verification() {
     let kid = Some(keys.kid());
     let now = Utc::now();
     for exp_in in [600, 0, -5, -29, -31, -120] {
-        let c = claims(exp_in);
+        // `exp` from the same instant the rule is asked about: a second ticking between taking
+        // `now` and making the claims moved the -29/-31 cases across the leeway's edge.
+        let mut c = claims(0);
+        c.exp = now.timestamp() + exp_in;
         assert_eq!(
             JwtKeys::has_expired(&c, now),
             keys.verify(&signed(&keys, kid, &c)).is_err(),
