@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use app::error::AppError;
 use app::locale::Locale;
 
 static ZH_CN: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
@@ -33,12 +34,35 @@ pub fn tr_in(locale: Locale, english: &str) -> &str {
     }
 }
 
-/// A model's rows as a not-found error names them: `price policy` in English, 价格方案 in
-/// Chinese (the error's `what`, which [`app::error::noun`] passes through as given).
+/// A model's rows as a not-found error carries them: its label in lower case (`price policy`),
+/// the same in every language, since callers match on it; [`with_model_noun`] words it for the
+/// reader.
 pub fn noun(spec: &app::admin::ModelSpec) -> String {
+    spec.label.to_lowercase()
+}
+
+/// A model's rows in a sentence of the request's language: `teacher`, 讲师.
+pub fn noun_in_request_language(spec: &app::admin::ModelSpec) -> String {
     match app::locale::current() {
-        Locale::en => spec.label.to_lowercase(),
+        Locale::en => noun(spec),
         other => tr_in(other, spec.label).to_string(),
+    }
+}
+
+/// `error`, with the model noun of a not-found or gone error in `locale` (the shared noun table
+/// in `app::error` knows the services' nouns, not the models'), for the words an answer shows.
+pub fn with_model_noun(error: &AppError, locale: Locale) -> Option<AppError> {
+    let worded = |what: &str| {
+        app::admin::MODELS
+            .iter()
+            .find(|m| m.label.to_lowercase() == what)
+            .map(|m| tr_in(locale, m.label).to_string())
+    };
+    match (locale, error) {
+        (Locale::en, _) => None,
+        (_, AppError::NotFound(what)) => worded(what).map(AppError::NotFound),
+        (_, AppError::Gone(what)) => worded(what).map(AppError::Gone),
+        _ => None,
     }
 }
 

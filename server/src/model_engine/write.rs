@@ -282,7 +282,7 @@ impl ModelService {
                 .db_err(target.name)?;
             if n == 0 {
                 errors.push(app::error::FieldError::new(field.name, {
-                    let what = crate::admin::labels::noun(target);
+                    let what = crate::admin::labels::noun_in_request_language(target);
                     td_string!(
                         app::locale::current(),
                         errors.fk_missing,

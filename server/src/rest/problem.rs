@@ -61,8 +61,11 @@ impl IntoResponse for Problem {
                 .collect::<Vec<_>>())),
             _ => None,
         };
-        let mut response =
-            problem_response(status, error.code(), title, &error.message(locale), errors);
+        let detail = crate::admin::labels::with_model_noun(&error, locale)
+            .as_ref()
+            .unwrap_or(&error)
+            .message(locale);
+        let mut response = problem_response(status, error.code(), title, &detail, errors);
         match error {
             AppError::Unauthenticated => {
                 response
