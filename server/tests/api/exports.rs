@@ -131,7 +131,10 @@ async fn an_export_reaches_100_percent_and_downloads_the_right_csv(backend: Back
     assert_eq!(status, 202, "{body}");
     let location = location.expect("a Location header");
     assert_eq!(location, format!("/api/v1/exports/{}", body["id"]));
-    assert!(body["progress"].as_i64().unwrap() < 100, "{body}");
+    // The in-process worker may finish a small export before this answer is written: the
+    // answer only has to be a progress, 0 to 100; the file is checked below.
+    let progress = body["progress"].as_i64().unwrap();
+    assert!((0..=100).contains(&progress), "{body}");
 
     let done = finished(&app, &token, &location).await;
     assert_eq!(done["progress"], 100, "{done}");
